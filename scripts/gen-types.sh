@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Generates TypeScript types for the protos Switchyard speaks into src/generated.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rm -rf src/generated
+npx proto-loader-gen-types --keepCase --longs String --enums String --defaults --oneofs \
+  --includeDirs protos/envoy-api protos/xds protos/googleapis protos/protoc-gen-validate \
+  -O src/generated --grpcLib @grpc/grpc-js \
+  envoy/service/discovery/v3/ads.proto \
+  envoy/service/cluster/v3/cds.proto envoy/service/endpoint/v3/eds.proto \
+  envoy/service/listener/v3/lds.proto envoy/service/route/v3/rds.proto \
+  envoy/service/secret/v3/sds.proto \
+  envoy/config/bootstrap/v3/bootstrap.proto \
+  envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.proto \
+  envoy/extensions/filters/http/router/v3/router.proto \
+  envoy/extensions/filters/http/rbac/v3/rbac.proto \
+  envoy/extensions/filters/network/rbac/v3/rbac.proto \
+  envoy/extensions/filters/network/tcp_proxy/v3/tcp_proxy.proto \
+  envoy/extensions/transport_sockets/tls/v3/tls.proto \
+  envoy/extensions/upstreams/http/v3/http_protocol_options.proto

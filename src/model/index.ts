@@ -1,0 +1,5 @@
+export * from './mesh';
+export * from './instance';
+export * from './state';
+export * from './proxy';
+export * from './errors';

@@ -1,0 +1,99 @@
+// The operator's mesh policy, as read from the mesh file (SPEC §2) after validation.
+// Durations are kept in milliseconds so every later stage works with plain numbers.
+
+export type MtlsMode = 'strict' | 'permissive' | 'disabled';
+export type DefaultPolicy = 'allow' | 'deny';
+export type ServiceProtocol = 'http' | 'grpc' | 'tcp';
+export type LoadBalancer = 'round_robin' | 'least_request' | 'random' | 'ring_hash' | 'maglev';
+
+export interface MeshSettings {
+  readonly trustDomain: string;
+  readonly mtls: MtlsMode;
+  readonly defaultPolicy: DefaultPolicy;
+}
+
+export interface CircuitBreaker {
+  readonly maxConnections?: number;
+  readonly maxPendingRequests?: number;
+  readonly maxRequests?: number;
+  readonly maxRetries?: number;
+}
+
+export interface FailurePercentageEjection {
+  readonly threshold: number;
+  readonly minimumHosts?: number;
+  readonly requestVolume?: number;
+}
+
+export interface OutlierDetection {
+  readonly consecutive5xx?: number;
+  readonly intervalMs?: number;
+  readonly baseEjectionTimeMs?: number;
+  readonly maxEjectionPercent?: number;
+  readonly failurePercentage?: FailurePercentageEjection;
+}
+
+export interface TrafficPolicy {
+  readonly loadBalancer?: LoadBalancer;
+  readonly connectTimeoutMs?: number;
+  readonly circuitBreaker?: CircuitBreaker;
+  readonly outlierDetection?: OutlierDetection;
+}
+
+export interface RouteMatch {
+  readonly pathPrefix?: string;
+  readonly path?: string;
+  /** Exact-value header matches. */
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+export interface RouteDestination {
+  /** A subset name of the service; absent means every instance. */
+  readonly subset?: string;
+  readonly weight: number;
+}
+
+export interface RetryPolicy {
+  readonly attempts: number;
+  readonly perTryTimeoutMs?: number;
+  readonly retryOn?: string;
+}
+
+export interface Route {
+  readonly match: RouteMatch;
+  readonly destinations: readonly RouteDestination[];
+  readonly timeoutMs?: number;
+  readonly retries?: RetryPolicy;
+}
+
+export interface StaticEndpoint {
+  readonly address: string;
+  readonly port: number;
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly zone?: string;
+  readonly weight?: number;
+}
+
+export interface ServicePolicy {
+  readonly name: string;
+  readonly protocol: ServiceProtocol;
+  readonly port: number;
+  /** Subset name → label selector (every label must match). */
+  readonly subsets: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  readonly trafficPolicy?: TrafficPolicy;
+  readonly routes: readonly Route[];
+  /** Services allowed to call this one; undefined means "per mesh.defaultPolicy". */
+  readonly allow?: readonly string[];
+  readonly endpoints: readonly StaticEndpoint[];
+}
+
+export interface MeshConfig {
+  readonly mesh: MeshSettings;
+  readonly services: readonly ServicePolicy[];
+}
+
+export const DEFAULT_MESH_SETTINGS: MeshSettings = {
+  trustDomain: 'switchyard.local',
+  mtls: 'strict',
+  defaultPolicy: 'allow',
+};

@@ -1,0 +1,179 @@
+import type { DeltaDiscoveryRequest__Output } from '../generated/envoy/service/discovery/v3/DeltaDiscoveryRequest';
+import type { ResourceTypeUrl } from '../proto/type-urls';
+import type { EncodedResource } from './encoded-resource';
+import type { Snapshot } from './snapshot';
+import { XdsStream } from './stream-base';
+import type { NackRecord, SentResources, TypeSyncStatus } from './stream-status';
+import { encodeDeltaDiscoveryResponse } from './wire';
+
+/** What the proxy holds of one resource: a version, and the resource itself when we sent it. */
+interface Held {
+  version: string;
+  resource?: EncodedResource;
+}
+
+interface PendingResponse {
+  /** For each name the response touched, what the proxy held before (undefined: nothing). */
+  previous: Map<string, Held | undefined>;
+  changedAt: number;
+  version: string;
+}
+
+const MAX_PENDING_PER_TYPE = 32;
+
+interface DeltaTypeState {
+  subscribed: boolean;
+  wildcard: boolean;
+  names: Set<string>;
+  mustRespond: boolean;
+  held: Map<string, Held>;
+  /** Versions the proxy NACKed, by name: not offered again until the resource changes. */
+  rejected: Map<string, string>;
+  pending: Map<string, PendingResponse>;
+  sentVersion?: string;
+  sentNonce?: string;
+  ackedVersion?: string;
+  lastNack?: NackRecord;
+}
+
+/**
+ * Incremental (delta) xDS: responses carry only what changed and name what was removed; the
+ * client's initial_resource_versions let a reconnecting proxy skip what it already has.
+ */
+export class DeltaStream extends XdsStream {
+  private readonly types = new Map<ResourceTypeUrl, DeltaTypeState>();
+
+  onRequest(req: DeltaDiscoveryRequest__Output): void {
+    if (!this.bindNode(req.node)) return;
+    const typeUrl = this.requestType(req.type_url);
+    if (!typeUrl) return;
+    let st = this.types.get(typeUrl);
+    if (!st) {
+      st = { subscribed: false, wildcard: false, names: new Set(), mustRespond: false, held: new Map(), rejected: new Map(), pending: new Map() };
+      this.types.set(typeUrl, st);
+    }
+
+    if (!st.subscribed) {
+      st.subscribed = true;
+      st.mustRespond = true;
+      st.wildcard = req.resource_names_subscribe.length === 0;
+      for (const [name, version] of Object.entries(req.initial_resource_versions ?? {})) st.held.set(name, { version });
+    }
+
+    if (req.response_nonce) {
+      const pending = st.pending.get(req.response_nonce);
+      if (!pending) {
+        // Subscription changes in the same request are still honoured below: in delta they are
+        // increments, never a stale full list.
+        this.reject('stale_nonce', `${typeUrl}: nonce ${req.response_nonce} is unknown or already answered`);
+      } else {
+        st.pending.delete(req.response_nonce);
+        if (req.error_detail && (req.error_detail.code !== 0 || req.error_detail.message)) {
+          const message = req.error_detail.message || `code ${req.error_detail.code}`;
+          for (const [name, before] of pending.previous) {
+            const offered = st.held.get(name);
+            if (offered) st.rejected.set(name, offered.version);
+            if (before) st.held.set(name, before);
+            else st.held.delete(name);
+          }
+          st.lastNack = { version: pending.version, message, at: Date.now() };
+          this.deps.logger.warn({ stream: this.info.id, node: this.info.node?.id, typeUrl, version: pending.version }, `NACK: ${message}`);
+          this.deps.observer.nackReceived?.(this.info, typeUrl, pending.version, message);
+        } else {
+          st.ackedVersion = pending.version;
+          this.deps.observer.ackReceived?.(this.info, typeUrl, pending.version, Date.now() - pending.changedAt);
+        }
+      }
+    }
+
+    for (const name of req.resource_names_subscribe) {
+      if (name === '*') st.wildcard = true;
+      else st.names.add(name);
+    }
+    for (const name of req.resource_names_unsubscribe) {
+      if (name === '*') st.wildcard = false;
+      else {
+        st.names.delete(name);
+        // The client forgets an unsubscribed resource itself; no removal is owed for it.
+        if (!st.wildcard) st.held.delete(name);
+      }
+    }
+    this.scheduleFlush();
+  }
+
+  protected buildResponse(typeUrl: ResourceTypeUrl, snapshot: Snapshot): Buffer | undefined {
+    const st = this.types.get(typeUrl);
+    if (!st || !st.subscribed) return undefined;
+    const available = snapshot.resources(typeUrl);
+    const wanted = (name: string) => st.wildcard || st.names.has(name);
+
+    const updates: EncodedResource[] = [];
+    for (const [name, r] of available) {
+      if (!wanted(name)) continue;
+      if (st.held.get(name)?.version === r.version || st.rejected.get(name) === r.version) continue;
+      updates.push(r);
+    }
+    const removals: string[] = [];
+    if (!this.holdRemovals) for (const name of st.held.keys()) if (!available.has(name)) removals.push(name);
+
+    const answersRequest = st.mustRespond && st.wildcard;
+    st.mustRespond = false;
+    if (updates.length === 0 && removals.length === 0 && !answersRequest) return undefined;
+
+    const nonce = this.nextNonce();
+    const previous = new Map<string, Held | undefined>();
+    for (const r of updates) {
+      previous.set(r.name, st.held.get(r.name));
+      st.held.set(r.name, { version: r.version, resource: r });
+      st.rejected.delete(r.name);
+    }
+    for (const name of removals) {
+      previous.set(name, st.held.get(name));
+      st.held.delete(name);
+    }
+    st.pending.set(nonce, { previous, changedAt: snapshot.changedAt, version: snapshot.version });
+    // A client that never answers must not grow this map without bound; the oldest unanswered
+    // responses are forgotten (their ACK would then count as stale, which is harmless).
+    if (st.pending.size > MAX_PENDING_PER_TYPE) st.pending.delete(st.pending.keys().next().value as string);
+    st.sentVersion = snapshot.version;
+    st.sentNonce = nonce;
+    const bytes = encodeDeltaDiscoveryResponse({
+      systemVersionInfo: snapshot.version,
+      typeUrl,
+      nonce,
+      resourceEntries: updates.map((r) => r.deltaEntry),
+      removedResources: removals,
+      controlPlane: this.deps.controlPlane,
+    });
+    this.deps.observer.responseSent?.(this.info, typeUrl, snapshot.version, bytes.length, updates.length, removals.length);
+    return bytes;
+  }
+
+  protected anyPendingAck(): boolean {
+    for (const st of this.types.values()) if (st.pending.size > 0) return true;
+    return false;
+  }
+
+  protected typeStatuses(): TypeSyncStatus[] {
+    return [...this.types].map(([typeUrl, st]) => ({
+      typeUrl,
+      wildcard: st.wildcard,
+      subscribedNames: [...st.names],
+      sentVersion: st.sentVersion,
+      sentNonce: st.sentNonce,
+      ackedVersion: st.ackedVersion,
+      pendingAck: st.pending.size > 0,
+      lastNack: st.lastNack,
+      resourceCount: st.held.size,
+    }));
+  }
+
+  sentResources(): SentResources {
+    return new Map(
+      [...this.types].map(([typeUrl, st]) => [
+        typeUrl,
+        [...st.held.values()].flatMap((h) => (h.resource ? [h.resource] : [])),
+      ]),
+    );
+  }
+}

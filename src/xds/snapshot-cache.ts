@@ -1,0 +1,87 @@
+import { RESOURCE_TYPE_URLS } from '../proto/type-urls';
+import type { ResourceSet } from '../translate/resource-set';
+import { ResourceEncoder, type EncodedResource } from './encoded-resource';
+import { Snapshot } from './snapshot';
+
+export type SnapshotListener = (snapshot: Snapshot) => void;
+
+/** Told when a group gains its first watching stream or loses its last, so translation runs only for groups in use. */
+export interface GroupDemandHandler {
+  opened(group: string): void;
+  closed(group: string): void;
+}
+
+/**
+ * Resource sets by proxy group. It knows nothing of gRPC or of where resources come from:
+ * publishers call setSnapshot, streams watch a group.
+ */
+export class SnapshotCache {
+  private readonly snapshots = new Map<string, Snapshot>();
+  private readonly watchers = new Map<string, Set<SnapshotListener>>();
+  private readonly encoder = new ResourceEncoder();
+  private demand?: GroupDemandHandler;
+
+  /** Encodes (once per message object or content) and publishes a group's resource set. Returns the snapshot, or the current one when nothing changed. */
+  setSnapshot(group: string, set: ResourceSet, changedAt = Date.now()): Snapshot {
+    const byType = new Map<string, Map<string, EncodedResource>>();
+    for (const typeUrl of RESOURCE_TYPE_URLS) {
+      const list = set[typeUrl] ?? [];
+      const resources = new Map<string, EncodedResource>();
+      for (const r of [...list].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+        if (resources.has(r.name)) throw new Error(`duplicate ${typeUrl} resource name "${r.name}" in group ${group}`);
+        resources.set(r.name, this.encoder.encode(typeUrl, r));
+      }
+      byType.set(typeUrl, resources);
+    }
+    const snapshot = new Snapshot(byType, changedAt);
+    const previous = this.snapshots.get(group);
+    if (previous && previous.version === snapshot.version) return previous;
+    this.snapshots.set(group, snapshot);
+    for (const listener of [...(this.watchers.get(group) ?? [])]) listener(snapshot);
+    return snapshot;
+  }
+
+  getSnapshot(group: string): Snapshot | undefined {
+    return this.snapshots.get(group);
+  }
+
+  clearSnapshot(group: string): void {
+    this.snapshots.delete(group);
+  }
+
+  groups(): string[] {
+    return [...this.snapshots.keys()];
+  }
+
+  watchedGroups(): string[] {
+    return [...this.watchers.keys()];
+  }
+
+  /** How many resources were actually encoded (for tests and benchmarks). */
+  get encodeCount(): number {
+    return this.encoder.encodeCount;
+  }
+
+  setDemandHandler(handler: GroupDemandHandler | undefined): void {
+    this.demand = handler;
+  }
+
+  watch(group: string, listener: SnapshotListener): () => void {
+    let set = this.watchers.get(group);
+    const first = !set;
+    if (!set) {
+      set = new Set();
+      this.watchers.set(group, set);
+    }
+    set.add(listener);
+    if (first) this.demand?.opened(group);
+    return () => {
+      const current = this.watchers.get(group);
+      if (!current || !current.delete(listener)) return;
+      if (current.size === 0) {
+        this.watchers.delete(group);
+        this.demand?.closed(group);
+      }
+    };
+  }
+}

@@ -1,0 +1,40 @@
+import { createHash } from 'node:crypto';
+import type { ResourceTypeUrl } from '../proto/type-urls';
+import type { EncodedResource } from './encoded-resource';
+
+export type ResourceMap = ReadonlyMap<string, EncodedResource>;
+
+/** One proxy group's complete resource set at one version. Immutable. */
+export class Snapshot {
+  readonly version: string;
+
+  constructor(
+    private readonly byType: ReadonlyMap<string, ResourceMap>,
+    /** Epoch ms of the upstream change that produced it (registry write, config reload). */
+    readonly changedAt: number,
+  ) {
+    const hash = createHash('sha256');
+    for (const typeUrl of [...byType.keys()].sort()) {
+      hash.update(typeUrl);
+      for (const [name, r] of byType.get(typeUrl) ?? new Map()) hash.update(`\0${name}\0${r.version}`);
+      hash.update('\n');
+    }
+    this.version = hash.digest('base64url').slice(0, 16);
+  }
+
+  resources(typeUrl: string): ResourceMap {
+    return this.byType.get(typeUrl) ?? EMPTY;
+  }
+
+  typeUrls(): ResourceTypeUrl[] {
+    return [...this.byType.keys()] as ResourceTypeUrl[];
+  }
+}
+
+const EMPTY: ResourceMap = new Map();
+
+/** A content version for a set of (name, version) pairs: what SotW puts in version_info. */
+export function setVersion(resources: Iterable<EncodedResource>): string {
+  const parts = [...resources].map((r) => `${r.name}\0${r.version}`).sort();
+  return createHash('sha256').update(parts.join('\n')).digest('base64url').slice(0, 16);
+}

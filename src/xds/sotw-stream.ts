@@ -1,0 +1,153 @@
+import type { DiscoveryRequest__Output } from '../generated/envoy/service/discovery/v3/DiscoveryRequest';
+import { isFullStateType, type ResourceTypeUrl } from '../proto/type-urls';
+import type { EncodedResource } from './encoded-resource';
+import { setVersion, type Snapshot } from './snapshot';
+import { XdsStream } from './stream-base';
+import type { NackRecord, SentResources, TypeSyncStatus } from './stream-status';
+import { encodeDiscoveryResponse } from './wire';
+
+interface SotwTypeState {
+  subscribed: boolean;
+  wildcard: boolean;
+  names: Set<string>;
+  /** Set by a request that expects an answer even if the content is unchanged (the first one for a type). */
+  mustRespond: boolean;
+  /** What the last response carried; the proxy holds it unless it NACKed. */
+  sent: Map<string, EncodedResource>;
+  /** What the proxy last ACKed: where a NACK leaves it. */
+  acked: Map<string, EncodedResource>;
+  sentVersion?: string;
+  sentNonce?: string;
+  sentChangedAt?: number;
+  ackedVersion?: string;
+  pendingAck: boolean;
+  lastNack?: NackRecord;
+}
+
+function newTypeState(): SotwTypeState {
+  return { subscribed: false, wildcard: false, names: new Set(), mustRespond: false, sent: new Map(), acked: new Map(), pendingAck: false };
+}
+
+/**
+ * State-of-the-World xDS: each response carries a type's whole answer; ACK and NACK are told
+ * apart by error_detail and matched to the response by nonce.
+ */
+export class SotwStream extends XdsStream {
+  private readonly types = new Map<ResourceTypeUrl, SotwTypeState>();
+
+  onRequest(req: DiscoveryRequest__Output): void {
+    if (!this.bindNode(req.node)) return;
+    const typeUrl = this.requestType(req.type_url);
+    if (!typeUrl) return;
+    let st = this.types.get(typeUrl);
+    if (!st) {
+      st = newTypeState();
+      this.types.set(typeUrl, st);
+    }
+
+    // A nonce from before this stream (a client reconnecting) answers nothing we sent: treat the
+    // request as the first for its type.
+    if (req.response_nonce && st.sentNonce !== undefined) {
+      // A request answering anything but our latest response for this type speaks of a state
+      // that has already moved on; its resource_names may be stale too, so it is ignored whole.
+      if (req.response_nonce !== st.sentNonce) {
+        this.reject('stale_nonce', `${typeUrl}: nonce ${req.response_nonce} is not the latest (${st.sentNonce ?? 'none'})`);
+        return;
+      }
+      st.pendingAck = false;
+      if (req.error_detail && (req.error_detail.code !== 0 || req.error_detail.message)) {
+        const message = req.error_detail.message || `code ${req.error_detail.code}`;
+        st.lastNack = { version: st.sentVersion ?? '', message, at: Date.now() };
+        st.sent = new Map(st.acked);
+        this.deps.logger.warn({ stream: this.info.id, node: this.info.node?.id, typeUrl, version: st.sentVersion }, `NACK: ${message}`);
+        this.deps.observer.nackReceived?.(this.info, typeUrl, st.sentVersion ?? '', message);
+      } else {
+        st.acked = st.sent;
+        st.ackedVersion = req.version_info;
+        const convergence = st.sentChangedAt !== undefined ? Date.now() - st.sentChangedAt : undefined;
+        this.deps.observer.ackReceived?.(this.info, typeUrl, req.version_info, convergence);
+      }
+    } else {
+      st.mustRespond = true;
+    }
+
+    const names = req.resource_names;
+    if (!st.subscribed) {
+      // Legacy wildcard: a first request with no names asks for everything.
+      st.wildcard = names.length === 0 || names.includes('*');
+    } else {
+      st.wildcard = names.includes('*') || (st.wildcard && names.length === 0);
+    }
+    st.subscribed = true;
+    st.names = new Set(names.filter((n) => n !== '*'));
+    this.scheduleFlush();
+  }
+
+  protected buildResponse(typeUrl: ResourceTypeUrl, snapshot: Snapshot): Buffer | undefined {
+    const st = this.types.get(typeUrl);
+    if (!st || !st.subscribed) return undefined;
+    const available = snapshot.resources(typeUrl);
+    const chosen = new Map<string, EncodedResource>();
+    if (st.wildcard) for (const [name, r] of available) chosen.set(name, r);
+    for (const name of st.names) {
+      const r = available.get(name);
+      if (r) chosen.set(name, r);
+    }
+    const fullState = isFullStateType(typeUrl);
+    if (fullState && this.holdRemovals) {
+      // Make-before-break: keep what the proxy holds until the rest of the push is answered.
+      for (const [name, r] of st.sent) if (!chosen.has(name) && (st.wildcard || st.names.has(name))) chosen.set(name, r);
+    }
+    const resources = [...chosen.values()];
+    const version = setVersion(resources);
+    const answersRequest = st.mustRespond && (fullState || st.wildcard || resources.length > 0);
+    // An unchanged answer is not sent again, including one the proxy NACKed: the next push waits for a change.
+    if (!answersRequest && version === st.sentVersion) return undefined;
+    if (!fullState && !answersRequest && !resources.some((r) => st.sent.get(r.name)?.version !== r.version)) {
+      // For RDS, EDS and SDS an omitted name means nothing in SotW, so a response that would only
+      // drop names is not worth a round trip; forget them so config dumps stay accurate.
+      for (const name of [...st.sent.keys()]) if (!chosen.has(name)) st.sent.delete(name);
+      return undefined;
+    }
+
+    const nonce = this.nextNonce();
+    st.mustRespond = false;
+    st.sent = chosen;
+    st.sentVersion = version;
+    st.sentNonce = nonce;
+    st.sentChangedAt = snapshot.changedAt;
+    st.pendingAck = true;
+    const bytes = encodeDiscoveryResponse({
+      versionInfo: version,
+      typeUrl,
+      nonce,
+      resourceEntries: resources.map((r) => r.sotwEntry),
+      controlPlane: this.deps.controlPlane,
+    });
+    this.deps.observer.responseSent?.(this.info, typeUrl, version, bytes.length, resources.length, 0);
+    return bytes;
+  }
+
+  protected anyPendingAck(): boolean {
+    for (const st of this.types.values()) if (st.pendingAck) return true;
+    return false;
+  }
+
+  protected typeStatuses(): TypeSyncStatus[] {
+    return [...this.types].map(([typeUrl, st]) => ({
+      typeUrl,
+      wildcard: st.wildcard,
+      subscribedNames: [...st.names],
+      sentVersion: st.sentVersion,
+      sentNonce: st.sentNonce,
+      ackedVersion: st.ackedVersion,
+      pendingAck: st.pendingAck,
+      lastNack: st.lastNack,
+      resourceCount: st.sent.size,
+    }));
+  }
+
+  sentResources(): SentResources {
+    return new Map([...this.types].map(([typeUrl, st]) => [typeUrl, [...st.sent.values()]]));
+  }
+}

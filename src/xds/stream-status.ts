@@ -1,0 +1,36 @@
+import type { EncodedResource } from './encoded-resource';
+
+export interface NackRecord {
+  readonly version: string;
+  readonly message: string;
+  readonly at: number;
+}
+
+/** Per-type sync state of one stream, as `/v1/proxies` and `switchyard status` show it. */
+export interface TypeSyncStatus {
+  readonly typeUrl: string;
+  readonly wildcard: boolean;
+  readonly subscribedNames: readonly string[];
+  readonly sentVersion?: string;
+  readonly sentNonce?: string;
+  readonly ackedVersion?: string;
+  readonly pendingAck: boolean;
+  readonly lastNack?: NackRecord;
+  readonly resourceCount: number;
+}
+
+export interface StreamStatus {
+  readonly id: number;
+  readonly protocol: 'sotw' | 'delta';
+  readonly service: string;
+  readonly peer: string;
+  readonly openedAt: number;
+  readonly nodeId?: string;
+  readonly nodeCluster?: string;
+  readonly userAgent?: string;
+  readonly group?: string;
+  readonly types: readonly TypeSyncStatus[];
+}
+
+/** The resources a stream last sent a proxy (what it holds unless it NACKed), by type URL. */
+export type SentResources = ReadonlyMap<string, readonly EncodedResource[]>;

@@ -74,6 +74,9 @@ export abstract class XdsStream {
       return false;
     }
     this.info.group = resolved.group;
+    // A reconnecting delta client may hold resources that are gone; like any removal, they are
+    // withdrawn only after the first push is answered.
+    this.holdRemovals = true;
     this.deps.logger.info({ stream: this.info.id, node: node.id, cluster: node.cluster, group: resolved.group, protocol: this.info.protocol }, 'xds stream bound');
     this.snapshot = this.deps.cache.getSnapshot(resolved.group);
     this.unwatch = this.deps.cache.watch(resolved.group, (s) => {

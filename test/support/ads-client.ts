@@ -95,6 +95,9 @@ export class Inbox<T> {
   }
 }
 
+/** Each test client gets its own connection, as each real proxy has (grpc-js would share one). */
+export const OWN_CONNECTION: grpc.ChannelOptions = { 'grpc.use_local_subchannel_pool': 1 };
+
 export const TEST_NODE = { id: 'node-1', cluster: 'frontend', user_agent_name: 'test-client' };
 
 export interface SotwClient {
@@ -114,7 +117,7 @@ function wire<Req, Res>(call: grpc.ClientDuplexStream<Req, Res>, inbox: Inbox<Re
 }
 
 export function sotwClient(address: string, metadata = new grpc.Metadata()): SotwClient {
-  const client = new (adsProto().envoy.service.discovery.v3.AggregatedDiscoveryService)(address, grpc.credentials.createInsecure());
+  const client = new (adsProto().envoy.service.discovery.v3.AggregatedDiscoveryService)(address, grpc.credentials.createInsecure(), OWN_CONNECTION);
   const call = client.StreamAggregatedResources(metadata);
   const inbox = new Inbox<DiscoveryResponse__Output>();
   wire(call, inbox);
@@ -142,7 +145,7 @@ export interface DeltaClient {
 }
 
 export function deltaClient(address: string): DeltaClient {
-  const client = new (adsProto().envoy.service.discovery.v3.AggregatedDiscoveryService)(address, grpc.credentials.createInsecure());
+  const client = new (adsProto().envoy.service.discovery.v3.AggregatedDiscoveryService)(address, grpc.credentials.createInsecure(), OWN_CONNECTION);
   const call = client.DeltaAggregatedResources();
   const inbox = new Inbox<DeltaDiscoveryResponse__Output>();
   wire(call, inbox);

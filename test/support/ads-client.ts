@@ -76,7 +76,8 @@ export class Inbox<T> {
   async quiet(ms = 300): Promise<boolean> {
     if (this.queue.length > 0) return false;
     try {
-      await this.next(ms);
+      const m = await this.next(ms);
+      this.queue.unshift(m); // not consumed: the caller reads it next
       return false;
     } catch {
       return true;

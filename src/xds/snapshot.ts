@@ -26,6 +26,18 @@ export class Snapshot {
     return this.byType.get(typeUrl) ?? EMPTY;
   }
 
+  private readonly typeVersions = new Map<string, string>();
+
+  /** setVersion of a type's whole set, computed once: every wildcard stream answers with it. */
+  typeVersion(typeUrl: string): string {
+    let v = this.typeVersions.get(typeUrl);
+    if (v === undefined) {
+      v = setVersion(this.resources(typeUrl).values());
+      this.typeVersions.set(typeUrl, v);
+    }
+    return v;
+  }
+
   typeUrls(): ResourceTypeUrl[] {
     return [...this.byType.keys()] as ResourceTypeUrl[];
   }

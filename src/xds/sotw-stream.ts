@@ -99,7 +99,8 @@ export class SotwStream extends XdsStream {
       for (const [name, r] of st.sent) if (!chosen.has(name) && (st.wildcard || st.names.has(name))) chosen.set(name, r);
     }
     const resources = [...chosen.values()];
-    const version = setVersion(resources);
+    const wholeType = chosen.size === available.size && [...available.keys()].every((n) => chosen.get(n) === available.get(n));
+    const version = wholeType ? snapshot.typeVersion(typeUrl) : setVersion(resources);
     const answersRequest = st.mustRespond && (fullState || st.wildcard || resources.length > 0);
     // An unchanged answer is not sent again, including one the proxy NACKed: the next push waits for a change.
     if (!answersRequest && version === st.sentVersion) return undefined;

@@ -4,6 +4,8 @@ import { TypeUrl } from '../../src/proto/type-urls';
 import { TEST_NODE, resourceNames, sotwClient } from '../support/ads-client';
 import { cluster, resourceSet } from '../support/resources';
 import { eventually, startHarness, type Harness } from '../support/xds-harness';
+import { SnapshotCache } from '../../src/xds/snapshot-cache';
+import { XdsServer } from '../../src/xds/server';
 
 let h: Harness;
 beforeEach(async () => {
@@ -75,8 +77,6 @@ describe('bad input never crashes the server or leaks a stream', () => {
 
   it('a refused node gets the resolver status (e.g. PERMISSION_DENIED) and nothing else', async () => {
     await h.stop();
-    const { SnapshotCache } = await import('../../src/xds/snapshot-cache');
-    const { XdsServer } = await import('../../src/xds/server');
     const cache = new SnapshotCache();
     cache.setSnapshot('secret-group', resourceSet({ [TypeUrl.Cluster]: [cluster('a')] }));
     const server = new XdsServer({ cache, resolveGroup: () => ({ error: { code: grpc.status.PERMISSION_DENIED, message: 'bad token' } }) });
@@ -89,6 +89,6 @@ describe('bad input never crashes the server or leaks a stream', () => {
     expect(c.inbox.count).toBe(0);
     c.close();
     await server.shutdown(500);
-    h = await import('../support/xds-harness').then((m) => m.startHarness());
+    h = await startHarness();
   });
 });

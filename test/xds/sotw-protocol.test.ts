@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TypeUrl } from '../../src/proto/type-urls';
-import { TEST_NODE, resourceNames, sotwClient, type SotwClient } from '../support/ads-client';
+import * as grpc from '@grpc/grpc-js';
+import { TEST_NODE, cdsProto, resourceNames, sotwClient, type SotwClient } from '../support/ads-client';
 import { cluster, endpoints, resourceSet, apiListener, weightedRoute } from '../support/resources';
 import { eventually, startHarness, type Harness } from '../support/xds-harness';
 
@@ -217,12 +218,10 @@ describe('State-of-the-World ADS', () => {
   });
 
   it('serves the per-type CDS service as well as ADS', async () => {
-    const { cdsProto } = await import('../support/ads-client');
-    const grpc = await import('@grpc/grpc-js');
     h.cache.setSnapshot(GROUP, resourceSet({ [TypeUrl.Cluster]: [cluster('a')] }));
     const client = new (cdsProto().envoy.service.cluster.v3.ClusterDiscoveryService)(h.address, grpc.credentials.createInsecure());
     const call = client.StreamClusters();
-    const got = new Promise<string[]>((resolve) => call.on('data', (r) => resolve(resourceNames(r))));
+    const got = new Promise<string[]>((resolve) => call.on('data', (r: Parameters<typeof resourceNames>[0]) => resolve(resourceNames(r))));
     call.on('error', () => undefined);
     call.write({ node: TEST_NODE });
     expect(await got).toEqual(['a']);

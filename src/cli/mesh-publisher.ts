@@ -1,0 +1,145 @@
+import type { Logger } from 'pino';
+import type { MeshState, ProxyIdentity, Problem } from '../model';
+import type { ResourceSet } from '../translate/resource-set';
+import type { GroupDemandHandler, SnapshotCache } from '../xds';
+import { RESOURCE_TYPE_URLS } from '../proto/type-urls';
+
+/** The translation stage as the publisher sees it (implemented by src/translate). */
+export interface Translator {
+  groupKey(state: MeshState, proxy: ProxyIdentity): string;
+  translate(state: MeshState, proxy: ProxyIdentity): { resources: ResourceSet; warnings: string[] };
+  /** Services whose policy or instances a proxy's config is built from. */
+  dependsOn(state: MeshState, proxy: ProxyIdentity): readonly string[];
+}
+
+export type ResourceValidator = (typeUrl: string, message: object) => Problem[];
+
+export interface PublisherEvents {
+  /** A group's translation failed validation: its last good snapshot stays. */
+  translationRejected?(group: string, problems: Problem[]): void;
+  published?(group: string, durationMs: number): void;
+}
+
+/**
+ * Turns mesh states into snapshots. Translation runs per proxy group (proxies that would get
+ * the same config share one), only for groups with a connected proxy, and on a change only for
+ * groups whose config depends on something that changed. Bursts of changes are debounced.
+ */
+export class MeshPublisher implements GroupDemandHandler {
+  private state: MeshState;
+  private pending?: MeshState;
+  private timer?: NodeJS.Timeout;
+  private readonly groups = new Map<string, { proxy: ProxyIdentity; deps: Set<string> }>();
+  private readonly validated = new WeakSet<object>();
+  publishCount = 0;
+
+  constructor(
+    initial: MeshState,
+    private readonly cache: SnapshotCache,
+    private readonly translator: Translator,
+    private readonly logger: Logger,
+    private readonly debounceMs: number,
+    private readonly validate?: ResourceValidator,
+    private readonly events: PublisherEvents = {},
+  ) {
+    this.state = initial;
+  }
+
+  get current(): MeshState {
+    return this.state;
+  }
+
+  /** The group a proxy belongs to; remembered so the first stream of a group can be served at once. */
+  groupFor(proxy: ProxyIdentity): string {
+    const key = this.translator.groupKey(this.state, proxy);
+    if (!this.groups.has(key)) this.groups.set(key, { proxy, deps: new Set() });
+    return key;
+  }
+
+  opened(group: string): void {
+    if (!this.cache.getSnapshot(group)) this.publish(group);
+  }
+
+  closed(group: string): void {
+    this.groups.delete(group);
+    this.cache.clearSnapshot(group);
+  }
+
+  /** Offers a new state; it is applied after the debounce window, coalesced with any others. */
+  update(next: MeshState): void {
+    this.pending = next;
+    if (this.timer) return;
+    // A fixed window from the first change (not sliding), so a steady stream of changes still
+    // converges within debounceMs.
+    this.timer = setTimeout(() => this.flush(), this.debounceMs);
+  }
+
+  /** Applies a pending state now (tests and shutdown). */
+  flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    const next = this.pending;
+    if (!next) return;
+    this.pending = undefined;
+    const changed = changedServices(this.state, next);
+    this.state = next;
+    for (const [group, entry] of this.groups) {
+      if (changed === 'all' || [...entry.deps].some((s) => changed.has(s))) this.publish(group);
+    }
+  }
+
+  private publish(group: string): void {
+    const entry = this.groups.get(group);
+    if (!entry) return;
+    const started = performance.now();
+    const { resources, warnings } = this.translator.translate(this.state, entry.proxy);
+    entry.deps = new Set(this.translator.dependsOn(this.state, entry.proxy));
+    for (const w of warnings) this.logger.debug({ group }, w);
+    const problems = this.validateSet(resources);
+    if (problems.length > 0) {
+      // A bad translation is an error here, at the boundary, never a NACK at the proxy.
+      this.logger.error({ group, problems: problems.slice(0, 5).map((p) => `${p.path}: ${p.message}`) }, 'translation failed validation; keeping the last good config for this group');
+      this.events.translationRejected?.(group, problems);
+      return;
+    }
+    this.cache.setSnapshot(group, resources, this.state.changedAt);
+    this.publishCount++;
+    this.events.published?.(group, performance.now() - started);
+  }
+
+  private validateSet(resources: ResourceSet): Problem[] {
+    if (!this.validate) return [];
+    const problems: Problem[] = [];
+    for (const typeUrl of RESOURCE_TYPE_URLS) {
+      for (const r of resources[typeUrl] ?? []) {
+        if (this.validated.has(r.message)) continue;
+        const found = this.validate(typeUrl, r.message);
+        if (found.length === 0) this.validated.add(r.message);
+        else problems.push(...found.map((p) => ({ ...p, path: `${r.name}: ${p.path}` })));
+      }
+    }
+    return problems;
+  }
+}
+
+/** Which services differ between two states; 'all' when mesh-wide settings changed. */
+export function changedServices(before: MeshState, after: MeshState): Set<string> | 'all' {
+  if (JSON.stringify(before.config.mesh) !== JSON.stringify(after.config.mesh)) return 'all';
+  const changed = new Set<string>();
+  const policies = (s: MeshState) => new Map(s.config.services.map((p) => [p.name, p]));
+  const a = policies(before);
+  const b = policies(after);
+  for (const name of new Set([...a.keys(), ...b.keys()])) {
+    const pa = a.get(name);
+    const pb = b.get(name);
+    if (pa !== pb && JSON.stringify(pa) !== JSON.stringify(pb)) changed.add(name);
+  }
+  for (const name of new Set([...before.instances.keys(), ...after.instances.keys()])) {
+    const ia = before.instances.get(name);
+    const ib = after.instances.get(name);
+    if (ia !== ib && JSON.stringify(ia) !== JSON.stringify(ib)) changed.add(name);
+  }
+  // A service appearing or disappearing changes who may call whom: everyone re-translates.
+  if ([...changed].some((n) => a.has(n) !== b.has(n))) return 'all';
+  return changed;
+}

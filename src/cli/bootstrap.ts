@@ -1,0 +1,67 @@
+import * as os from 'node:os';
+import { stringify } from 'yaml';
+import { buildEnvoyBootstrap } from '../bootstrap/envoy-bootstrap';
+import { buildGrpcBootstrap } from '../bootstrap/grpc-bootstrap';
+import { EXIT_OK, UsageError, type CliIo } from './io';
+import { parseFlags, parseHostPort, stringFlag } from './flags';
+
+const USAGE = `usage:
+  switchyard bootstrap envoy --service S --instance ID [--xds-address H:P] [--token T] [--admin-port 9901] [--format yaml|json]
+  switchyard bootstrap grpc [--xds-address H:P] [--node-id ID] [--service S]`;
+
+/** The address proxies dial: the server's own default binds 0.0.0.0, which no client can dial. */
+const DEFAULT_XDS_ADDRESS = '127.0.0.1:18000';
+const SERVICE_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+
+export async function runBootstrap(argv: string[], io: CliIo): Promise<number> {
+  const [kind, ...rest] = argv;
+  if (kind === 'envoy') return bootstrapEnvoy(rest, io);
+  if (kind === 'grpc') return bootstrapGrpc(rest, io);
+  if (kind === '--help' || kind === '-h') {
+    io.stdout(USAGE);
+    return EXIT_OK;
+  }
+  throw new UsageError(`bootstrap: expected "envoy" or "grpc"${kind ? `, got "${kind}"` : ''}\n${USAGE}`);
+}
+
+function bootstrapEnvoy(argv: string[], io: CliIo): number {
+  const flags = parseFlags('bootstrap envoy', argv, {
+    service: { type: 'string' },
+    instance: { type: 'string' },
+    'xds-address': { type: 'string', env: 'SWITCHYARD_XDS_ADDRESS', default: DEFAULT_XDS_ADDRESS },
+    token: { type: 'string', env: 'SWITCHYARD_XDS_TOKEN' },
+    'admin-port': { type: 'string', default: '9901' },
+    format: { type: 'string', default: 'yaml' },
+  });
+  if (flags.positionals.length > 0) throw new UsageError(`bootstrap envoy: unexpected argument "${flags.positionals[0]}"`);
+  const service = required(flags, 'service');
+  const instance = required(flags, 'instance');
+  if (!SERVICE_NAME.test(service)) throw new UsageError(`bootstrap envoy: --service: "${service}" is not a valid service name (lowercase letters, digits and '-', at most 63)`);
+  const { host, port } = parseHostPort(stringFlag(flags, 'xds-address')!, 'xds-address');
+  const adminPort = Number(stringFlag(flags, 'admin-port'));
+  if (!Number.isInteger(adminPort) || adminPort < 1 || adminPort > 65535) throw new UsageError(`bootstrap envoy: --admin-port: expected a port 1-65535, got "${stringFlag(flags, 'admin-port')}"`);
+  const format = stringFlag(flags, 'format')!;
+  if (format !== 'yaml' && format !== 'json') throw new UsageError(`bootstrap envoy: --format: expected yaml or json, got "${format}"`);
+  const bootstrap = buildEnvoyBootstrap({ service, instance, xdsHost: host, xdsPort: port, token: stringFlag(flags, 'token'), adminPort });
+  io.stdout(format === 'json' ? JSON.stringify(bootstrap, null, 2) : stringify(bootstrap));
+  return EXIT_OK;
+}
+
+function bootstrapGrpc(argv: string[], io: CliIo): number {
+  const flags = parseFlags('bootstrap grpc', argv, {
+    'xds-address': { type: 'string', env: 'SWITCHYARD_XDS_ADDRESS', default: DEFAULT_XDS_ADDRESS },
+    'node-id': { type: 'string' },
+    service: { type: 'string' },
+  });
+  if (flags.positionals.length > 0) throw new UsageError(`bootstrap grpc: unexpected argument "${flags.positionals[0]}"`);
+  const { host, port } = parseHostPort(stringFlag(flags, 'xds-address')!, 'xds-address');
+  const nodeId = stringFlag(flags, 'node-id') ?? `${os.hostname()}-${process.pid}`;
+  io.stdout(JSON.stringify(buildGrpcBootstrap({ xdsHost: host, xdsPort: port, nodeId, service: stringFlag(flags, 'service') }), null, 2));
+  return EXIT_OK;
+}
+
+function required(flags: ReturnType<typeof parseFlags>, name: string): string {
+  const v = stringFlag(flags, name);
+  if (!v) throw new UsageError(`bootstrap envoy: --${name} is required\n${USAGE}`);
+  return v;
+}

@@ -81,7 +81,7 @@ export class DeltaStream extends XdsStream {
           this.deps.observer.nackReceived?.(this.info, typeUrl, pending.version, message);
         } else {
           st.ackedVersion = pending.version;
-          this.deps.observer.ackReceived?.(this.info, typeUrl, pending.version, Date.now() - pending.changedAt);
+          this.deps.observer.ackReceived?.(this.info, typeUrl, pending.version, this.convergenceMs(pending.changedAt));
         }
       }
     }

@@ -64,7 +64,7 @@ export class SotwStream extends XdsStream {
       } else {
         st.acked = st.sent;
         st.ackedVersion = req.version_info;
-        const convergence = st.sentChangedAt !== undefined ? Date.now() - st.sentChangedAt : undefined;
+        const convergence = this.convergenceMs(st.sentChangedAt);
         this.deps.observer.ackReceived?.(this.info, typeUrl, req.version_info, convergence);
       }
     } else {

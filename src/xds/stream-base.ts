@@ -111,6 +111,15 @@ export abstract class XdsStream {
     this.deps.observer.requestRejected?.(this.info, reason, detail);
   }
 
+  /**
+   * Change-to-ACK time, for pushes carrying a change made while this stream was open; a proxy's
+   * initial sync carries old changes, whose age says nothing about convergence.
+   */
+  protected convergenceMs(changedAt: number | undefined): number | undefined {
+    if (changedAt === undefined || changedAt < this.info.openedAt) return undefined;
+    return Date.now() - changedAt;
+  }
+
   protected nextNonce(): string {
     return (++this.nonceCounter).toString(36);
   }

@@ -1,0 +1,75 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { X509Certificate } from 'node:crypto';
+import { generateKeyPair, importSigningKey, randomSerial, signingAlgorithm, type KeyType } from './keys';
+import { x509 } from './x509';
+
+/** A CA root: the certificate, and the key that signs with it. */
+export interface RootAuthority {
+  readonly certPem: string;
+  readonly cert: X509Certificate;
+  readonly signingKey: CryptoKey;
+  readonly keyType: KeyType;
+}
+
+const ROOT_TTL_MS = 10 * 365 * 24 * 3600 * 1000;
+
+export async function createRoot(trustDomain: string, keyType: KeyType = 'ecdsa-p256', now = Date.now()): Promise<{ root: RootAuthority; keyPem: string }> {
+  const { keys, privateKeyPem } = await generateKeyPair(keyType);
+  const cert = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: randomSerial(),
+    name: `CN=Switchyard Root CA ${new Date(now).toISOString().slice(0, 10)}, O=${trustDomain}`,
+    // Backdated a little so a peer whose clock lags a minute still accepts it.
+    notBefore: new Date(now - 60_000),
+    notAfter: new Date(now + ROOT_TTL_MS),
+    signingAlgorithm: signingAlgorithm(keyType),
+    keys,
+    extensions: [
+      new x509.BasicConstraintsExtension(true, 0, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+    ],
+  });
+  const certPem = cert.toString('pem') + '\n';
+  return { root: { certPem, cert: new X509Certificate(certPem), signingKey: keys.privateKey, keyType }, keyPem: privateKeyPem };
+}
+
+/** Loads a root from PEM files (operator-supplied or ours), checking that key and certificate belong together. */
+export async function loadRoot(certFile: string, keyFile: string): Promise<RootAuthority> {
+  const certPem = fs.readFileSync(certFile, 'utf8');
+  const keyPem = fs.readFileSync(keyFile, 'utf8');
+  let cert: X509Certificate;
+  try {
+    cert = new X509Certificate(certPem);
+  } catch (err) {
+    throw new Error(`${certFile}: not a PEM certificate (${(err as Error).message})`);
+  }
+  if (!cert.ca) throw new Error(`${certFile}: the certificate is not a CA (basicConstraints CA:TRUE is required)`);
+  const { createPrivateKey } = await import('node:crypto');
+  if (!cert.checkPrivateKey(createPrivateKey(keyPem))) throw new Error(`${keyFile}: the key does not match ${certFile}`);
+  const { key, type } = await importSigningKey(keyPem);
+  return { certPem, cert, signingKey: key, keyType: type };
+}
+
+/** Writes a root under dir: the key readable by its owner only (0600), atomically. */
+export function saveRoot(dir: string, prefix: string, certPem: string, keyPem: string): { certFile: string; keyFile: string } {
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const certFile = path.join(dir, `${prefix}-cert.pem`);
+  const keyFile = path.join(dir, `${prefix}-key.pem`);
+  writeAtomic(keyFile, keyPem, 0o600);
+  writeAtomic(certFile, certPem, 0o644);
+  return { certFile, keyFile };
+}
+
+export function writeAtomic(file: string, content: string, mode: number): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  const fd = fs.openSync(tmp, 'w', mode);
+  try {
+    fs.writeSync(fd, content);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.chmodSync(tmp, mode);
+  fs.renameSync(tmp, file);
+}

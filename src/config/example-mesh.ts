@@ -1,0 +1,72 @@
+// The shop: the mesh `switchyard serve` runs when no --config is given. Embedded as text, not
+// shipped as a file, so an installed package needs nothing copied beside it; it goes through
+// parseMeshFile like any operator's file, so it is held to the same rules.
+
+import { parseMeshFile, type MeshParseResult } from './parse';
+
+export const EXAMPLE_MESH_FILE_NAME = '<embedded shop mesh>';
+
+export const EXAMPLE_MESH_YAML = `# The e-commerce shop: gateway -> frontend -> catalog / orders -> payments, db.
+mesh:
+  trustDomain: switchyard.local
+  mtls: strict
+  defaultPolicy: deny             # only the calls listed under allow are permitted
+
+services:
+  - name: gateway
+    protocol: http
+    port: 8080
+    allow: []                     # the ingress: no service in the mesh calls it
+
+  - name: frontend
+    protocol: http
+    port: 8080
+    allow: [ gateway ]
+
+  - name: catalog
+    protocol: http
+    port: 8080
+    subsets:
+      v1: { version: v1 }
+      v2: { version: v2 }
+    trafficPolicy:
+      loadBalancer: least_request
+      connectTimeout: 1s
+      circuitBreaker: { maxConnections: 100, maxPendingRequests: 50, maxRequests: 200, maxRetries: 3 }
+      outlierDetection: { consecutive5xx: 5, interval: 10s, baseEjectionTime: 30s, maxEjectionPercent: 50 }
+    routes:
+      - match: { pathPrefix: /, headers: { x-canary: "true" } }
+        destinations: [ { subset: v2, weight: 100 } ]
+      - match: { pathPrefix: / }
+        destinations: [ { subset: v1, weight: 90 }, { subset: v2, weight: 10 } ]
+        timeout: 2s
+        retries: { attempts: 3, perTryTimeout: 500ms, retryOn: "5xx,reset,connect-failure" }
+    allow: [ frontend, orders ]
+
+  - name: orders
+    protocol: http
+    port: 8080
+    allow: [ frontend ]
+
+  - name: payments
+    protocol: http
+    port: 8080
+    trafficPolicy:
+      connectTimeout: 1s
+      circuitBreaker: { maxRequests: 100 }
+      outlierDetection:
+        interval: 10s
+        baseEjectionTime: 30s
+        maxEjectionPercent: 50
+        failurePercentage: { threshold: 50, minimumHosts: 2, requestVolume: 20 }
+    allow: [ orders ]
+
+  - name: db
+    protocol: tcp
+    port: 5432
+    allow: [ catalog, orders ]
+`;
+
+export function parseExampleMesh(): MeshParseResult {
+  return parseMeshFile(EXAMPLE_MESH_YAML, EXAMPLE_MESH_FILE_NAME);
+}

@@ -1,0 +1,71 @@
+// Proxyless gRPC clients apply only part of what Envoy does (gRPC's doc/grpc_xds_features.md).
+// Only a grpc-protocol service has proxyless clients, so only its policy is judged here. The
+// file stays valid: the translator sends gRPC the nearest policy it supports, and these
+// warnings tell the operator what that will be.
+
+import type { LoadBalancer, MeshConfig, ServicePolicy } from '../model/mesh';
+import { GRPC_RETRY_CONDITIONS } from './read-routes';
+import { childPath, type MeshSource } from './source';
+
+/** What a proxyless gRPC client gets instead of a load balancer it does not implement. */
+export const GRPC_LOAD_BALANCER_FALLBACK: Readonly<Partial<Record<LoadBalancer, LoadBalancer>>> = {
+  random: 'round_robin',
+  least_request: 'round_robin',
+  maglev: 'ring_hash',
+};
+
+const IGNORED_CIRCUIT_BREAKER_LIMITS = ['maxConnections', 'maxPendingRequests', 'maxRetries'] as const;
+
+export function checkGrpcCompatibility(src: MeshSource, config: MeshConfig): void {
+  for (const service of config.services) {
+    const path = src.pathOf(service);
+    if (service.protocol !== 'grpc' || path === undefined) continue;
+    checkTrafficPolicy(src, service, path);
+    checkRetryConditions(src, service);
+  }
+}
+
+function checkTrafficPolicy(src: MeshSource, service: ServicePolicy, servicePath: string): void {
+  const policy = service.trafficPolicy;
+  if (!policy) return;
+  const policyPath = childPath(servicePath, 'trafficPolicy');
+
+  const fallback = policy.loadBalancer && GRPC_LOAD_BALANCER_FALLBACK[policy.loadBalancer];
+  if (fallback) {
+    const path = childPath(policyPath, 'loadBalancer');
+    src.warning(path, src.whereIs(path), `proxyless gRPC clients cannot use loadBalancer ${policy.loadBalancer}; they use ${fallback} instead`);
+  }
+
+  const breakerPath = childPath(policyPath, 'circuitBreaker');
+  for (const limit of IGNORED_CIRCUIT_BREAKER_LIMITS) {
+    if (policy.circuitBreaker?.[limit] === undefined) continue;
+    const path = childPath(breakerPath, limit);
+    src.warning(path, src.whereKeyIs(path), `proxyless gRPC clients ignore ${limit}; they apply only maxRequests`);
+  }
+
+  if (policy.outlierDetection?.consecutive5xx !== undefined) {
+    const path = childPath(childPath(policyPath, 'outlierDetection'), 'consecutive5xx');
+    src.warning(
+      path,
+      src.whereKeyIs(path),
+      'proxyless gRPC clients ignore consecutive5xx; they apply only success-rate and failure-percentage ejection',
+    );
+  }
+}
+
+function checkRetryConditions(src: MeshSource, service: ServicePolicy): void {
+  const grpcConditions: readonly string[] = GRPC_RETRY_CONDITIONS;
+  for (const route of service.routes) {
+    const routePath = src.pathOf(route);
+    const retryOn = route.retries?.retryOn;
+    if (routePath === undefined || retryOn === undefined) continue;
+    const ignored = retryOn.split(',').filter((c) => !grpcConditions.includes(c));
+    if (ignored.length === 0) continue;
+    const path = childPath(childPath(routePath, 'retries'), 'retryOn');
+    src.warning(
+      path,
+      src.whereIs(path),
+      `proxyless gRPC clients ignore retryOn ${ignored.join(',')}; they retry only on gRPC status codes (${grpcConditions.join(', ')})`,
+    );
+  }
+}

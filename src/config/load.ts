@@ -1,0 +1,34 @@
+// loadMeshFile: the mesh file from disk. A file that cannot be read is a problem like any
+// other, with the path as its place, so `validate` and the watcher report it the same way.
+
+import { readFile } from 'node:fs/promises';
+import { parseMeshFile, type MeshParseResult } from './parse';
+
+export async function loadMeshFile(path: string): Promise<MeshParseResult> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    return unreadableFile(path, err);
+  }
+  return parseMeshFile(text, path);
+}
+
+export function unreadableFile(path: string, err: unknown): MeshParseResult {
+  return { problems: [{ path: '', message: readFailure(err), location: { file: path }, severity: 'error' }] };
+}
+
+function readFailure(err: unknown): string {
+  const code = err instanceof Error && 'code' in err ? String(err.code) : '';
+  switch (code) {
+    case 'ENOENT':
+      return 'file not found';
+    case 'EISDIR':
+      return 'is a directory, not a mesh file';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    default:
+      return `cannot read the file: ${err instanceof Error ? err.message : String(err)}`;
+  }
+}

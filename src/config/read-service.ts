@@ -1,0 +1,127 @@
+// One entry of `services`: identity, port, subsets, policy, routes, callers and static endpoints.
+
+import type { ServicePolicy, ServiceProtocol, StaticEndpoint } from '../model/mesh';
+import {
+  MapFields,
+  PORT,
+  readEntries,
+  readEnum,
+  readInteger,
+  readList,
+  readString,
+  readStringMap,
+  type Field,
+  type IntegerRange,
+} from './fields';
+import { endpointAddressProblem, serviceNameProblem, subsetNameProblem } from './names';
+import { definedOnly } from './objects';
+import { readRoutes } from './read-routes';
+import { readTrafficPolicy } from './read-traffic-policy';
+import type { MeshSource } from './source';
+
+export const PROTOCOLS: readonly ServiceProtocol[] = ['http', 'grpc', 'tcp'];
+
+const SERVICE_KEYS = ['name', 'protocol', 'port', 'subsets', 'trafficPolicy', 'routes', 'allow', 'endpoints'];
+
+// Matches the registry's instance weight range (model/instance.ts).
+const ENDPOINT_WEIGHT: IntegerRange = { min: 1, max: 128, meaning: 'an endpoint weight, an integer from 1 to 128' };
+
+/**
+ * Reads what it can even when parts are wrong; the placeholders it leaves for missing
+ * required values ('' name, port 0) never escape, because a file with errors yields no config.
+ */
+export function readService(src: MeshSource, f: Field): ServicePolicy | undefined {
+  const fields = MapFields.read(src, f, SERVICE_KEYS);
+  if (!fields) return undefined;
+  const name = fields.require('name', (v) => readServiceName(src, v), 'every service needs a name') ?? '';
+  const protocol = fields.has('protocol')
+    ? fields.read('protocol', (v) => readEnum(src, v, PROTOCOLS, 'a protocol'))
+    : 'http';
+  const port = fields.require('port', (v) => readInteger(src, v, PORT), 'the port clients address the service on') ?? 0;
+  const service = definedOnly<ServicePolicy>({
+    name,
+    protocol: protocol ?? 'http',
+    port,
+    subsets: fields.read('subsets', (v) => readSubsets(src, v)) ?? {},
+    trafficPolicy: fields.read('trafficPolicy', (v) => readTrafficPolicy(src, v)),
+    routes: fields.read('routes', (v) => readRoutes(src, v, protocol)) ?? [],
+    allow: fields.read('allow', (v) => readAllow(src, v)),
+    endpoints: fields.read('endpoints', (v) => readEndpoints(src, v, port)) ?? [],
+  });
+  return src.place(service, f.path);
+}
+
+function readServiceName(src: MeshSource, f: Field): string | undefined {
+  const name = readString(src, f);
+  if (name === undefined) return undefined;
+  const problem = serviceNameProblem(name);
+  if (problem) src.error(f.path, f.at, problem);
+  return problem ? undefined : name;
+}
+
+function readSubsets(src: MeshSource, f: Field): Record<string, Record<string, string>> | undefined {
+  const entries = readEntries(src, f);
+  if (!entries) return undefined;
+  const subsets: Record<string, Record<string, string>> = {};
+  for (const entry of entries) {
+    const problem = subsetNameProblem(entry.key);
+    if (problem) src.error(entry.value.path, entry.keyAt, problem);
+    // Kept even when its selector is bad, so routes naming it are not also flagged.
+    subsets[entry.key] = readStringMap(src, entry.value) ?? {};
+  }
+  return subsets;
+}
+
+function readAllow(src: MeshSource, f: Field): string[] | undefined {
+  const items = readList(src, f);
+  if (!items) return undefined;
+  const names: string[] = [];
+  const paths: string[] = [];
+  for (const item of items) {
+    const name = readString(src, item);
+    if (name === undefined) continue;
+    if (names.includes(name)) {
+      src.warning(item.path, item.at, `${name} is already listed`);
+      continue;
+    }
+    names.push(name);
+    paths.push(item.path);
+  }
+  return src.placeItems(names, paths);
+}
+
+function readEndpoints(src: MeshSource, f: Field, servicePort: number): StaticEndpoint[] | undefined {
+  const items = readList(src, f);
+  if (!items) return undefined;
+  const endpoints: StaticEndpoint[] = [];
+  for (const item of items) {
+    const fields = MapFields.read(src, item, ['address', 'port', 'labels', 'zone', 'weight']);
+    if (!fields) continue;
+    const address = fields.require('address', (v) => readAddress(src, v), 'the IP address or hostname of the instance');
+    // Like an Istio ServiceEntry endpoint, an instance listens on the service port unless told.
+    const port = fields.read('port', (v) => readInteger(src, v, PORT)) ?? servicePort;
+    const endpoint = definedOnly<StaticEndpoint>({
+      address: address ?? '',
+      port,
+      labels: fields.read('labels', (v) => readStringMap(src, v)),
+      zone: fields.read('zone', (v) => readZone(src, v)),
+      weight: fields.read('weight', (v) => readInteger(src, v, ENDPOINT_WEIGHT)),
+    });
+    if (address !== undefined) endpoints.push(src.place(endpoint, item.path));
+  }
+  return endpoints;
+}
+
+function readAddress(src: MeshSource, f: Field): string | undefined {
+  const address = readString(src, f);
+  if (address === undefined) return undefined;
+  const problem = endpointAddressProblem(address);
+  if (problem) src.error(f.path, f.at, problem);
+  return problem ? undefined : address;
+}
+
+function readZone(src: MeshSource, f: Field): string | undefined {
+  const zone = readString(src, f);
+  if (zone === '') src.error(f.path, f.at, 'zone must not be empty; omit it instead');
+  return zone === '' ? undefined : zone;
+}

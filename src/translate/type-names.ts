@@ -1,0 +1,15 @@
+// Fully qualified names of the messages translation packs into Any fields.
+
+export const TypeName = {
+  HttpConnectionManager: 'envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
+  Router: 'envoy.extensions.filters.http.router.v3.Router',
+  TcpProxy: 'envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy',
+  UpstreamHttpProtocolOptions: 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions',
+} as const;
+
+/** Well-known extension names Envoy logs and matches on (the name field beside typed_config). */
+export const FilterName = {
+  HttpConnectionManager: 'envoy.filters.network.http_connection_manager',
+  TcpProxy: 'envoy.filters.network.tcp_proxy',
+  Router: 'envoy.filters.http.router',
+} as const;

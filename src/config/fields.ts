@@ -13,6 +13,8 @@ export interface Field {
   readonly node: YamlValue;
   readonly path: string;
   readonly at: Location;
+  /** Already reported as unreadable (an alias to no anchor); readers must not judge it again. */
+  readonly broken?: boolean;
 }
 
 export function describe(src: MeshSource, node: YamlValue): string {
@@ -138,10 +140,10 @@ export function readEntries(src: MeshSource, f: Field): Entry[] | undefined {
     seen.add(key);
     const path = childPath(f.path, key);
     const valueNode = src.resolve(pair.value as YamlValue, path);
-    if (valueNode === undefined) continue;
-    const at = src.locate(valueNode, keyAt);
+    const at = src.locate(valueNode === undefined ? (pair.value as YamlValue) : valueNode, keyAt);
     src.remember(path, at, keyAt);
-    entries.push({ key, keyAt, value: { node: valueNode, path, at } });
+    // A broken alias stays an entry, so the key does not also read as missing.
+    entries.push({ key, keyAt, value: { node: valueNode ?? null, path, at, broken: valueNode === undefined } });
   }
   return entries;
 }
@@ -152,7 +154,7 @@ export function readStringMap(src: MeshSource, f: Field): Record<string, string>
   if (!entries) return undefined;
   const result: Record<string, string> = {};
   for (const entry of entries) {
-    const value = readString(src, entry.value);
+    const value = entry.value.broken ? undefined : readString(src, entry.value);
     if (value !== undefined) result[entry.key] = value;
   }
   return result;
@@ -210,13 +212,13 @@ export class MapFields {
 
   read<T>(key: string, reader: (f: Field) => T | undefined): T | undefined {
     const f = this.field(key);
-    return f ? reader(f) : undefined;
+    return f && !f.broken ? reader(f) : undefined;
   }
 
   /** Like `read`, but a missing key is an error pointing at the map that lacks it. */
   require<T>(key: string, reader: (f: Field) => T | undefined, why: string): T | undefined {
     const f = this.field(key);
-    if (f) return reader(f);
+    if (f) return f.broken ? undefined : reader(f);
     this.src.error(childPath(this.path, key), this.at, `missing ${key}: ${why}`);
     return undefined;
   }

@@ -1,6 +1,7 @@
 // loadMeshFile: the mesh file from disk. A file that cannot be read is a problem like any
 // other, with the path as its place, so `validate` and the watcher report it the same way.
 
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { parseMeshFile, type MeshParseResult } from './parse';
 
@@ -8,6 +9,17 @@ export async function loadMeshFile(path: string): Promise<MeshParseResult> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
+  } catch (err) {
+    return unreadableFile(path, err);
+  }
+  return parseMeshFile(text, path);
+}
+
+/** For a composition root that must have its config before anything starts. */
+export function loadMeshFileSync(path: string): MeshParseResult {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
   } catch (err) {
     return unreadableFile(path, err);
   }

@@ -110,7 +110,7 @@ function readHeaders(src: MeshSource, f: Field): Record<string, string> | undefi
   for (const entry of entries) {
     const nameProblem = headerNameProblem(entry.key);
     if (nameProblem) src.error(entry.value.path, entry.keyAt, nameProblem);
-    const value = readString(src, entry.value);
+    const value = entry.value.broken ? undefined : readString(src, entry.value);
     if (value !== undefined && !nameProblem) headers[entry.key] = value;
   }
   return headers;

@@ -67,7 +67,7 @@ function readSubsets(src: MeshSource, f: Field): Record<string, Record<string, s
     const problem = subsetNameProblem(entry.key);
     if (problem) src.error(entry.value.path, entry.keyAt, problem);
     // Kept even when its selector is bad, so routes naming it are not also flagged.
-    subsets[entry.key] = readStringMap(src, entry.value) ?? {};
+    subsets[entry.key] = (entry.value.broken ? undefined : readStringMap(src, entry.value)) ?? {};
   }
   return subsets;
 }

@@ -80,7 +80,7 @@ export function outlierDetectionFor(ctx: TranslateContext, service: ServicePolic
       service.name,
       od.failurePercentage
         ? 'gRPC clients do not apply consecutive5xx ejection; they apply only the failurePercentage ejection'
-        : 'gRPC clients do not apply consecutive5xx ejection (only failure-percentage and success-rate); outlier detection is off for them',
+        : 'gRPC clients do not apply consecutive5xx ejection and no failurePercentage is set; outlier detection is off for them',
     );
   }
   // gRPC with nothing it can apply: no outlier_detection at all rather than an inert one.

@@ -139,7 +139,8 @@ export function changedServices(before: MeshState, after: MeshState): Set<string
     const ib = after.instances.get(name);
     if (ia !== ib && JSON.stringify(ia) !== JSON.stringify(ib)) changed.add(name);
   }
-  // A service appearing or disappearing changes who may call whom: everyone re-translates.
-  if ([...changed].some((n) => a.has(n) !== b.has(n))) return 'all';
+  // Who may call whom depends on every service's allow list (and on a service existing at
+  // all), so a change there re-translates every group, not just the service's own dependants.
+  if ([...changed].some((n) => a.has(n) !== b.has(n) || JSON.stringify(a.get(n)?.allow) !== JSON.stringify(b.get(n)?.allow))) return 'all';
   return changed;
 }

@@ -1,0 +1,78 @@
+// Runs the real `switchyard serve` executable as a child process, for end-to-end tests.
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as readline from 'node:readline';
+
+export const REPO_ROOT = path.resolve(__dirname, '../..');
+export const BIN = path.join(REPO_ROOT, 'bin/switchyard.js');
+
+export interface ServeProcess {
+  child: ChildProcess;
+  xdsAddress: string;
+  adminUrl: string;
+  dataDir: string;
+  logs: string[];
+  /** Sends SIGTERM and resolves with the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export function tempDir(prefix = 'switchyard-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/** Starts serve on loopback ports chosen by the OS and waits for its "switchyard serving" log line. */
+export async function startServe(args: string[], opts: { dataDir?: string; env?: NodeJS.ProcessEnv } = {}): Promise<ServeProcess> {
+  const dataDir = opts.dataDir ?? tempDir();
+  const child = spawn(process.execPath, [BIN, 'serve', '--data-dir', dataDir, '--xds-address', '127.0.0.1:0', '--admin-address', '127.0.0.1:0', ...args], {
+    env: { ...process.env, ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs: string[] = [];
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const ready = new Promise<{ xds: string; admin: string }>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`serve did not start:\n${logs.join('\n')}`)), 20_000);
+    const onLine = (line: string) => {
+      logs.push(line);
+      if (!line.includes('switchyard serving')) return;
+      const entry = JSON.parse(line) as { xds: string; admin: string };
+      clearTimeout(timer);
+      resolve(entry);
+    };
+    readline.createInterface({ input: child.stdout! }).on('line', onLine);
+    readline.createInterface({ input: child.stderr! }).on('line', (l) => logs.push(l));
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`serve exited with ${code} before it was ready:\n${logs.join('\n')}`));
+    });
+  });
+  const { xds, admin } = await ready;
+  return {
+    child,
+    xdsAddress: xds,
+    adminUrl: `http://${admin}`,
+    dataDir,
+    logs,
+    stop: async (signal = 'SIGTERM') => {
+      if (child.exitCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+export async function adminJson(base: string, method: string, pathname: string, body?: unknown): Promise<{ status: number; body: unknown }> {
+  const res = await fetch(`${base}${pathname}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // not JSON (e.g. /metrics)
+  }
+  return { status: res.status, body: parsed };
+}

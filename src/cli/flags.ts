@@ -20,7 +20,7 @@ export interface ParsedFlags {
  */
 export function parseFlags(command: string, argv: string[], specs: Record<string, FlagSpec>, env: NodeJS.ProcessEnv = process.env): ParsedFlags {
   const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }> = {};
-  for (const [name, spec] of Object.entries(specs)) options[name] = { type: spec.type, multiple: spec.multiple };
+  for (const [name, spec] of Object.entries(specs)) options[name] = spec.multiple ? { type: spec.type, multiple: true } : { type: spec.type };
   let parsed: { values: Record<string, string | boolean | (string | boolean)[] | undefined>; positionals: string[] };
   try {
     parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });

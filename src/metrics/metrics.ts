@@ -35,6 +35,10 @@ export class SwitchyardMetrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+    // prom-client also exports three gauges named *_total, a suffix Prometheus reserves for
+    // counters (promtool rejects them); their information is in nodejs_active_handles,
+    // nodejs_active_requests and nodejs_active_resources, which it exports as well.
+    for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) this.registry.removeSingleMetric(name);
   }
 
   /** Records instance counts from a registry view (service → instances with health). */

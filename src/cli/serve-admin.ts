@@ -1,0 +1,44 @@
+import type { Logger } from 'pino';
+import { healthRoutes, registryRoutes, startAdminServer, type AdminServer } from '../admin';
+import { metricsRoutes } from '../admin/routes/metrics';
+import { proxyRoutes } from '../admin/routes/proxies';
+import type { SwitchyardMetrics } from '../metrics/metrics';
+import type { ServicePolicy } from '../model';
+import type { Registry } from '../registry';
+import type { XdsServer } from '../xds';
+
+export interface AdminWiring {
+  readonly host: string;
+  readonly port: number;
+  readonly adminToken?: string;
+  readonly logger: Logger;
+  readonly registry: Registry;
+  readonly metrics: SwitchyardMetrics;
+  readonly xds: XdsServer;
+  readonly meshServices: () => readonly ServicePolicy[];
+  readonly readiness: () => ReadonlyArray<{ name: string; ok: boolean; detail?: string }>;
+}
+
+/** The admin HTTP server with every route file composed: registry, health, metrics, proxies. */
+export function startAdmin(w: AdminWiring): Promise<AdminServer> {
+  return startAdminServer({
+    host: w.host,
+    port: w.port,
+    adminToken: w.adminToken,
+    logger: w.logger,
+    routes: [
+      ...registryRoutes({ registry: w.registry, meshServices: w.meshServices }),
+      ...healthRoutes({
+        checks: ['registry', 'config'].map((name) => ({
+          name,
+          check: () => {
+            const r = w.readiness().find((c) => c.name === name);
+            return { ready: r?.ok ?? false, ...(r?.detail !== undefined && { detail: r.detail }) };
+          },
+        })),
+      }),
+      ...metricsRoutes(w.metrics.registry),
+      ...proxyRoutes(w.xds),
+    ],
+  });
+}

@@ -1,0 +1,138 @@
+import * as path from 'node:path';
+import pino from 'pino';
+import type { MeshConfig, MeshState, Instance, Problem } from '../model';
+import { formatProblem } from '../model';
+import { SnapshotCache, XdsServer } from '../xds';
+import { SwitchyardMetrics } from '../metrics/metrics';
+import { MeshPublisher } from './mesh-publisher';
+import { proxyIdentityOf, proxyKindOf } from './proxy-identity';
+import { EXIT_OK, EXIT_USAGE, UsageError, type CliIo } from './io';
+import { parseFlags, parseHostPort, stringFlag } from './flags';
+import { parseDurationFlag } from './durations';
+import { loadMeshConfig, watchMeshConfig } from './serve-config';
+import { meshTranslator, resourceValidator } from './serve-translate';
+import { openRegistry, instancesOf } from './serve-registry';
+import { startAdmin } from './serve-admin';
+
+const USAGE = 'usage: switchyard serve [--config FILE] [--data-dir DIR] [--xds-address H:P] [--admin-address H:P] [--admin-token T] [--debounce 100ms] [--log-level info]';
+
+export const SERVE_FLAGS = {
+  config: { type: 'string', env: 'SWITCHYARD_CONFIG' },
+  'data-dir': { type: 'string', env: 'SWITCHYARD_DATA_DIR', default: '.switchyard' },
+  'xds-address': { type: 'string', env: 'SWITCHYARD_XDS_ADDRESS', default: '0.0.0.0:18000' },
+  'admin-address': { type: 'string', env: 'SWITCHYARD_ADMIN_ADDRESS', default: '127.0.0.1:18080' },
+  'admin-token': { type: 'string', env: 'SWITCHYARD_ADMIN_TOKEN' },
+  debounce: { type: 'string', env: 'SWITCHYARD_DEBOUNCE', default: '100ms' },
+  'log-level': { type: 'string', env: 'SWITCHYARD_LOG_LEVEL', default: 'info' },
+  help: { type: 'boolean' },
+} as const;
+
+/** The composition root: config and registry → mesh state → translate → cache → xDS, plus admin. */
+export async function runServe(argv: string[], io: CliIo): Promise<number> {
+  const flags = parseFlags('serve', argv, SERVE_FLAGS);
+  if (flags.values.help) {
+    io.stdout(USAGE);
+    return EXIT_OK;
+  }
+  if (flags.positionals.length > 0) throw new UsageError(`serve: unexpected argument "${flags.positionals[0]}"\n${USAGE}`);
+  const xdsAddress = parseHostPort(stringFlag(flags, 'xds-address')!, 'xds-address');
+  const adminAddress = parseHostPort(stringFlag(flags, 'admin-address')!, 'admin-address');
+  const debounceMs = parseDurationFlag(stringFlag(flags, 'debounce')!, 'debounce');
+  const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+  const level = stringFlag(flags, 'log-level')!;
+  if (!levels.includes(level)) throw new UsageError(`serve: --log-level: expected one of ${levels.join(', ')}, got "${level}"`);
+  const dataDir = path.resolve(stringFlag(flags, 'data-dir')!);
+  const configFile = stringFlag(flags, 'config');
+
+  const logger = pino({ level, base: { svc: 'switchyard' } });
+  const metrics = new SwitchyardMetrics();
+
+  const loaded = loadMeshConfig(configFile);
+  for (const p of loaded.problems) (p.severity === 'error' ? io.stderr : (s: string) => logger.warn(s))(formatProblem(p));
+  if (!loaded.config) {
+    io.stderr(`switchyard serve: ${configFile} is invalid; nothing was started`);
+    return EXIT_USAGE;
+  }
+  metrics.configValid.set(1);
+  let config: MeshConfig = loaded.config;
+  let lastConfigProblem: Problem[] = [];
+
+  const registry = await openRegistry(dataDir, logger);
+  let stateVersion = 0;
+  const buildState = (changedAt = Date.now()): MeshState => {
+    const instances = instancesOf(config, registry);
+    metrics.setInstances(instances);
+    return { version: ++stateVersion, config, instances, changedAt };
+  };
+
+  const cache = new SnapshotCache();
+  const publisher = new MeshPublisher(buildState(), cache, meshTranslator(), logger, debounceMs, resourceValidator, {
+    translationRejected: () => metrics.translationRejected.inc(),
+    published: (_group, ms) => metrics.translateSeconds.observe(ms / 1000),
+  });
+  cache.setDemandHandler(publisher);
+
+  const xds = new XdsServer({
+    cache,
+    logger: logger.child({ stage: 'xds' }),
+    observer: metrics.xdsObserver((info) => (info.node ? proxyKindOf(info.node) : 'unknown')),
+    resolveGroup: (node) => ({ group: publisher.groupFor(proxyIdentityOf(node, false)) }),
+  });
+  const xdsPort = await xds.listen(`${xdsAddress.host.includes(':') ? `[${xdsAddress.host}]` : xdsAddress.host}:${xdsAddress.port}`);
+
+  const unwatchRegistry = registry.watch(() => publisher.update(buildState()));
+  const stopWatchingConfig = configFile
+    ? watchMeshConfig(configFile, (result) => {
+        if (!result.config) {
+          lastConfigProblem = result.problems.filter((p) => p.severity === 'error');
+          metrics.configReloadFailures.inc();
+          metrics.configValid.set(0);
+          logger.error({ file: configFile, problems: lastConfigProblem.map(formatProblem) }, 'mesh file reload rejected; still serving the last valid config');
+          return;
+        }
+        lastConfigProblem = [];
+        config = result.config;
+        metrics.configReloads.inc();
+        metrics.configValid.set(1);
+        logger.info({ file: configFile }, 'mesh file reloaded');
+        publisher.update(buildState());
+      })
+    : () => undefined;
+
+  const admin = await startAdmin({
+    host: adminAddress.host,
+    port: adminAddress.port,
+    adminToken: stringFlag(flags, 'admin-token'),
+    logger: logger.child({ stage: 'admin' }),
+    registry,
+    metrics,
+    xds,
+    meshServices: () => config.services,
+    readiness: () => [
+      { name: 'registry', ok: true },
+      { name: 'config', ok: lastConfigProblem.length === 0, detail: lastConfigProblem.map(formatProblem).join('; ') || undefined },
+    ],
+  });
+
+  logger.info({ xds: `${xdsAddress.host}:${xdsPort}`, admin: `${admin.address.host.includes(':') ? `[${admin.address.host}]` : admin.address.host}:${admin.address.port}`, dataDir, config: configFile ?? '(embedded example mesh)' }, 'switchyard serving');
+
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = async (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ signal }, 'shutting down: draining xDS streams');
+      stopWatchingConfig();
+      unwatchRegistry();
+      await xds.shutdown(5000);
+      await admin.close();
+      await registry.close();
+      logger.flush?.();
+      resolve(EXIT_OK);
+    };
+    process.once('SIGTERM', () => void stop('SIGTERM'));
+    process.once('SIGINT', () => void stop('SIGINT'));
+  });
+}
+
+export type { Instance };

@@ -1,0 +1,79 @@
+import pino from 'pino';
+import { describe, expect, it } from 'vitest';
+import { parseExampleMesh } from '../../src/config';
+import type { Instance, MeshConfig, MeshState } from '../../src/model';
+import { MeshPublisher, changedServices } from '../../src/cli/mesh-publisher';
+import { meshTranslator, resourceValidator } from '../../src/cli/serve-translate';
+import { SnapshotCache } from '../../src/xds/snapshot-cache';
+import { TypeUrl } from '../../src/proto/type-urls';
+
+const shop = parseExampleMesh().config!;
+const silent = pino({ level: 'silent' });
+
+function instance(service: string, id: string, port: number, labels: Record<string, string> = {}): Instance {
+  return { service, id, address: '10.0.0.1', port, labels, weight: 1, health: 'healthy', renewedAt: 0, source: 'registered' };
+}
+
+function state(version: number, instances: Record<string, Instance[]>, config: MeshConfig = shop): MeshState {
+  return { version, config, instances: new Map(Object.entries(instances)), changedAt: Date.now() };
+}
+
+function envoy(service: string) {
+  return { kind: 'envoy' as const, service, nodeId: `${service}-1`, authenticated: false };
+}
+
+describe('MeshPublisher', () => {
+  it('coalesces a burst of 500 registry changes into one publish per affected group', async () => {
+    const cache = new SnapshotCache();
+    const publisher = new MeshPublisher(state(1, {}), cache, meshTranslator(), silent, 50, resourceValidator);
+    cache.setDemandHandler(publisher);
+    const frontend = publisher.groupFor(envoy('frontend'));
+    const payments = publisher.groupFor(envoy('payments'));
+    const stopF = cache.watch(frontend, () => undefined);
+    const stopP = cache.watch(payments, () => undefined);
+    expect(publisher.publishCount).toBe(2);
+
+    const catalog: Instance[] = [];
+    for (let i = 0; i < 500; i++) {
+      catalog.push(instance('catalog', `c${String(i).padStart(3, '0')}`, 8000 + i, { version: i % 10 === 0 ? 'v2' : 'v1' }));
+      publisher.update(state(2 + i, { catalog: [...catalog] }));
+    }
+    await new Promise((r) => setTimeout(r, 120));
+    // frontend calls catalog: one re-translation for the whole burst. payments does not: none.
+    expect(publisher.publishCount).toBe(3);
+    const eds = cache.getSnapshot(frontend)!.resources(TypeUrl.ClusterLoadAssignment);
+    expect(eds.size).toBeGreaterThan(0);
+    expect(publisher.current.instances.get('catalog')).toHaveLength(500);
+    stopF();
+    stopP();
+  });
+
+  it('keeps the last good snapshot when a translation fails validation', () => {
+    const cache = new SnapshotCache();
+    let rejected = 0;
+    const failing = { validate: (): { path: string; message: string; severity: 'error' }[] => [{ path: 'x', message: 'bad', severity: 'error' }] };
+    let validate = (_t: string, _m: object) => [] as ReturnType<typeof failing.validate>;
+    const publisher = new MeshPublisher(state(1, { catalog: [instance('catalog', 'a', 1, { version: 'v1' })] }), cache, meshTranslator(), silent, 10, (t, m) => validate(t, m), {
+      translationRejected: () => rejected++,
+    });
+    cache.setDemandHandler(publisher);
+    const group = publisher.groupFor(envoy('frontend'));
+    cache.watch(group, () => undefined);
+    const good = cache.getSnapshot(group)!;
+    validate = failing.validate;
+    publisher.update(state(2, { catalog: [instance('catalog', 'a', 2, { version: 'v1' })] }));
+    publisher.flush();
+    expect(rejected).toBe(1);
+    expect(cache.getSnapshot(group)).toBe(good);
+  });
+
+  it('changedServices names what changed, and allow or mesh changes mean everything', () => {
+    const base = state(1, { catalog: [instance('catalog', 'a', 1)] });
+    expect(changedServices(base, state(2, { catalog: [instance('catalog', 'a', 1)] }))).toEqual(new Set());
+    expect(changedServices(base, state(2, { catalog: [instance('catalog', 'a', 2)] }))).toEqual(new Set(['catalog']));
+    const moreAllowed: MeshConfig = { ...shop, services: shop.services.map((s) => (s.name === 'payments' ? { ...s, allow: ['orders', 'frontend'] } : s)) };
+    expect(changedServices(base, state(2, { catalog: [instance('catalog', 'a', 1)] }, moreAllowed))).toBe('all');
+    const permissive: MeshConfig = { ...shop, mesh: { ...shop.mesh, mtls: 'permissive' } };
+    expect(changedServices(base, state(2, { catalog: [instance('catalog', 'a', 1)] }, permissive))).toBe('all');
+  });
+});

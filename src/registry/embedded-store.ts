@@ -1,0 +1,356 @@
+// The in-process registry, persisted to one file under the data dir.
+//
+// A write is applied to the working table at once (so the next write sees it and a bad write
+// is refused before anything changes), then waits for the batch it joined to reach disk.
+// Only one file write runs at a time and everything that arrives meanwhile joins the next
+// one, so a burst of registrations costs a handful of fsyncs, not one each. Watchers and
+// `snapshot()` only ever see what is on disk.
+
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import type { Logger } from 'pino';
+import type { Instance, InstanceRegistration } from '../model/instance';
+import { systemClock, type Clock } from './clock';
+import { DeadlineQueue } from './deadline-queue';
+import { RegistryError } from './errors';
+import { EMPTY_SNAPSHOT, InstanceTable } from './instance-table';
+import type { Registry, RegistryListener, RegistrySnapshot } from './registry';
+import {
+  encodeRegistryFile,
+  readRegistryFile,
+  temporaryFileFor,
+  writeFileAtomically,
+  type RegistryFileContent,
+} from './registry-file';
+import { dueTtlAction, nextTtlDeadline } from './ttl';
+import { checkInstanceId, checkServiceName, DEFAULT_WEIGHT, parseInstanceRegistration } from './validation';
+
+export const REGISTRY_FILE_NAME = 'registry.json';
+
+export interface EmbeddedStoreOptions {
+  readonly dataDir: string;
+  readonly logger: Logger;
+  readonly clock?: Clock;
+  /** How long a lapsed TTL instance stays listed as unhealthy before removal; default: its own TTL. */
+  readonly removalGraceMs?: number;
+}
+
+interface Waiter {
+  resolve(): void;
+  reject(error: RegistryError): void;
+}
+
+function keyOf(service: string, id: string): string {
+  // '/' cannot occur in a valid service name, so the key is unambiguous.
+  return `${service}/${id}`;
+}
+
+function sameRegistration(instance: Instance, next: Instance): boolean {
+  const labelsA = Object.entries(instance.labels);
+  const labelsB = Object.entries(next.labels);
+  return (
+    instance.address === next.address &&
+    instance.port === next.port &&
+    instance.weight === next.weight &&
+    instance.zone === next.zone &&
+    instance.ttlMs === next.ttlMs &&
+    labelsA.length === labelsB.length &&
+    labelsA.every(([key, value]) => next.labels[key] === value)
+  );
+}
+
+function snapshotFromFile(content: RegistryFileContent, now: number): RegistrySnapshot {
+  const table = new InstanceTable({ revision: content.revision, services: new Map() });
+  for (const persisted of content.instances) {
+    // Proxies could not heartbeat while the control plane was down, so every TTL restarts
+    // from the moment the file is loaded instead of expiring everything at once.
+    table.put(
+      {
+        service: persisted.service,
+        id: persisted.id,
+        address: persisted.address,
+        port: persisted.port,
+        labels: persisted.labels ?? {},
+        weight: persisted.weight ?? DEFAULT_WEIGHT,
+        ...(persisted.zone !== undefined && { zone: persisted.zone }),
+        health: persisted.health,
+        ...(persisted.ttlMs !== undefined && { ttlMs: persisted.ttlMs }),
+        renewedAt: now,
+        source: 'registered',
+      },
+      false,
+    );
+  }
+  return table.cut();
+}
+
+export class EmbeddedStore implements Registry {
+  /** Opens (creating if needed) the data dir and loads the registry file. */
+  static async open(options: EmbeddedStoreOptions): Promise<EmbeddedStore> {
+    const clock = options.clock ?? systemClock;
+    await fs.mkdir(options.dataDir, { recursive: true, mode: 0o700 });
+    const file = path.join(path.resolve(options.dataDir), REGISTRY_FILE_NAME);
+    // A leftover temporary file is a write that never completed; the real file is intact.
+    await fs.rm(temporaryFileFor(file), { force: true });
+    const content = await readRegistryFile(file);
+    const snapshot = content ? snapshotFromFile(content, clock.now()) : EMPTY_SNAPSHOT;
+    let count = 0;
+    for (const instances of snapshot.services.values()) count += instances.length;
+    options.logger.info({ file, instances: count, revision: snapshot.revision }, content ? 'registry loaded' : 'registry file created on first write');
+    return new EmbeddedStore(file, snapshot, options, clock);
+  }
+
+  private committed: RegistrySnapshot;
+  private table: InstanceTable;
+  private persistedRevision: number;
+  private readonly listeners = new Set<RegistryListener>();
+  private readonly logger: Logger;
+  private readonly deadlines = new DeadlineQueue();
+  private cancelTimer: (() => void) | undefined;
+  private timerAt: number | undefined;
+
+  /** Writes applied to the table but not yet part of a file write. */
+  private waiting: Waiter[] = [];
+  private flushScheduled = false;
+  private writing = false;
+  private closed = false;
+  private idleWaiters: Array<() => void> = [];
+
+  private constructor(
+    readonly filePath: string,
+    initial: RegistrySnapshot,
+    private readonly options: EmbeddedStoreOptions,
+    private readonly clock: Clock,
+  ) {
+    this.committed = initial;
+    this.persistedRevision = initial.revision;
+    this.table = new InstanceTable(initial);
+    this.logger = options.logger.child({ component: 'registry' });
+    this.rebuildDeadlines();
+  }
+
+  snapshot(): RegistrySnapshot {
+    return this.committed;
+  }
+
+  watch(listener: RegistryListener): () => void {
+    // Wrapped so the same function can subscribe twice and unsubscribe each separately.
+    const entry: RegistryListener = (snapshot) => listener(snapshot);
+    this.listeners.add(entry);
+    return () => {
+      this.listeners.delete(entry);
+    };
+  }
+
+  register(service: string, id: string, registration: InstanceRegistration): Promise<Instance> {
+    const refused = this.refuse() ?? checkServiceName(service) ?? checkInstanceId(id);
+    if (refused) return Promise.reject(refused);
+    const parsed = parseInstanceRegistration(registration);
+    if (parsed instanceof RegistryError) return Promise.reject(parsed);
+
+    const previous = this.table.get(service, id);
+    const next: Instance = {
+      service,
+      id,
+      address: parsed.address,
+      port: parsed.port,
+      labels: parsed.labels ?? {},
+      weight: parsed.weight ?? DEFAULT_WEIGHT,
+      ...(parsed.zone !== undefined && { zone: parsed.zone }),
+      health: 'healthy',
+      ...(parsed.ttlMs !== undefined && { ttlMs: parsed.ttlMs }),
+      renewedAt: this.clock.now(),
+      source: 'registered',
+    };
+    // Re-sending the same registration only renews it; a lapsed instance coming back is a change.
+    const visible = previous === undefined || !sameRegistration(previous, next) || previous.health !== 'healthy';
+    this.table.put(next, visible);
+    this.scheduleTtl(next);
+    if (visible) this.logger.debug({ service, id, created: previous === undefined }, 'instance registered');
+    return this.enqueue(next);
+  }
+
+  heartbeat(service: string, id: string): Promise<Instance> {
+    const refused = this.refuse() ?? checkServiceName(service) ?? checkInstanceId(id);
+    if (refused) return Promise.reject(refused);
+    const previous = this.table.get(service, id);
+    if (previous === undefined) {
+      return Promise.reject(new RegistryError('not_found', 'id', `service ${service} has no instance ${id}; register it again`));
+    }
+    if (previous.ttlMs === undefined) {
+      return Promise.reject(
+        new RegistryError('conflict', 'id', `instance ${service}/${id} was registered without a ttl, so heartbeats have nothing to renew`),
+      );
+    }
+    const next: Instance = { ...previous, health: 'healthy', renewedAt: this.clock.now() };
+    const recovered = previous.health !== 'healthy';
+    this.table.put(next, recovered);
+    this.scheduleTtl(next);
+    if (recovered) this.logger.info({ service, id }, 'lapsed instance renewed; healthy again');
+    return this.enqueue(next);
+  }
+
+  deregister(service: string, id: string): Promise<void> {
+    const refused = this.refuse() ?? checkServiceName(service) ?? checkInstanceId(id);
+    if (refused) return Promise.reject(refused);
+    if (!this.table.delete(service, id)) {
+      return Promise.reject(new RegistryError('not_found', 'id', `service ${service} has no instance ${id}`));
+    }
+    this.logger.debug({ service, id }, 'instance deregistered');
+    return this.enqueue(undefined);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.whenIdle();
+    this.cancelTimer?.();
+    this.cancelTimer = undefined;
+    this.listeners.clear();
+  }
+
+  /** Resolves once no write is pending or in flight (tests and shutdown use it). */
+  whenIdle(): Promise<void> {
+    if (this.isIdle()) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private refuse(): RegistryError | undefined {
+    return this.closed ? new RegistryError('unavailable', undefined, 'the registry is shutting down') : undefined;
+  }
+
+  private isIdle(): boolean {
+    return !this.writing && !this.flushScheduled && this.waiting.length === 0;
+  }
+
+  private enqueue<T>(value: T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.waiting.push({ resolve: () => resolve(value), reject });
+      this.scheduleFlush();
+    });
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled || this.writing) return;
+    this.flushScheduled = true;
+    // setImmediate lets writes issued in the same turn share one file write.
+    setImmediate(() => void this.flush());
+  }
+
+  private async flush(): Promise<void> {
+    this.flushScheduled = false;
+    const batch = this.waiting;
+    this.waiting = [];
+    const candidate = this.table.cut();
+    if (candidate.revision !== this.persistedRevision) {
+      this.writing = true;
+      try {
+        await writeFileAtomically(this.filePath, encodeRegistryFile(candidate));
+        this.persistedRevision = candidate.revision;
+      } catch (error) {
+        this.writing = false;
+        this.rollBack(batch, error);
+        this.settleIdle();
+        return;
+      }
+      this.writing = false;
+    }
+    this.commit(candidate);
+    for (const waiter of batch) waiter.resolve();
+    if (this.waiting.length > 0 || this.table.revision !== this.persistedRevision) this.scheduleFlush();
+    this.settleIdle();
+  }
+
+  private commit(candidate: RegistrySnapshot): void {
+    const changed = candidate.revision !== this.committed.revision;
+    this.committed = candidate;
+    if (!changed) return;
+    for (const listener of [...this.listeners]) {
+      try {
+        listener(candidate);
+      } catch (error) {
+        this.logger.error({ err: error }, 'registry watcher threw; other watchers still notified');
+      }
+    }
+  }
+
+  /**
+   * The file write failed, so the batch never happened. Writes that arrived during it were
+   * checked against state that now will not exist, so they fail too rather than be re-judged.
+   */
+  private rollBack(batch: Waiter[], cause: unknown): void {
+    const failed = [...batch, ...this.waiting];
+    this.waiting = [];
+    this.table = new InstanceTable(this.committed);
+    this.rebuildDeadlines();
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    this.logger.error({ err: cause, file: this.filePath, writes: failed.length }, 'registry write failed; changes rolled back');
+    const error = new RegistryError('unavailable', undefined, `the registry could not save ${this.filePath}: ${reason}`);
+    for (const waiter of failed) waiter.reject(error);
+  }
+
+  private settleIdle(): void {
+    if (!this.isIdle()) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
+  // ---- TTL ---------------------------------------------------------------------------------
+
+  private scheduleTtl(instance: Instance): void {
+    const deadline = nextTtlDeadline(instance, this.options.removalGraceMs);
+    if (deadline === undefined) return;
+    this.deadlines.schedule(keyOf(instance.service, instance.id), deadline);
+    this.armTimer();
+  }
+
+  private rebuildDeadlines(): void {
+    this.deadlines.clear();
+    for (const instance of this.table.all()) {
+      const deadline = nextTtlDeadline(instance, this.options.removalGraceMs);
+      if (deadline !== undefined) this.deadlines.schedule(keyOf(instance.service, instance.id), deadline);
+    }
+    this.armTimer();
+  }
+
+  /** Keeps exactly one timer, set for the earliest deadline of all instances. */
+  private armTimer(): void {
+    const next = this.deadlines.next();
+    if (next === this.timerAt) return;
+    this.cancelTimer?.();
+    this.cancelTimer = undefined;
+    this.timerAt = next;
+    if (next === undefined || this.closed) return;
+    this.cancelTimer = this.clock.setTimer(() => this.onDeadline(), next - this.clock.now());
+  }
+
+  private onDeadline(): void {
+    this.cancelTimer = undefined;
+    this.timerAt = undefined;
+    if (this.closed) return;
+    const now = this.clock.now();
+    let changed = false;
+    for (const key of this.deadlines.takeDue(now)) {
+      const slash = key.indexOf('/');
+      const instance = this.table.get(key.slice(0, slash), key.slice(slash + 1));
+      if (instance === undefined) continue;
+      const action = dueTtlAction(instance, now, this.options.removalGraceMs);
+      if (action === 'mark_unhealthy') {
+        const lapsed: Instance = { ...instance, health: 'unhealthy' };
+        this.table.put(lapsed, true);
+        this.scheduleTtl(lapsed);
+        this.logger.info({ service: instance.service, id: instance.id, ttlMs: instance.ttlMs }, 'instance missed its ttl; unhealthy');
+        changed = true;
+      } else if (action === 'remove') {
+        this.table.delete(instance.service, instance.id);
+        this.logger.info({ service: instance.service, id: instance.id }, 'lapsed instance removed');
+        changed = true;
+      } else {
+        // Renewed since this deadline was set: wait for its real one.
+        this.scheduleTtl(instance);
+      }
+    }
+    if (changed) this.scheduleFlush();
+    this.armTimer();
+  }
+}

@@ -1,0 +1,25 @@
+// Registry writes fail with a value that says what kind of failure it was and which input
+// caused it, so the admin API can map it to a status code and a JSON field without guessing.
+
+export type RegistryErrorCode = 'invalid_argument' | 'not_found' | 'conflict' | 'unavailable';
+
+export class RegistryError extends Error {
+  override readonly name = 'RegistryError';
+
+  constructor(
+    readonly code: RegistryErrorCode,
+    /** The argument or registration field at fault (`service`, `port`, `labels.version`), if any. */
+    readonly field: string | undefined,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function isRegistryError(value: unknown): value is RegistryError {
+  return value instanceof RegistryError;
+}
+
+export function invalidArgument(field: string, message: string): RegistryError {
+  return new RegistryError('invalid_argument', field, message);
+}

@@ -1,8 +1,9 @@
-// The in-process registry, persisted to one file under the data dir.
+// The in-process registry, persisted under the data dir (snapshot file plus append log, see
+// registry-persistence.ts).
 //
 // A write is applied to the working table at once (so the next write sees it and a bad write
 // is refused before anything changes), then waits for the batch it joined to reach disk.
-// Only one file write runs at a time and everything that arrives meanwhile joins the next
+// Only one disk write runs at a time and everything that arrives meanwhile joins the next
 // one, so a burst of registrations costs a handful of fsyncs, not one each. Watchers and
 // `snapshot()` only ever see what is on disk.
 
@@ -13,19 +14,16 @@ import type { Instance, InstanceRegistration } from '../model/instance';
 import { systemClock, type Clock } from './clock';
 import { DeadlineQueue } from './deadline-queue';
 import { RegistryError } from './errors';
-import { EMPTY_SNAPSHOT, InstanceTable } from './instance-table';
+import { InstanceTable } from './instance-table';
 import type { Registry, RegistryListener, RegistrySnapshot } from './registry';
-import {
-  encodeRegistryFile,
-  readRegistryFile,
-  temporaryFileFor,
-  writeFileAtomically,
-  type RegistryFileContent,
-} from './registry-file';
+import type { RegistryFileContent } from './registry-file';
+import { loadRegistryState, RegistryPersistence } from './registry-persistence';
 import { dueTtlAction, nextTtlDeadline } from './ttl';
 import { checkInstanceId, checkServiceName, DEFAULT_WEIGHT, parseInstanceRegistration } from './validation';
 
-export const REGISTRY_FILE_NAME = 'registry.json';
+export { REGISTRY_FILE_NAME, REGISTRY_LOG_NAME } from './registry-persistence';
+
+const EXPIRY_RETRY_DELAY_MS = 1_000;
 
 export interface EmbeddedStoreOptions {
   readonly dataDir: string;
@@ -33,6 +31,11 @@ export interface EmbeddedStoreOptions {
   readonly clock?: Clock;
   /** How long a lapsed TTL instance stays listed as unhealthy before removal; default: its own TTL. */
   readonly removalGraceMs?: number;
+  /**
+   * Fold the append log into a new snapshot once it exceeds this many bytes. Default: the
+   * larger of 256 KiB and the snapshot's size, which bounds disk use at about twice the state.
+   */
+  readonly compactionThresholdBytes?: number;
 }
 
 interface Waiter {
@@ -85,19 +88,25 @@ function snapshotFromFile(content: RegistryFileContent, now: number): RegistrySn
 }
 
 export class EmbeddedStore implements Registry {
-  /** Opens (creating if needed) the data dir and loads the registry file. */
+  /**
+   * Opens (creating if needed) the data dir and loads what it holds. Rejects with a
+   * RegistryFileError naming the file and place when a file is damaged.
+   */
   static async open(options: EmbeddedStoreOptions): Promise<EmbeddedStore> {
     const clock = options.clock ?? systemClock;
-    await fs.mkdir(options.dataDir, { recursive: true, mode: 0o700 });
-    const file = path.join(path.resolve(options.dataDir), REGISTRY_FILE_NAME);
-    // A leftover temporary file is a write that never completed; the real file is intact.
-    await fs.rm(temporaryFileFor(file), { force: true });
-    const content = await readRegistryFile(file);
-    const snapshot = content ? snapshotFromFile(content, clock.now()) : EMPTY_SNAPSHOT;
-    let count = 0;
-    for (const instances of snapshot.services.values()) count += instances.length;
-    options.logger.info({ file, instances: count, revision: snapshot.revision }, content ? 'registry loaded' : 'registry file created on first write');
-    return new EmbeddedStore(file, snapshot, options, clock);
+    const dataDir = path.resolve(options.dataDir);
+    await fs.mkdir(dataDir, { recursive: true, mode: 0o700 });
+    const loaded = await loadRegistryState(dataDir);
+    const snapshot = snapshotFromFile(loaded.content, clock.now());
+    const persistence = await RegistryPersistence.open(dataDir, loaded, snapshot, options.compactionThresholdBytes);
+    options.logger.info(
+      { dataDir, instances: loaded.content.instances.length, revision: snapshot.revision, logEntries: loaded.found.logEntries },
+      'registry loaded',
+    );
+    if (loaded.found.tornTail) {
+      options.logger.warn({ file: persistence.logFile }, 'dropped a half-written final log entry from a crash; it had not been acknowledged');
+    }
+    return new EmbeddedStore(persistence, snapshot, options, clock);
   }
 
   private committed: RegistrySnapshot;
@@ -108,6 +117,8 @@ export class EmbeddedStore implements Registry {
   private readonly deadlines = new DeadlineQueue();
   private cancelTimer: (() => void) | undefined;
   private timerAt: number | undefined;
+  /** After a failed write, expiry waits a moment so a broken disk is not retried in a hot loop. */
+  private expiryPausedUntil = 0;
 
   /** Writes applied to the table but not yet part of a file write. */
   private waiting: Waiter[] = [];
@@ -117,7 +128,7 @@ export class EmbeddedStore implements Registry {
   private idleWaiters: Array<() => void> = [];
 
   private constructor(
-    readonly filePath: string,
+    private readonly persistence: RegistryPersistence,
     initial: RegistrySnapshot,
     private readonly options: EmbeddedStoreOptions,
     private readonly clock: Clock,
@@ -201,11 +212,13 @@ export class EmbeddedStore implements Registry {
   }
 
   async close(): Promise<void> {
+    if (this.closed) return this.whenIdle();
     this.closed = true;
     await this.whenIdle();
     this.cancelTimer?.();
     this.cancelTimer = undefined;
     this.listeners.clear();
+    await this.persistence.close();
   }
 
   /** Resolves once no write is pending or in flight (tests and shutdown use it). */
@@ -240,11 +253,12 @@ export class EmbeddedStore implements Registry {
     this.flushScheduled = false;
     const batch = this.waiting;
     this.waiting = [];
+    const changedKeys = this.table.takeChangedKeys();
     const candidate = this.table.cut();
     if (candidate.revision !== this.persistedRevision) {
       this.writing = true;
       try {
-        await writeFileAtomically(this.filePath, encodeRegistryFile(candidate));
+        await this.persistence.save(candidate, changedKeys);
         this.persistedRevision = candidate.revision;
       } catch (error) {
         this.writing = false;
@@ -281,10 +295,11 @@ export class EmbeddedStore implements Registry {
     const failed = [...batch, ...this.waiting];
     this.waiting = [];
     this.table = new InstanceTable(this.committed);
+    this.expiryPausedUntil = this.clock.now() + EXPIRY_RETRY_DELAY_MS;
     this.rebuildDeadlines();
     const reason = cause instanceof Error ? cause.message : String(cause);
-    this.logger.error({ err: cause, file: this.filePath, writes: failed.length }, 'registry write failed; changes rolled back');
-    const error = new RegistryError('unavailable', undefined, `the registry could not save ${this.filePath}: ${reason}`);
+    this.logger.error({ err: cause, writes: failed.length }, 'registry write failed; changes rolled back');
+    const error = new RegistryError('unavailable', undefined, `the registry could not save its changes: ${reason}`);
     for (const waiter of failed) waiter.reject(error);
   }
 
@@ -315,7 +330,8 @@ export class EmbeddedStore implements Registry {
 
   /** Keeps exactly one timer, set for the earliest deadline of all instances. */
   private armTimer(): void {
-    const next = this.deadlines.next();
+    const earliest = this.deadlines.next();
+    const next = earliest === undefined ? undefined : Math.max(earliest, this.expiryPausedUntil);
     if (next === this.timerAt) return;
     this.cancelTimer?.();
     this.cancelTimer = undefined;

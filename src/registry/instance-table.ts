@@ -13,6 +13,8 @@ function byId(a: Instance, b: Instance): number {
 export class InstanceTable {
   private readonly services = new Map<string, Map<string, Instance>>();
   private readonly changedServices = new Set<string>();
+  /** `service/id` of instances changed in a way worth persisting since the last `takeChangedKeys`. */
+  private changedKeys = new Set<string>();
   private lastCut: RegistrySnapshot;
   private currentRevision: number;
 
@@ -41,7 +43,10 @@ export class InstanceTable {
     }
     instances.set(instance.id, Object.freeze(instance));
     this.changedServices.add(instance.service);
-    if (visible) this.currentRevision += 1;
+    if (visible) {
+      this.currentRevision += 1;
+      this.changedKeys.add(`${instance.service}/${instance.id}`);
+    }
   }
 
   delete(service: string, id: string): boolean {
@@ -49,8 +54,15 @@ export class InstanceTable {
     if (instances === undefined || !instances.delete(id)) return false;
     if (instances.size === 0) this.services.delete(service);
     this.changedServices.add(service);
+    this.changedKeys.add(`${service}/${id}`);
     this.currentRevision += 1;
     return true;
+  }
+
+  takeChangedKeys(): ReadonlySet<string> {
+    const keys = this.changedKeys;
+    this.changedKeys = new Set();
+    return keys;
   }
 
   *all(): IterableIterator<Instance> {
@@ -76,5 +88,3 @@ export class InstanceTable {
     return this.lastCut;
   }
 }
-
-export const EMPTY_SNAPSHOT: RegistrySnapshot = Object.freeze({ revision: 0, services: new Map() });

@@ -1,5 +1,6 @@
-// The embedded store's file: every registered instance, one JSON object per line inside a
-// single JSON document, written atomically so a crash leaves either the old file or the new.
+// The embedded store's snapshot file: every registered instance, one JSON object per line
+// inside a single JSON document, written atomically so a crash leaves either the old file or
+// the new. Changes since the snapshot live in the append log (registry-log.ts).
 
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
@@ -39,8 +40,21 @@ export class RegistryFileError extends Error {
   }
 }
 
-function persistedLine(instance: Instance): string {
-  const persisted: PersistedInstance = {
+// Instances are immutable and shared between snapshots, so each is encoded once.
+const encodedInstances = new WeakMap<Instance, string>();
+
+/** The JSON the snapshot file and the log keep for an instance. */
+export function encodePersistedInstance(instance: Instance): string {
+  let encoded = encodedInstances.get(instance);
+  if (encoded === undefined) {
+    encoded = JSON.stringify(toPersisted(instance));
+    encodedInstances.set(instance, encoded);
+  }
+  return encoded;
+}
+
+function toPersisted(instance: Instance): PersistedInstance {
+  return {
     service: instance.service,
     id: instance.id,
     address: instance.address,
@@ -51,7 +65,6 @@ function persistedLine(instance: Instance): string {
     ...(instance.ttlMs !== undefined && { ttlMs: instance.ttlMs }),
     health: instance.health,
   };
-  return JSON.stringify(persisted);
 }
 
 // Snapshot arrays are immutable and shared between snapshots, so a service's lines are
@@ -61,7 +74,7 @@ const encodedServices = new WeakMap<readonly Instance[], string>();
 function encodeService(instances: readonly Instance[]): string {
   let encoded = encodedServices.get(instances);
   if (encoded === undefined) {
-    encoded = instances.map(persistedLine).join(',\n');
+    encoded = instances.map(encodePersistedInstance).join(',\n');
     encodedServices.set(instances, encoded);
   }
   return encoded;
@@ -92,8 +105,8 @@ function parseJson(file: string, text: string): unknown {
   }
 }
 
-function parseInstance(file: string, index: number, value: unknown): PersistedInstance {
-  const where = `instances[${index}]`;
+/** Checks one persisted instance; `where` names it in the error (`instances[3]`, `12:changes[0]`). */
+export function parsePersistedInstance(file: string, where: string, value: unknown): PersistedInstance {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new RegistryFileError(file, where, 'expected an object');
   }
@@ -126,7 +139,7 @@ export function decodeRegistryFile(file: string, text: string): RegistryFileCont
   if (!Array.isArray(instances)) throw new RegistryFileError(file, 'instances', 'expected an array');
   const seen = new Set<string>();
   const parsed = instances.map((value: unknown, index) => {
-    const instance = parseInstance(file, index, value);
+    const instance = parsePersistedInstance(file, `instances[${index}]`, value);
     const key = `${instance.service}/${instance.id}`;
     if (seen.has(key)) throw new RegistryFileError(file, `instances[${index}]`, `${key} appears twice`);
     seen.add(key);

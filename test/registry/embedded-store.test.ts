@@ -1,12 +1,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { EmbeddedStore, REGISTRY_FILE_NAME } from '../../src/registry/embedded-store';
+import { loadRegistryState } from '../../src/registry/registry-persistence';
 import { RegistryError } from '../../src/registry/errors';
 import { RegistryFileError } from '../../src/registry/registry-file';
 import type { RegistrySnapshot } from '../../src/registry/registry';
 import type { InstanceRegistration } from '../../src/model/instance';
-import { idsOf, makeTempDir, openStore } from './helpers';
+import { idsOf, makeTempDir, openStore, persistedFiles } from './helpers';
 
 const stores: EmbeddedStore[] = [];
 async function open(dataDir: string): Promise<EmbeddedStore> {
@@ -51,16 +52,18 @@ describe('EmbeddedStore', () => {
     expect(snapshot.revision).toBe(3);
   });
 
-  it('resolves only after the write is in the file, and watchers see committed state', async () => {
+  it('resolves only after the write is on disk, and watchers see committed state', async () => {
     const dir = makeTempDir();
     const store = await open(dir);
     const seen: RegistrySnapshot[] = [];
     store.watch((snapshot) => seen.push(snapshot));
     await store.register('catalog', 'c-1', { address: '10.0.0.1', port: 8080 });
-    const file = fs.readFileSync(path.join(dir, REGISTRY_FILE_NAME), 'utf8');
-    expect(file).toContain('"id":"c-1"');
-    expect(seen).toHaveLength(1);
-    expect(idsOf(seen[0]!)).toEqual({ catalog: ['c-1'] });
+    await store.register('catalog', 'c-2', { address: '10.0.0.2', port: 8080 });
+    await store.deregister('catalog', 'c-1');
+    const persisted = await loadRegistryState(dir);
+    expect(persisted.content.instances.map((i) => i.id)).toEqual(['c-2']);
+    expect(persisted.content.revision).toBe(3);
+    expect(seen.map(idsOf)).toEqual([{ catalog: ['c-1'] }, { catalog: ['c-1', 'c-2'] }, { catalog: ['c-2'] }]);
   });
 
   it('treats the same registration again as no change: no event, same revision', async () => {
@@ -115,14 +118,14 @@ describe('EmbeddedStore', () => {
     const store = await open(dir);
     await store.register('catalog', 'c-1', { address: '10.0.0.1', port: 8080 });
     const before = store.snapshot();
-    const fileBefore = fs.readFileSync(path.join(dir, REGISTRY_FILE_NAME), 'utf8');
+    const filesBefore = persistedFiles(dir);
     const error = await rejection(store.register(service, id, registration as unknown as InstanceRegistration));
     expect(error.code).toBe('invalid_argument');
     expect(error.field).toBe(field);
     expect(error.message.length).toBeGreaterThan(10);
     await store.whenIdle();
     expect(store.snapshot()).toBe(before);
-    expect(fs.readFileSync(path.join(dir, REGISTRY_FILE_NAME), 'utf8')).toBe(fileBefore);
+    expect(persistedFiles(dir)).toEqual(filesBefore);
   });
 
   it('loads the file on start, so a restarted store serves the same instances', async () => {
@@ -186,29 +189,66 @@ describe('EmbeddedStore', () => {
     expect(fs.existsSync(path.join(dir, `${REGISTRY_FILE_NAME}.tmp`))).toBe(false);
   });
 
-  it('rejects writes with unavailable when the file cannot be written, and rolls them back', async () => {
+  it('rejects writes with unavailable when the snapshot cannot be written, and rolls them back', async () => {
     const dir = makeTempDir();
+    // A fresh data dir has no snapshot yet, so the first write writes one.
     const store = await open(dir);
-    await store.register('catalog', 'c-1', { address: '10.0.0.1', port: 8080 });
     const before = store.snapshot();
     let events = 0;
     store.watch(() => events++);
 
-    // Replace the data dir with a plain file: the next write cannot create its temporary file.
+    // Replace the data dir with a plain file: the snapshot's temporary file cannot be created.
     fs.rmSync(dir, { recursive: true });
     fs.writeFileSync(dir, 'not a directory');
-    const error = await rejection(store.register('catalog', 'c-2', { address: '10.0.0.2', port: 8080 }));
+    const error = await rejection(store.register('catalog', 'c-1', { address: '10.0.0.1', port: 8080 }));
     expect(error.code).toBe('unavailable');
-    expect(error.message).toContain(REGISTRY_FILE_NAME);
+    expect(error.message).toContain('could not save');
     expect(store.snapshot()).toBe(before);
     expect(events).toBe(0);
+    // A write that joined the failed one is refused too, and a heartbeat finds nothing to renew.
+    await expect(store.heartbeat('catalog', 'c-1')).rejects.toMatchObject({ code: 'not_found' });
 
-    // Once the disk is back, the rolled-back write can be retried and the state is consistent.
+    // Once the disk is back, writes succeed and the state is consistent.
     fs.rmSync(dir);
     fs.mkdirSync(dir);
     await store.register('catalog', 'c-3', { address: '10.0.0.3', port: 8080 });
-    expect(idsOf(store.snapshot())).toEqual({ catalog: ['c-1', 'c-3'] });
+    expect(idsOf(store.snapshot())).toEqual({ catalog: ['c-3'] });
     expect(events).toBe(1);
+    expect((await loadRegistryState(dir)).content.instances.map((i) => i.id)).toEqual(['c-3']);
+  });
+
+  it('rejects a write whose log append fails half-way, and recovers with a clean snapshot', async () => {
+    const dir = makeTempDir();
+    const store = await open(dir);
+    await store.register('catalog', 'c-1', { address: '10.0.0.1', port: 8080 });
+    const before = store.snapshot();
+
+    // The disk fills up in the middle of the append: half the line lands, then ENOSPC.
+    const probe = await fs.promises.open(path.join(dir, 'probe'), 'w');
+    const fileHandlePrototype = Object.getPrototypeOf(probe) as fs.promises.FileHandle;
+    await probe.close();
+    const realAppend = fileHandlePrototype.appendFile;
+    const spy = vi.spyOn(fileHandlePrototype, 'appendFile').mockImplementationOnce(async function (this: fs.promises.FileHandle, data) {
+      const bytes = data as Buffer;
+      await realAppend.call(this, bytes.subarray(0, bytes.length >> 1));
+      throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    });
+    try {
+      const error = await rejection(store.register('catalog', 'c-2', { address: '10.0.0.2', port: 8080 }));
+      expect(error.code).toBe('unavailable');
+      expect(error.message).toContain('ENOSPC');
+      expect(store.snapshot()).toBe(before);
+      expect(fs.readFileSync(path.join(dir, 'registry.log'), 'utf8')).not.toMatch(/\n$/);
+
+      // The next write must not append after the partial line: it rewrites the snapshot instead.
+      await store.register('catalog', 'c-3', { address: '10.0.0.3', port: 8080 });
+    } finally {
+      spy.mockRestore();
+    }
+    expect(idsOf(store.snapshot())).toEqual({ catalog: ['c-1', 'c-3'] });
+    const persisted = await loadRegistryState(dir);
+    expect(persisted.content.instances.map((i) => i.id)).toEqual(['c-1', 'c-3']);
+    expect(persisted.found.tornTail).toBe(false);
   });
 
   it('batches a burst of 500 concurrent registrations into few file writes', async () => {

@@ -19,3 +19,13 @@ export function openStore(dataDir: string, options: Partial<EmbeddedStoreOptions
 export function idsOf(snapshot: RegistrySnapshot): Record<string, string[]> {
   return Object.fromEntries([...snapshot.services].map(([service, instances]) => [service, instances.map((i) => i.id)]));
 }
+
+/** Both persistence files, byte for byte, to prove a refused write touched neither. */
+export function persistedFiles(dataDir: string): Record<string, string> {
+  return Object.fromEntries(
+    ['registry.json', 'registry.log'].map((name) => {
+      const file = path.join(dataDir, name);
+      return [name, fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '<missing>'];
+    }),
+  );
+}

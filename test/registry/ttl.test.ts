@@ -1,4 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { EmbeddedStore } from '../../src/registry/embedded-store';
 import { RegistryError } from '../../src/registry/errors';
 import type { RegistrySnapshot } from '../../src/registry/registry';
@@ -168,5 +170,32 @@ describe('TTL instances', () => {
     clock.advance(8_000);
     await second.whenIdle();
     expect(healthOf(second, 'catalog', 'fresh')).toBe('unhealthy');
+  });
+
+  it('retry a lapse the disk refused after a pause, not in a hot loop', async () => {
+    const { store, clock, events, dir } = await setup();
+    await store.register('catalog', 'c-1', { address: '10.0.0.1', port: 8080, ttlMs: 5_000 });
+    events.length = 0;
+    const probe = await fs.promises.open(path.join(dir, 'probe'), 'w');
+    const fileHandlePrototype = Object.getPrototypeOf(probe) as fs.promises.FileHandle;
+    await probe.close();
+    const spy = vi.spyOn(fileHandlePrototype, 'appendFile').mockRejectedValue(Object.assign(new Error('EIO: i/o error, write'), { code: 'EIO' }));
+    try {
+      clock.advance(5_000);
+      await store.whenIdle();
+      expect(spy).toHaveBeenCalledTimes(1);
+      expect(healthOf(store, 'catalog', 'c-1')).toBe('healthy');
+      expect(events).toHaveLength(0);
+      expect(clock.pendingTimers).toBe(1);
+    } finally {
+      spy.mockRestore();
+    }
+    clock.advance(999);
+    await store.whenIdle();
+    expect(healthOf(store, 'catalog', 'c-1')).toBe('healthy');
+    clock.advance(1);
+    await store.whenIdle();
+    expect(healthOf(store, 'catalog', 'c-1')).toBe('unhealthy');
+    expect(events).toHaveLength(1);
   });
 });

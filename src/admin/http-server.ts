@@ -1,0 +1,169 @@
+// The admin HTTP server: routing, the admin token on writes, JSON bodies and the SPEC §3 error
+// shape are handled here once, so route files only deal with their own resources.
+
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { isRegistryError } from '../registry/errors';
+import { checkAdminToken } from './admin-token';
+import { errorResponse, registryErrorResponse } from './errors';
+import { DEFAULT_MAX_BODY_BYTES, readJsonBody } from './request-body';
+import type { AdminResponse, HttpMethod, RouteDefinition } from './route';
+import { Router } from './router';
+
+export interface AdminServerOptions {
+  readonly host: string;
+  /** 0 picks a free port; read the real one from `address`. */
+  readonly port: number;
+  readonly routes: readonly RouteDefinition[];
+  readonly logger: Logger;
+  /** When set, writes (and routes that opt in) need `authorization: Bearer <adminToken>`. */
+  readonly adminToken?: string;
+  readonly maxBodyBytes?: number;
+}
+
+export interface AdminServer {
+  readonly address: { readonly host: string; readonly port: number };
+  /** e.g. `http://127.0.0.1:18080`, with IPv6 hosts in brackets. */
+  readonly url: string;
+  /** Stops accepting connections, lets in-flight requests finish briefly, then closes. */
+  close(): Promise<void>;
+}
+
+const METHODS: ReadonlySet<string> = new Set<HttpMethod>(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
+const CLOSE_GRACE_MS = 2_000;
+
+function send(response: http.ServerResponse, result: AdminResponse, headOnly: boolean): void {
+  const headers: Record<string, string> = { 'cache-control': 'no-store', ...result.headers };
+  let payload: string | undefined;
+  if ('json' in result) {
+    headers['content-type'] = 'application/json; charset=utf-8';
+    payload = `${JSON.stringify(result.json)}\n`;
+  } else if ('text' in result) {
+    headers['content-type'] = result.contentType;
+    payload = result.text;
+  }
+  if (payload !== undefined) headers['content-length'] = String(Buffer.byteLength(payload));
+  response.writeHead(result.status, headers);
+  response.end(headOnly ? undefined : payload);
+}
+
+async function handle(
+  request: http.IncomingMessage,
+  router: Router,
+  options: AdminServerOptions,
+  logger: Logger,
+): Promise<AdminResponse> {
+  const url = new URL(request.url ?? '/', 'http://admin.invalid');
+  // HEAD is answered by the GET route without the body, as HTTP requires.
+  const rawMethod = request.method === 'HEAD' ? 'GET' : (request.method ?? '');
+  if (!METHODS.has(rawMethod)) {
+    const allowed = router.allowedMethods(url.pathname);
+    if (allowed.length === 0) return errorResponse('not_found', `no admin route for ${url.pathname}`);
+    return errorResponse('method_not_allowed', `${request.method} is not supported on ${url.pathname}`, undefined, {
+      allow: allowed.join(', '),
+    });
+  }
+  const method = rawMethod as HttpMethod;
+  const match = router.match(method, url.pathname);
+  switch (match.kind) {
+    case 'not_found':
+      return errorResponse('not_found', `no admin route for ${method} ${url.pathname}`);
+    case 'method_not_allowed':
+      return errorResponse('method_not_allowed', `${method} is not supported on ${url.pathname}`, undefined, {
+        allow: match.allowed.join(', '),
+      });
+    case 'bad_path':
+      return errorResponse('invalid_argument', match.message, match.param);
+    case 'matched':
+      break;
+  }
+
+  const needsToken = match.route.requiresToken ?? method !== 'GET';
+  if (needsToken && options.adminToken !== undefined) {
+    const check = checkAdminToken(options.adminToken, request.headers.authorization);
+    if (!check.ok) {
+      return errorResponse('unauthenticated', check.message, 'authorization', { 'www-authenticate': 'Bearer' });
+    }
+  }
+
+  const body = await readJsonBody(request, options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
+  if (!body.ok) {
+    // The rest of an oversized body is never read, so the connection cannot be reused.
+    if (body.reason === 'too_large') return errorResponse('payload_too_large', body.message, 'body', { connection: 'close' });
+    return errorResponse('invalid_argument', body.message, 'body');
+  }
+
+  try {
+    return await match.route.handler({
+      method,
+      path: url.pathname,
+      params: match.params,
+      query: url.searchParams,
+      headers: request.headers,
+      body: body.body,
+    });
+  } catch (error) {
+    if (isRegistryError(error)) return registryErrorResponse(error);
+    logger.error({ err: error, method, path: url.pathname }, 'admin route failed');
+    return errorResponse('internal', 'internal error while handling the request; the server log has the details');
+  }
+}
+
+export async function startAdminServer(options: AdminServerOptions): Promise<AdminServer> {
+  const router = new Router(options.routes);
+  const logger = options.logger.child({ component: 'admin' });
+  const server = http.createServer({ requestTimeout: 30_000, headersTimeout: 10_000 }, (request, response) => {
+    const started = process.hrtime.bigint();
+    handle(request, router, options, logger)
+      .catch((error: unknown): AdminResponse => {
+        logger.error({ err: error }, 'admin request failed');
+        return errorResponse('internal', 'internal error while handling the request; the server log has the details');
+      })
+      .then((result) => {
+        send(response, result, request.method === 'HEAD');
+        const ms = Number(process.hrtime.bigint() - started) / 1e6;
+        logger.debug({ method: request.method, url: request.url, status: result.status, ms }, 'admin request');
+      })
+      .catch((error: unknown) => logger.warn({ err: error }, 'could not send admin response'));
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException) => {
+      const where = `${options.host}:${options.port}`;
+      reject(
+        new Error(
+          error.code === 'EADDRINUSE'
+            ? `admin address ${where} is already in use`
+            : `cannot listen on admin address ${where}: ${error.message}`,
+        ),
+      );
+    };
+    server.once('error', onError);
+    server.listen(options.port, options.host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+  server.on('error', (error) => logger.error({ err: error }, 'admin server error'));
+
+  const info = server.address() as AddressInfo;
+  const host = info.address;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${info.port}`;
+  logger.info({ url }, 'admin API listening');
+
+  return {
+    address: { host, port: info.port },
+    url,
+    close: () =>
+      new Promise<void>((resolve) => {
+        const force = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);
+        force.unref();
+        server.close(() => {
+          clearTimeout(force);
+          resolve();
+        });
+        server.closeIdleConnections();
+      }),
+  };
+}

@@ -1,0 +1,62 @@
+// What a route file hands the admin server: plain data plus a handler, so the metrics, proxy,
+// token and CA routes can live in their own files and be composed by the caller.
+
+import type { IncomingHttpHeaders } from 'node:http';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface AdminRequest {
+  readonly method: HttpMethod;
+  /** The request path as sent (still percent-encoded), without the query string. */
+  readonly path: string;
+  /** Values of the `{name}` segments of the route's path, percent-decoded. */
+  readonly params: Readonly<Record<string, string>>;
+  readonly query: URLSearchParams;
+  readonly headers: IncomingHttpHeaders;
+  /** The parsed JSON body; undefined when the request had none. */
+  readonly body: unknown;
+}
+
+interface ResponseBase {
+  readonly status: number;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+export interface JsonResponse extends ResponseBase {
+  readonly json: unknown;
+}
+
+/** For non-JSON bodies such as Prometheus text or PEM. */
+export interface TextResponse extends ResponseBase {
+  readonly text: string;
+  readonly contentType: string;
+}
+
+export type AdminResponse = JsonResponse | TextResponse | ResponseBase;
+
+/** A handler may throw a RegistryError; the server answers it with the matching status. */
+export type RouteHandler = (request: AdminRequest) => AdminResponse | Promise<AdminResponse>;
+
+export interface RouteDefinition {
+  readonly method: HttpMethod;
+  /** Literal segments and `{name}` parameters, e.g. `/v1/services/{service}`. */
+  readonly path: string;
+  readonly handler: RouteHandler;
+  /**
+   * Whether the admin token is required. Defaults to true for writes (anything but GET) and
+   * false for reads; a sensitive read can opt in.
+   */
+  readonly requiresToken?: boolean;
+}
+
+export function jsonResponse(status: number, json: unknown, headers?: Readonly<Record<string, string>>): JsonResponse {
+  return headers ? { status, json, headers } : { status, json };
+}
+
+export function textResponse(status: number, text: string, contentType: string): TextResponse {
+  return { status, text, contentType };
+}
+
+export function emptyResponse(status: number): AdminResponse {
+  return { status };
+}

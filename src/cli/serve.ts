@@ -1,5 +1,4 @@
 import * as path from 'node:path';
-import pino from 'pino';
 import type { MeshConfig, MeshState, Instance, Problem } from '../model';
 import { formatProblem } from '../model';
 import { SnapshotCache, XdsServer } from '../xds';
@@ -9,12 +8,13 @@ import { proxyIdentityOf, proxyKindOf } from './proxy-identity';
 import { EXIT_OK, EXIT_USAGE, UsageError, type CliIo } from './io';
 import { parseFlags, parseHostPort, stringFlag } from './flags';
 import { parseDurationFlag } from './durations';
+import { LOG_LEVELS, createLogger } from './logger';
 import { loadMeshConfig, watchMeshConfig } from './serve-config';
 import { meshTranslator, resourceValidator } from './serve-translate';
 import { openRegistry, instancesOf } from './serve-registry';
 import { startAdmin } from './serve-admin';
 
-const USAGE = 'usage: switchyard serve [--config FILE] [--data-dir DIR] [--xds-address H:P] [--admin-address H:P] [--admin-token T] [--debounce 100ms] [--log-level info]';
+const USAGE = 'usage: switchyard serve [--config FILE] [--data-dir DIR] [--xds-address H:P] [--admin-address H:P] [--admin-token T] [--debounce 100ms] [--log-level info] [--log-format auto|json|pretty]';
 
 export const SERVE_FLAGS = {
   config: { type: 'string', env: 'SWITCHYARD_CONFIG' },
@@ -24,6 +24,7 @@ export const SERVE_FLAGS = {
   'admin-token': { type: 'string', env: 'SWITCHYARD_ADMIN_TOKEN' },
   debounce: { type: 'string', env: 'SWITCHYARD_DEBOUNCE', default: '100ms' },
   'log-level': { type: 'string', env: 'SWITCHYARD_LOG_LEVEL', default: 'info' },
+  'log-format': { type: 'string', env: 'SWITCHYARD_LOG_FORMAT', default: 'auto' },
   help: { type: 'boolean' },
 } as const;
 
@@ -38,13 +39,14 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
   const xdsAddress = parseHostPort(stringFlag(flags, 'xds-address')!, 'xds-address');
   const adminAddress = parseHostPort(stringFlag(flags, 'admin-address')!, 'admin-address');
   const debounceMs = parseDurationFlag(stringFlag(flags, 'debounce')!, 'debounce');
-  const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
   const level = stringFlag(flags, 'log-level')!;
-  if (!levels.includes(level)) throw new UsageError(`serve: --log-level: expected one of ${levels.join(', ')}, got "${level}"`);
+  if (!(LOG_LEVELS as readonly string[]).includes(level)) throw new UsageError(`serve: --log-level: expected one of ${LOG_LEVELS.join(', ')}, got "${level}"`);
+  const logFormat = stringFlag(flags, 'log-format')!;
+  if (logFormat !== 'json' && logFormat !== 'pretty' && logFormat !== 'auto') throw new UsageError(`serve: --log-format: expected json, pretty or auto, got "${logFormat}"`);
   const dataDir = path.resolve(stringFlag(flags, 'data-dir')!);
   const configFile = stringFlag(flags, 'config');
 
-  const logger = pino({ level, base: { svc: 'switchyard' } });
+  const logger = createLogger(level, logFormat);
   const metrics = new SwitchyardMetrics();
 
   const loaded = loadMeshConfig(configFile);

@@ -2,6 +2,8 @@ import type { Logger } from 'pino';
 import { healthRoutes, registryRoutes, startAdminServer, type AdminServer } from '../admin';
 import { metricsRoutes } from '../admin/routes/metrics';
 import { proxyRoutes } from '../admin/routes/proxies';
+import { caRoutes } from '../admin/routes/ca';
+import type { CertificateAuthority } from '../ca/authority';
 import type { SwitchyardMetrics } from '../metrics/metrics';
 import type { ServicePolicy } from '../model';
 import type { Registry } from '../registry';
@@ -15,6 +17,7 @@ export interface AdminWiring {
   readonly registry: Registry;
   readonly metrics: SwitchyardMetrics;
   readonly xds: XdsServer;
+  readonly ca: CertificateAuthority;
   readonly meshServices: () => readonly ServicePolicy[];
   readonly readiness: () => ReadonlyArray<{ name: string; ok: boolean; detail?: string }>;
 }
@@ -29,7 +32,7 @@ export function startAdmin(w: AdminWiring): Promise<AdminServer> {
     routes: [
       ...registryRoutes({ registry: w.registry, meshServices: w.meshServices }),
       ...healthRoutes({
-        checks: ['registry', 'config'].map((name) => ({
+        checks: ['registry', 'ca', 'config'].map((name) => ({
           name,
           check: () => {
             const r = w.readiness().find((c) => c.name === name);
@@ -39,6 +42,7 @@ export function startAdmin(w: AdminWiring): Promise<AdminServer> {
       }),
       ...metricsRoutes(w.metrics.registry),
       ...proxyRoutes(w.xds),
+      ...caRoutes(w.ca),
     ],
   });
 }

@@ -3,6 +3,7 @@ import type { MeshConfig, MeshState, Instance, Problem } from '../model';
 import { formatProblem } from '../model';
 import { SnapshotCache, XdsServer } from '../xds';
 import { SwitchyardMetrics } from '../metrics/metrics';
+import { CertificateAuthority } from '../ca/authority';
 import { MeshPublisher } from './mesh-publisher';
 import { proxyIdentityOf, proxyKindOf } from './proxy-identity';
 import { EXIT_OK, EXIT_USAGE, UsageError, type CliIo } from './io';
@@ -60,6 +61,15 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
   let lastConfigProblem: Problem[] = [];
 
   const registry = await openRegistry(dataDir, logger);
+  // Created under the data dir on first start (key 0600), loaded on every start after.
+  const ca = await CertificateAuthority.open({ dir: path.join(dataDir, 'ca'), trustDomain: config.mesh.trustDomain });
+  const refreshCaGauges = () => {
+    metrics.rootExpirySeconds.set((ca.rootExpiry() - Date.now()) / 1000);
+    const earliest = ca.facts().earliestWorkloadExpiry;
+    if (earliest !== undefined) metrics.workloadExpirySeconds.set((earliest - Date.now()) / 1000);
+  };
+  refreshCaGauges();
+  const caGaugeTimer = setInterval(refreshCaGauges, 30_000).unref();
   let stateVersion = 0;
   const buildState = (changedAt = Date.now()): MeshState => {
     const instances = instancesOf(config, registry);
@@ -109,9 +119,11 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
     registry,
     metrics,
     xds,
+    ca,
     meshServices: () => config.services,
     readiness: () => [
       { name: 'registry', ok: true },
+      { name: 'ca', ok: true, detail: `root ${ca.facts().activeRoot.fingerprint.slice(0, 23)}… until ${ca.facts().activeRoot.notAfter}` },
       { name: 'config', ok: lastConfigProblem.length === 0, detail: lastConfigProblem.map(formatProblem).join('; ') || undefined },
     ],
   });
@@ -125,6 +137,7 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
       stopping = true;
       logger.info({ signal }, 'shutting down: draining xDS streams');
       stopWatchingConfig();
+      clearInterval(caGaugeTimer);
       unwatchRegistry();
       await xds.shutdown(5000);
       await admin.close();

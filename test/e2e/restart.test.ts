@@ -1,5 +1,8 @@
 // Nothing a user registered is lost across a crash: register, kill -9, restart, and the same
 // endpoints are served at once, before anything re-registers.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { X509Certificate } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeMessage } from '../../src/proto/codec';
 import { TypeUrl } from '../../src/proto/type-urls';
@@ -34,6 +37,10 @@ describe('restart', () => {
     }
     const before = await catalogEndpoints(first.xdsAddress);
     expect(before).toHaveLength(20);
+    // The CA root was created on first start, its key readable by its owner only.
+    const bundle = await (await fetch(`${first.adminUrl}/v1/ca/bundle`)).text();
+    expect(new X509Certificate(bundle).ca).toBe(true);
+    expect(fs.statSync(path.join(dataDir, 'ca', 'root-key.pem')).mode & 0o777).toBe(0o600);
 
     expect(await first.stop('SIGKILL')).toBeNull();
     running.pop();
@@ -41,5 +48,7 @@ describe('restart', () => {
     const second = await startServe([], { dataDir });
     running.push(second);
     expect(await catalogEndpoints(second.xdsAddress)).toEqual(before);
+    // …and the same root, not a new one.
+    expect(await (await fetch(`${second.adminUrl}/v1/ca/bundle`)).text()).toBe(bundle);
   });
 });

@@ -1,0 +1,7 @@
+// GET /v1/ca/bundle: the trust bundle (PEM), what every peer must trust.
+
+import { textResponse, type RouteDefinition } from '../route';
+
+export function caRoutes(ca: { trustBundlePem(): string }): RouteDefinition[] {
+  return [{ method: 'GET', path: '/v1/ca/bundle', handler: () => textResponse(200, ca.trustBundlePem(), 'application/x-pem-file') }];
+}

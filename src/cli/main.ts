@@ -14,6 +14,8 @@ const COMMANDS: Record<string, { summary: string; load: () => Command }> = {
   bootstrap: { summary: 'print an Envoy or gRPC xDS bootstrap', load: () => (require('./bootstrap') as typeof import('./bootstrap')).runBootstrap },
   status: { summary: 'sync state of every connected proxy', load: () => (require('./status') as typeof import('./status')).runStatus },
   'config-dump': { summary: 'what was last sent to a proxy, as JSON', load: () => (require('./status') as typeof import('./status')).runConfigDump },
+  token: { summary: 'create an xDS credential for a service', load: () => (require('./token') as typeof import('./token')).runToken },
+  ca: { summary: 'show CA facts or start a root rotation', load: () => (require('./token') as typeof import('./token')).runCa },
   deregister: { summary: 'remove a service instance through the admin API', load: () => (require('./register') as typeof import('./register')).runDeregister },
 };
 

@@ -3,6 +3,7 @@ import { healthRoutes, registryRoutes, startAdminServer, type AdminServer } from
 import { metricsRoutes } from '../admin/routes/metrics';
 import { proxyRoutes } from '../admin/routes/proxies';
 import { caRoutes } from '../admin/routes/ca';
+import { securityRoutes, type SecurityRoutesOptions } from '../admin/routes/security';
 import type { CertificateAuthority } from '../ca/authority';
 import type { SwitchyardMetrics } from '../metrics/metrics';
 import type { ServicePolicy } from '../model';
@@ -18,6 +19,7 @@ export interface AdminWiring {
   readonly metrics: SwitchyardMetrics;
   readonly xds: XdsServer;
   readonly ca: CertificateAuthority;
+  readonly security: SecurityRoutesOptions;
   readonly meshServices: () => readonly ServicePolicy[];
   readonly readiness: () => ReadonlyArray<{ name: string; ok: boolean; detail?: string }>;
 }
@@ -43,6 +45,7 @@ export function startAdmin(w: AdminWiring): Promise<AdminServer> {
       ...metricsRoutes(w.metrics.registry),
       ...proxyRoutes(w.xds),
       ...caRoutes(w.ca),
+      ...securityRoutes(w.security),
     ],
   });
 }

@@ -4,6 +4,9 @@ import { formatProblem } from '../model';
 import { SnapshotCache, XdsServer } from '../xds';
 import { SwitchyardMetrics } from '../metrics/metrics';
 import { CertificateAuthority } from '../ca/authority';
+import { TokenAuthority } from '../ca/tokens';
+import { CertificateKeeper, authenticateStream } from './serve-security';
+import { RotationFinisher } from './rotation-finisher';
 import { MeshPublisher } from './mesh-publisher';
 import { proxyIdentityOf, proxyKindOf } from './proxy-identity';
 import { EXIT_OK, EXIT_USAGE, UsageError, type CliIo } from './io';
@@ -15,7 +18,7 @@ import { meshTranslator, resourceValidator } from './serve-translate';
 import { openRegistry, instancesOf } from './serve-registry';
 import { startAdmin } from './serve-admin';
 
-const USAGE = 'usage: switchyard serve [--config FILE] [--data-dir DIR] [--xds-address H:P] [--admin-address H:P] [--admin-token T] [--debounce 100ms] [--log-level info] [--log-format auto|json|pretty]';
+const USAGE = 'usage: switchyard serve [--config FILE] [--data-dir DIR] [--xds-address H:P] [--admin-address H:P] [--admin-token T] [--require-xds-token] [--debounce 100ms] [--log-level info] [--log-format auto|json|pretty]';
 
 export const SERVE_FLAGS = {
   config: { type: 'string', env: 'SWITCHYARD_CONFIG' },
@@ -23,6 +26,7 @@ export const SERVE_FLAGS = {
   'xds-address': { type: 'string', env: 'SWITCHYARD_XDS_ADDRESS', default: '0.0.0.0:18000' },
   'admin-address': { type: 'string', env: 'SWITCHYARD_ADMIN_ADDRESS', default: '127.0.0.1:18080' },
   'admin-token': { type: 'string', env: 'SWITCHYARD_ADMIN_TOKEN' },
+  'require-xds-token': { type: 'boolean', env: 'SWITCHYARD_REQUIRE_XDS_TOKEN' },
   debounce: { type: 'string', env: 'SWITCHYARD_DEBOUNCE', default: '100ms' },
   'log-level': { type: 'string', env: 'SWITCHYARD_LOG_LEVEL', default: 'info' },
   'log-format': { type: 'string', env: 'SWITCHYARD_LOG_FORMAT', default: 'auto' },
@@ -70,11 +74,20 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
   };
   refreshCaGauges();
   const caGaugeTimer = setInterval(refreshCaGauges, 30_000).unref();
+  const tokens = TokenAuthority.open(path.join(dataDir, 'ca'));
+  const requireToken = flags.values['require-xds-token'] === true;
+  // Assigned below; certificate changes before the publisher exists need no re-publish.
+  let republish = () => undefined as void;
+  const keeper = new CertificateKeeper(ca, logger.child({ stage: 'ca' }), (n) => metrics.certificatesIssued.inc({ key_type: ca.facts().activeRoot.keyType }, n), () => {
+    refreshCaGauges();
+    republish();
+  });
+  await keeper.ensure(config.services);
   let stateVersion = 0;
   const buildState = (changedAt = Date.now()): MeshState => {
     const instances = instancesOf(config, registry);
     metrics.setInstances(instances);
-    return { version: ++stateVersion, config, instances, changedAt };
+    return { version: ++stateVersion, config, instances, changedAt, security: keeper.current };
   };
 
   const cache = new SnapshotCache();
@@ -83,12 +96,17 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
     published: (_group, ms) => metrics.translateSeconds.observe(ms / 1000),
   });
   cache.setDemandHandler(publisher);
+  republish = () => publisher.update(buildState());
 
   const xds = new XdsServer({
     cache,
     logger: logger.child({ stage: 'xds' }),
     observer: metrics.xdsObserver((info) => (info.node ? proxyKindOf(info.node) : 'unknown')),
-    resolveGroup: (node) => ({ group: publisher.groupFor(proxyIdentityOf(node, false)) }),
+    resolveGroup: (node, _info, metadata) => {
+      const auth = authenticateStream(tokens, requireToken, node, metadata);
+      if ('error' in auth) return auth;
+      return { group: publisher.groupFor(proxyIdentityOf(node, auth.authenticated)) };
+    },
   });
   const xdsPort = await xds.listen(`${xdsAddress.host.includes(':') ? `[${xdsAddress.host}]` : xdsAddress.host}:${xdsAddress.port}`);
 
@@ -107,9 +125,16 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
         metrics.configReloads.inc();
         metrics.configValid.set(1);
         logger.info({ file: configFile }, 'mesh file reloaded');
-        publisher.update(buildState());
+        // New services get certificates first, so their proxies' first config can carry them.
+        keeper.ensure(config.services).then(
+          () => publisher.update(buildState()),
+          (err: unknown) => logger.error({ err }, 'issuing certificates after reload failed'),
+        );
       })
     : () => undefined;
+
+  const rotation = new RotationFinisher(ca, xds, debounceMs, logger.child({ stage: 'ca' }), () => keeper.ensure());
+  if (ca.rotating) rotation.start();
 
   const admin = await startAdmin({
     host: adminAddress.host,
@@ -120,6 +145,19 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
     metrics,
     xds,
     ca,
+    security: {
+      knownService: (name) => config.services.some((svc) => svc.name === name),
+      createToken: (service, ttlMs) => {
+        const { token, claims } = tokens.create(service, ttlMs);
+        return { token, expiresAt: claims.expiresAt };
+      },
+      caFacts: () => ca.facts(),
+      rotate: async () => {
+        await ca.rotate();
+        await keeper.ensure();
+        rotation.start();
+      },
+    },
     meshServices: () => config.services,
     readiness: () => [
       { name: 'registry', ok: true },
@@ -138,6 +176,8 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
       logger.info({ signal }, 'shutting down: draining xDS streams');
       stopWatchingConfig();
       clearInterval(caGaugeTimer);
+      keeper.stop();
+      rotation.stop();
       unwatchRegistry();
       await xds.shutdown(5000);
       await admin.close();

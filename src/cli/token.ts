@@ -1,0 +1,62 @@
+import { adminClient, AdminError, ADMIN_FLAGS, exitCodeFor, requirePositional } from './admin-client';
+import { EXIT_OK, UsageError, type CliIo } from './io';
+import { parseFlags, stringFlag } from './flags';
+
+/** `switchyard token create --service S [--ttl 720h]`: an xDS credential proving service S. */
+export async function runToken(argv: string[], io: CliIo): Promise<number> {
+  const [sub, ...rest] = argv;
+  if (sub !== 'create') throw new UsageError(`token: expected "create"${sub ? `, got "${sub}"` : ''}\nusage: switchyard token create --service S [--ttl 720h]`);
+  const flags = parseFlags('token create', rest, { ...ADMIN_FLAGS, service: { type: 'string' }, ttl: { type: 'string' }, json: { type: 'boolean' } });
+  requirePositional('token create', flags.positionals, []);
+  const service = stringFlag(flags, 'service');
+  if (!service) throw new UsageError('token create: --service is required');
+  try {
+    const body = await adminClient(stringFlag(flags, 'admin-address')!, stringFlag(flags, 'admin-token')).request<{ token: string; expiresAt: string }>('POST', '/v1/tokens', {
+      service,
+      ...(stringFlag(flags, 'ttl') !== undefined && { ttl: stringFlag(flags, 'ttl') }),
+    });
+    io.stdout(flags.values.json ? JSON.stringify(body, null, 2) : body.token);
+    if (!flags.values.json) io.stderr(`token for ${service}, expires ${body.expiresAt}; give it to the sidecar with: switchyard bootstrap envoy --service ${service} --instance ID --token <token>`);
+    return EXIT_OK;
+  } catch (err) {
+    if (!(err instanceof AdminError)) throw err;
+    io.stderr(`switchyard token create: ${err.field ? `--${err.field}: ` : ''}${err.message}`);
+    return exitCodeFor(err);
+  }
+}
+
+/** `switchyard ca show` / `switchyard ca rotate`. */
+export async function runCa(argv: string[], io: CliIo): Promise<number> {
+  const [sub, ...rest] = argv;
+  if (sub !== 'show' && sub !== 'rotate') throw new UsageError(`ca: expected "show" or "rotate"${sub ? `, got "${sub}"` : ''}`);
+  const flags = parseFlags(`ca ${sub}`, rest, { ...ADMIN_FLAGS, json: { type: 'boolean' } });
+  requirePositional(`ca ${sub}`, flags.positionals, []);
+  try {
+    const client = adminClient(stringFlag(flags, 'admin-address')!, stringFlag(flags, 'admin-token'));
+    const facts = await client.request<{
+      trustDomain: string;
+      activeRoot: { subject: string; fingerprint: string; notAfter: string; keyType: string };
+      previousRoot?: { fingerprint: string; notAfter: string };
+      rotating: boolean;
+      workloadCertificates: number;
+      earliestWorkloadExpiry?: number;
+    }>(sub === 'rotate' ? 'POST' : 'GET', sub === 'rotate' ? '/v1/ca/rotate' : '/v1/ca');
+    if (flags.values.json) {
+      io.stdout(JSON.stringify(facts, null, 2));
+      return EXIT_OK;
+    }
+    const lines = [
+      `trust domain:   ${facts.trustDomain}`,
+      `active root:    ${facts.activeRoot.fingerprint} (${facts.activeRoot.keyType}, until ${facts.activeRoot.notAfter})`,
+      `previous root:  ${facts.previousRoot ? `${facts.previousRoot.fingerprint} (in the bundle until every workload holds a new certificate)` : '-'}`,
+      `rotating:       ${facts.rotating ? 'yes' : 'no'}`,
+      `workload certs: ${facts.workloadCertificates}${facts.earliestWorkloadExpiry ? `, earliest expiry ${new Date(facts.earliestWorkloadExpiry).toISOString()}` : ''}`,
+    ];
+    io.stdout(lines.join('\n'));
+    return EXIT_OK;
+  } catch (err) {
+    if (!(err instanceof AdminError)) throw err;
+    io.stderr(`switchyard ca ${sub}: ${err.message}`);
+    return exitCodeFor(err);
+  }
+}

@@ -1,0 +1,71 @@
+// xDS credentials on real streams: a bad, expired-looking, or other-service token is refused
+// with PERMISSION_DENIED; --require-xds-token refuses streams without one.
+import * as grpc from '@grpc/grpc-js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TypeUrl } from '../../src/proto/type-urls';
+import { sotwClient } from '../support/ads-client';
+import { adminJson, startServe, type ServeProcess } from '../support/serve-process';
+
+let serve: ServeProcess;
+let strict: ServeProcess;
+
+beforeAll(async () => {
+  serve = await startServe([]);
+  strict = await startServe(['--require-xds-token']);
+});
+afterAll(async () => {
+  await serve?.stop();
+  await strict?.stop();
+});
+
+async function token(base: string, service: string): Promise<string> {
+  const res = await adminJson(base, 'POST', '/v1/tokens', { service, ttl: '1h' });
+  expect(res.status).toBe(200);
+  return (res.body as { token: string }).token;
+}
+
+/** Opens a stream as `service` with an optional token; resolves to the end status or 'served'. */
+async function attempt(address: string, service: string, bearer?: string): Promise<grpc.status | 'served'> {
+  const md = new grpc.Metadata();
+  if (bearer) md.set('authorization', `Bearer ${bearer}`);
+  const c = sotwClient(address, md);
+  try {
+    c.send({ node: { id: `${service}-1`, cluster: service, user_agent_name: 'envoy' }, type_url: TypeUrl.Cluster });
+    const outcome = await Promise.race([c.inbox.next(10_000).then(() => 'served' as const), c.inbox.waitEnd(10_000).then((s) => (s as grpc.StatusObject).code)]);
+    return outcome;
+  } finally {
+    c.close();
+  }
+}
+
+describe('xDS tokens on streams', () => {
+  it('a valid token for the node\'s own service is served', async () => {
+    expect(await attempt(serve.xdsAddress, 'orders', await token(serve.adminUrl, 'orders'))).toBe('served');
+  });
+
+  it('a token for another service is PERMISSION_DENIED: orders\' token cannot open a payments stream', async () => {
+    expect(await attempt(serve.xdsAddress, 'payments', await token(serve.adminUrl, 'orders'))).toBe(grpc.status.PERMISSION_DENIED);
+  });
+
+  it('a forged or foreign token is PERMISSION_DENIED', async () => {
+    const real = await token(serve.adminUrl, 'orders');
+    const [p, body, mac] = real.split('.') as [string, string, string];
+    expect(await attempt(serve.xdsAddress, 'orders', `${p}.${body}.${mac.slice(1)}x`)).toBe(grpc.status.PERMISSION_DENIED);
+    // Signed by another control plane's key.
+    expect(await attempt(serve.xdsAddress, 'orders', await token(strict.adminUrl, 'orders'))).toBe(grpc.status.PERMISSION_DENIED);
+  });
+
+  it('without --require-xds-token a stream without a token is served (anonymously); with it, UNAUTHENTICATED', async () => {
+    expect(await attempt(serve.xdsAddress, 'orders')).toBe('served');
+    expect(await attempt(strict.xdsAddress, 'orders')).toBe(grpc.status.UNAUTHENTICATED);
+    expect(await attempt(strict.xdsAddress, 'orders', await token(strict.adminUrl, 'orders'))).toBe('served');
+  });
+
+  it('POST /v1/tokens rejects unknown services and bad TTLs with the field', async () => {
+    const ghost = await adminJson(serve.adminUrl, 'POST', '/v1/tokens', { service: 'ghost' });
+    expect(ghost.status).toBe(400);
+    expect(ghost.body).toMatchObject({ error: { field: 'service' } });
+    const ttl = await adminJson(serve.adminUrl, 'POST', '/v1/tokens', { service: 'orders', ttl: 'forever' });
+    expect(ttl.body).toMatchObject({ error: { field: 'ttl' } });
+  });
+});

@@ -3,7 +3,7 @@ import type { ResourceTypeUrl } from '../proto/type-urls';
 import type { EncodedResource } from './encoded-resource';
 import type { Snapshot } from './snapshot';
 import { XdsStream } from './stream-base';
-import type { NackRecord, SentResources, TypeSyncStatus } from './stream-status';
+import { newSubscriptionState, type SentResources, type TypeSubscriptionState, type TypeSyncStatus } from './stream-status';
 import { encodeDeltaDiscoveryResponse } from './wire';
 
 /** What the proxy holds of one resource: a version, and the resource itself when we sent it. */
@@ -21,19 +21,11 @@ interface PendingResponse {
 
 const MAX_PENDING_PER_TYPE = 32;
 
-interface DeltaTypeState {
-  subscribed: boolean;
-  wildcard: boolean;
-  names: Set<string>;
-  mustRespond: boolean;
+interface DeltaTypeState extends TypeSubscriptionState {
   held: Map<string, Held>;
   /** Versions the proxy NACKed, by name: not offered again until the resource changes. */
   rejected: Map<string, string>;
   pending: Map<string, PendingResponse>;
-  sentVersion?: string;
-  sentNonce?: string;
-  ackedVersion?: string;
-  lastNack?: NackRecord;
 }
 
 /**
@@ -49,7 +41,7 @@ export class DeltaStream extends XdsStream {
     if (!typeUrl) return;
     let st = this.types.get(typeUrl);
     if (!st) {
-      st = { subscribed: false, wildcard: false, names: new Set(), mustRespond: false, held: new Map(), rejected: new Map(), pending: new Map() };
+      st = { ...newSubscriptionState(), held: new Map(), rejected: new Map(), pending: new Map() };
       this.types.set(typeUrl, st);
     }
 

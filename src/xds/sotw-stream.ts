@@ -3,29 +3,20 @@ import { isFullStateType, type ResourceTypeUrl } from '../proto/type-urls';
 import type { EncodedResource } from './encoded-resource';
 import { setVersion, type Snapshot } from './snapshot';
 import { XdsStream } from './stream-base';
-import type { NackRecord, SentResources, TypeSyncStatus } from './stream-status';
+import { newSubscriptionState, type SentResources, type TypeSubscriptionState, type TypeSyncStatus } from './stream-status';
 import { encodeDiscoveryResponse } from './wire';
 
-interface SotwTypeState {
-  subscribed: boolean;
-  wildcard: boolean;
-  names: Set<string>;
-  /** Set by a request that expects an answer even if the content is unchanged (the first one for a type). */
-  mustRespond: boolean;
+interface SotwTypeState extends TypeSubscriptionState {
   /** What the last response carried; the proxy holds it unless it NACKed. */
   sent: Map<string, EncodedResource>;
   /** What the proxy last ACKed: where a NACK leaves it. */
   acked: Map<string, EncodedResource>;
-  sentVersion?: string;
-  sentNonce?: string;
   sentChangedAt?: number;
-  ackedVersion?: string;
   pendingAck: boolean;
-  lastNack?: NackRecord;
 }
 
 function newTypeState(): SotwTypeState {
-  return { subscribed: false, wildcard: false, names: new Set(), mustRespond: false, sent: new Map(), acked: new Map(), pendingAck: false };
+  return { ...newSubscriptionState(), sent: new Map(), acked: new Map(), pendingAck: false };
 }
 
 /**

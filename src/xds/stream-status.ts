@@ -34,3 +34,20 @@ export interface StreamStatus {
 
 /** The resources a stream last sent a proxy (what it holds unless it NACKed), by type URL. */
 export type SentResources = ReadonlyMap<string, readonly EncodedResource[]>;
+
+/** What SotW and delta keep per subscribed type alike: the subscription and the last exchange. */
+export interface TypeSubscriptionState {
+  subscribed: boolean;
+  wildcard: boolean;
+  names: Set<string>;
+  /** Set by a request that expects an answer even if the content is unchanged (the first one for a type). */
+  mustRespond: boolean;
+  sentVersion?: string;
+  sentNonce?: string;
+  ackedVersion?: string;
+  lastNack?: NackRecord;
+}
+
+export function newSubscriptionState(): TypeSubscriptionState {
+  return { subscribed: false, wildcard: false, names: new Set(), mustRespond: false };
+}

@@ -156,12 +156,21 @@ describe('meshSecurity: modes and group keys', () => {
     }
   });
 
-  it('is deterministic: twice gives identical bytes and warnings', () => {
+  it('is deterministic: twice, and with services, instances and certificates reordered, gives identical bytes and warnings', () => {
+    const reordered = (state: MeshState): MeshState => ({
+      ...state,
+      config: { ...state.config, services: [...state.config.services].reverse() },
+      instances: new Map([...state.instances].reverse().map(([s, list]) => [s, [...list].reverse()])),
+      ...(state.security && { security: { ...state.security, certificates: new Map([...state.security.certificates].reverse()) } }),
+    });
     for (const { c, proxy } of allProxies) {
       const a = translate(c.state, proxy);
       const b = translate(c.state, proxy);
+      const shuffled = translate(reordered(c.state), proxy);
       expect(encodeAll(b.resources)).toEqual(encodeAll(a.resources));
+      expect(encodeAll(shuffled.resources)).toEqual(encodeAll(a.resources));
       expect(b.warnings).toEqual(a.warnings);
+      expect(shuffled.warnings).toEqual(a.warnings);
     }
   });
 

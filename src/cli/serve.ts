@@ -15,6 +15,7 @@ import { parseDurationFlag } from './durations';
 import { LOG_LEVELS, createLogger } from './logger';
 import { loadMeshConfig, watchMeshConfig } from './serve-config';
 import { meshTranslator, resourceValidator } from './serve-translate';
+import { meshSecurity } from '../translate/mesh-security';
 import { openRegistry, instancesOf } from './serve-registry';
 import { startAdmin } from './serve-admin';
 
@@ -91,7 +92,7 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
   };
 
   const cache = new SnapshotCache();
-  const publisher = new MeshPublisher(buildState(), cache, meshTranslator(), logger, debounceMs, resourceValidator, {
+  const publisher = new MeshPublisher(buildState(), cache, meshTranslator({ security: meshSecurity() }), logger, debounceMs, resourceValidator, {
     translationRejected: () => metrics.translationRejected.inc(),
     published: (_group, ms) => metrics.translateSeconds.observe(ms / 1000),
   });

@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import * as os from 'node:os';
 import { stringify } from 'yaml';
 import { buildEnvoyBootstrap } from '../bootstrap/envoy-bootstrap';
@@ -7,7 +8,7 @@ import { parseFlags, parseHostPort, stringFlag } from './flags';
 
 const USAGE = `usage:
   switchyard bootstrap envoy --service S --instance ID [--xds-address H:P] [--token T] [--admin-port 9901] [--format yaml|json]
-  switchyard bootstrap grpc [--xds-address H:P] [--node-id ID] [--service S]`;
+  switchyard bootstrap grpc [--xds-address H:P] [--node-id ID] [--service S] [--cert-dir DIR]`;
 
 /** The address proxies dial: the server's own default binds 0.0.0.0, which no client can dial. */
 const DEFAULT_XDS_ADDRESS = '127.0.0.1:18000';
@@ -52,11 +53,12 @@ function bootstrapGrpc(argv: string[], io: CliIo): number {
     'xds-address': { type: 'string', env: 'SWITCHYARD_XDS_ADDRESS', default: DEFAULT_XDS_ADDRESS },
     'node-id': { type: 'string' },
     service: { type: 'string' },
+    'cert-dir': { type: 'string', env: 'SWITCHYARD_CERT_DIR' },
   });
   if (flags.positionals.length > 0) throw new UsageError(`bootstrap grpc: unexpected argument "${flags.positionals[0]}"`);
   const { host, port } = parseHostPort(stringFlag(flags, 'xds-address')!, 'xds-address');
   const nodeId = stringFlag(flags, 'node-id') ?? `${os.hostname()}-${process.pid}`;
-  io.stdout(JSON.stringify(buildGrpcBootstrap({ xdsHost: host, xdsPort: port, nodeId, service: stringFlag(flags, 'service') }), null, 2));
+  io.stdout(JSON.stringify(buildGrpcBootstrap({ xdsHost: host, xdsPort: port, nodeId, service: stringFlag(flags, 'service'), certDir: certDirFlag(flags) }), null, 2));
   return EXIT_OK;
 }
 
@@ -64,4 +66,10 @@ function required(flags: ReturnType<typeof parseFlags>, name: string): string {
   const v = stringFlag(flags, name);
   if (!v) throw new UsageError(`bootstrap envoy: --${name} is required\n${USAGE}`);
   return v;
+}
+
+/** An absolute path, since the bootstrap is read by another process from another directory. */
+function certDirFlag(flags: ReturnType<typeof parseFlags>): string | undefined {
+  const dir = stringFlag(flags, 'cert-dir');
+  return dir === undefined ? undefined : path.resolve(dir);
 }

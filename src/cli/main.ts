@@ -16,6 +16,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Command }> = {
   'config-dump': { summary: 'what was last sent to a proxy, as JSON', load: () => (require('./status') as typeof import('./status')).runConfigDump },
   token: { summary: 'create an xDS credential for a service', load: () => (require('./token') as typeof import('./token')).runToken },
   ca: { summary: 'show CA facts or start a root rotation', load: () => (require('./token') as typeof import('./token')).runCa },
+  agent: { summary: 'keep a proxyless gRPC workload\'s certificate files current', load: () => (require('./agent') as typeof import('./agent')).runAgent },
   deregister: { summary: 'remove a service instance through the admin API', load: () => (require('./register') as typeof import('./register')).runDeregister },
 };
 

@@ -3,7 +3,7 @@ import { healthRoutes, registryRoutes, startAdminServer, type AdminServer } from
 import { metricsRoutes } from '../admin/routes/metrics';
 import { proxyRoutes } from '../admin/routes/proxies';
 import { caRoutes } from '../admin/routes/ca';
-import { securityRoutes, type SecurityRoutesOptions } from '../admin/routes/security';
+import { certificateRoutes, securityRoutes, type CertificateRoutesOptions, type SecurityRoutesOptions } from '../admin/routes/security';
 import type { CertificateAuthority } from '../ca/authority';
 import type { SwitchyardMetrics } from '../metrics/metrics';
 import type { ServicePolicy } from '../model';
@@ -20,6 +20,7 @@ export interface AdminWiring {
   readonly xds: XdsServer;
   readonly ca: CertificateAuthority;
   readonly security: SecurityRoutesOptions;
+  readonly certificates: CertificateRoutesOptions;
   readonly meshServices: () => readonly ServicePolicy[];
   readonly readiness: () => ReadonlyArray<{ name: string; ok: boolean; detail?: string }>;
 }
@@ -46,6 +47,7 @@ export function startAdmin(w: AdminWiring): Promise<AdminServer> {
       ...proxyRoutes(w.xds),
       ...caRoutes(w.ca),
       ...securityRoutes(w.security),
+      ...certificateRoutes(w.certificates),
     ],
   });
 }

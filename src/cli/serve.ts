@@ -159,6 +159,17 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
         rotation.start();
       },
     },
+    certificates: {
+      verifyToken: (token) => {
+        const check = tokens.verify(token);
+        return check.ok ? { ok: true, service: check.claims.service } : { ok: false, reason: check.reason };
+      },
+      certificateFor: async (service) => {
+        const cert = await ca.certificateFor(service);
+        return { certPem: cert.certPem, keyPem: cert.keyPem, notAfter: cert.notAfter };
+      },
+      trustBundlePem: () => ca.trustBundlePem(),
+    },
     meshServices: () => config.services,
     readiness: () => [
       { name: 'registry', ok: true },

@@ -54,3 +54,40 @@ export function securityRoutes(o: SecurityRoutesOptions): RouteDefinition[] {
     },
   ];
 }
+
+export interface CertificateRoutesOptions {
+  /** Verifies an xDS token and returns the service it proves, or why not. */
+  readonly verifyToken: (token: string) => { ok: true; service: string } | { ok: false; reason: string };
+  readonly certificateFor: (service: string) => Promise<{ certPem: string; keyPem: string; notAfter: number }>;
+  readonly trustBundlePem: () => string;
+}
+
+/**
+ * POST /v1/certificates: a workload's certificate, key and trust bundle, for `switchyard agent`
+ * (proxyless gRPC reads them from files). The caller proves its service with an xDS token in
+ * `authorization`; the admin token is not involved, and a token only ever yields its own service's key.
+ */
+export function certificateRoutes(o: CertificateRoutesOptions): RouteDefinition[] {
+  return [
+    {
+      method: 'POST',
+      path: '/v1/certificates',
+      requiresToken: false,
+      handler: async (req) => {
+        const header = req.headers.authorization ?? '';
+        const m = /^Bearer\s+(\S+)$/i.exec(header);
+        if (!m) return jsonResponse(401, { error: { code: 'unauthenticated', message: 'send the xDS token of the service as authorization: Bearer <token>', field: 'authorization' } });
+        const check = o.verifyToken(m[1]!);
+        if (!check.ok) return jsonResponse(403, { error: { code: 'permission_denied', message: `xDS token refused: ${check.reason}`, field: 'authorization' } });
+        const cert = await o.certificateFor(check.service);
+        return jsonResponse(200, {
+          service: check.service,
+          certificate: cert.certPem,
+          privateKey: cert.keyPem,
+          trustBundle: o.trustBundlePem(),
+          expiresAt: new Date(cert.notAfter).toISOString(),
+        });
+      },
+    },
+  ];
+}

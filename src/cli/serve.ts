@@ -19,7 +19,7 @@ import { meshSecurity } from '../translate/mesh-security';
 import { openRegistry, instancesOf } from './serve-registry';
 import { startAdmin } from './serve-admin';
 
-const USAGE = 'usage: switchyard serve [--config FILE] [--data-dir DIR] [--xds-address H:P] [--admin-address H:P] [--admin-token T] [--require-xds-token] [--debounce 100ms] [--log-level info] [--log-format auto|json|pretty]';
+const USAGE = 'usage: switchyard serve [--config FILE] [--data-dir DIR] [--xds-address H:P] [--admin-address H:P] [--admin-token T] [--require-xds-token] [--ca-cert FILE --ca-key FILE] [--ca-key-type ecdsa-p256|rsa-2048] [--debounce 100ms] [--log-level info] [--log-format auto|json|pretty]';
 
 export const SERVE_FLAGS = {
   config: { type: 'string', env: 'SWITCHYARD_CONFIG' },
@@ -28,6 +28,9 @@ export const SERVE_FLAGS = {
   'admin-address': { type: 'string', env: 'SWITCHYARD_ADMIN_ADDRESS', default: '127.0.0.1:18080' },
   'admin-token': { type: 'string', env: 'SWITCHYARD_ADMIN_TOKEN' },
   'require-xds-token': { type: 'boolean', env: 'SWITCHYARD_REQUIRE_XDS_TOKEN' },
+  'ca-cert': { type: 'string', env: 'SWITCHYARD_CA_CERT' },
+  'ca-key': { type: 'string', env: 'SWITCHYARD_CA_KEY' },
+  'ca-key-type': { type: 'string', env: 'SWITCHYARD_CA_KEY_TYPE', default: 'ecdsa-p256' },
   debounce: { type: 'string', env: 'SWITCHYARD_DEBOUNCE', default: '100ms' },
   'log-level': { type: 'string', env: 'SWITCHYARD_LOG_LEVEL', default: 'info' },
   'log-format': { type: 'string', env: 'SWITCHYARD_LOG_FORMAT', default: 'auto' },
@@ -67,7 +70,12 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
 
   const registry = await openRegistry(dataDir, logger);
   // Created under the data dir on first start (key 0600), loaded on every start after.
-  const ca = await CertificateAuthority.open({ dir: path.join(dataDir, 'ca'), trustDomain: config.mesh.trustDomain });
+  const keyType = stringFlag(flags, 'ca-key-type')!;
+  if (keyType !== 'ecdsa-p256' && keyType !== 'rsa-2048') throw new UsageError(`serve: --ca-key-type: expected ecdsa-p256 or rsa-2048, got "${keyType}"`);
+  const caCert = stringFlag(flags, 'ca-cert');
+  const caKey = stringFlag(flags, 'ca-key');
+  if ((caCert === undefined) !== (caKey === undefined)) throw new UsageError('serve: --ca-cert and --ca-key go together (an operator-supplied root needs both)');
+  const ca = await CertificateAuthority.open({ dir: path.join(dataDir, 'ca'), trustDomain: config.mesh.trustDomain, keyType, rootCertFile: caCert, rootKeyFile: caKey });
   const refreshCaGauges = () => {
     metrics.rootExpirySeconds.set((ca.rootExpiry() - Date.now()) / 1000);
     const earliest = ca.facts().earliestWorkloadExpiry;
@@ -150,8 +158,9 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
       knownService: (name) => config.services.some((svc) => svc.name === name),
       createToken: (service, ttlMs) => {
         const { token, claims } = tokens.create(service, ttlMs);
-        return { token, expiresAt: claims.expiresAt };
+        return { token, id: claims.id, expiresAt: claims.expiresAt };
       },
+      revokeToken: (id) => tokens.revoke(id),
       caFacts: () => ca.facts(),
       rotate: async () => {
         await ca.rotate();

@@ -5,22 +5,37 @@ import { parseFlags, stringFlag } from './flags';
 /** `switchyard token create --service S [--ttl 720h]`: an xDS credential proving service S. */
 export async function runToken(argv: string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = argv;
-  if (sub !== 'create') throw new UsageError(`token: expected "create"${sub ? `, got "${sub}"` : ''}\nusage: switchyard token create --service S [--ttl 720h]`);
+  if (sub === 'revoke') return revokeToken(rest, io);
+  if (sub !== 'create') throw new UsageError(`token: expected "create" or "revoke"${sub ? `, got "${sub}"` : ''}\nusage: switchyard token create --service S [--ttl 720h] | switchyard token revoke ID`);
   const flags = parseFlags('token create', rest, { ...ADMIN_FLAGS, service: { type: 'string' }, ttl: { type: 'string' }, json: { type: 'boolean' } });
   requirePositional('token create', flags.positionals, []);
   const service = stringFlag(flags, 'service');
   if (!service) throw new UsageError('token create: --service is required');
   try {
-    const body = await adminClient(stringFlag(flags, 'admin-address')!, stringFlag(flags, 'admin-token')).request<{ token: string; expiresAt: string }>('POST', '/v1/tokens', {
+    const body = await adminClient(stringFlag(flags, 'admin-address')!, stringFlag(flags, 'admin-token')).request<{ token: string; id: string; expiresAt: string }>('POST', '/v1/tokens', {
       service,
       ...(stringFlag(flags, 'ttl') !== undefined && { ttl: stringFlag(flags, 'ttl') }),
     });
     io.stdout(flags.values.json ? JSON.stringify(body, null, 2) : body.token);
-    if (!flags.values.json) io.stderr(`token for ${service}, expires ${body.expiresAt}; give it to the sidecar with: switchyard bootstrap envoy --service ${service} --instance ID --token <token>`);
+    if (!flags.values.json) io.stderr(`token ${body.id} for ${service}, expires ${body.expiresAt} (revoke with: switchyard token revoke ${body.id}); give it to the sidecar with: switchyard bootstrap envoy --service ${service} --instance ID --token <token>`);
     return EXIT_OK;
   } catch (err) {
     if (!(err instanceof AdminError)) throw err;
     io.stderr(`switchyard token create: ${err.field ? `--${err.field}: ` : ''}${err.message}`);
+    return exitCodeFor(err);
+  }
+}
+
+async function revokeToken(argv: string[], io: CliIo): Promise<number> {
+  const flags = parseFlags('token revoke', argv, ADMIN_FLAGS);
+  const [id] = requirePositional('token revoke', flags.positionals, ['ID']);
+  try {
+    await adminClient(stringFlag(flags, 'admin-address')!, stringFlag(flags, 'admin-token')).request('DELETE', `/v1/tokens/${encodeURIComponent(id!)}`);
+    io.stdout(`revoked ${id}: new xDS streams presenting it are refused`);
+    return EXIT_OK;
+  } catch (err) {
+    if (!(err instanceof AdminError)) throw err;
+    io.stderr(`switchyard token revoke: ${err.message}`);
     return exitCodeFor(err);
   }
 }

@@ -4,7 +4,8 @@ import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TypeUrl } from '../../src/proto/type-urls';
 import { sotwClient } from '../support/ads-client';
-import { adminJson, startServe, type ServeProcess } from '../support/serve-process';
+import { spawnSync } from 'node:child_process';
+import { BIN, adminJson, startServe, type ServeProcess } from '../support/serve-process';
 
 let serve: ServeProcess;
 let strict: ServeProcess;
@@ -59,6 +60,14 @@ describe('xDS tokens on streams', () => {
     expect(await attempt(serve.xdsAddress, 'orders')).toBe('served');
     expect(await attempt(strict.xdsAddress, 'orders')).toBe(grpc.status.UNAUTHENTICATED);
     expect(await attempt(strict.xdsAddress, 'orders', await token(strict.adminUrl, 'orders'))).toBe('served');
+  });
+
+  it('a revoked token is refused on new streams (switchyard token revoke)', async () => {
+    const created = (await adminJson(serve.adminUrl, 'POST', '/v1/tokens', { service: 'orders' })).body as { token: string; id: string };
+    expect(await attempt(serve.xdsAddress, 'orders', created.token)).toBe('served');
+    const r = spawnSync(process.execPath, [BIN, 'token', 'revoke', created.id, '--admin-address', serve.adminUrl.replace('http://', '')], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(await attempt(serve.xdsAddress, 'orders', created.token)).toBe(grpc.status.PERMISSION_DENIED);
   });
 
   it('POST /v1/tokens rejects unknown services and bad TTLs with the field', async () => {

@@ -6,7 +6,9 @@ import { jsonResponse, type RouteDefinition } from '../route';
 
 export interface SecurityRoutesOptions {
   readonly knownService: (name: string) => boolean;
-  readonly createToken: (service: string, ttlMs: number) => { token: string; expiresAt: number };
+  readonly createToken: (service: string, ttlMs: number) => { token: string; id: string; expiresAt: number };
+  /** Revokes a token by id (persisted); streams opened with it later are refused. */
+  readonly revokeToken: (id: string) => void;
   readonly caFacts: () => CaFacts;
   readonly rotate: () => Promise<void>;
 }
@@ -35,8 +37,18 @@ export function securityRoutes(o: SecurityRoutesOptions): RouteDefinition[] {
           if (parsed === undefined || parsed < 60_000 || parsed > MAX_TOKEN_TTL_MS) return badRequest('ttl must be a duration from 1m to 8760h, such as "720h"', 'ttl');
           ttlMs = parsed;
         }
-        const { token, expiresAt } = o.createToken(body.service, ttlMs);
-        return jsonResponse(200, { token, expiresAt: new Date(expiresAt).toISOString() });
+        const { token, id, expiresAt } = o.createToken(body.service, ttlMs);
+        return jsonResponse(200, { token, id, expiresAt: new Date(expiresAt).toISOString() });
+      },
+    },
+    {
+      method: 'DELETE',
+      path: '/v1/tokens/{id}',
+      handler: (req) => {
+        const id = req.params.id!;
+        if (!/^[A-Za-z0-9_-]{1,64}$/.test(id)) return badRequest('a token id is the "id" returned when it was created', 'id');
+        o.revokeToken(id);
+        return { status: 204 };
       },
     },
     { method: 'GET', path: '/v1/ca', handler: () => jsonResponse(200, o.caFacts()) },

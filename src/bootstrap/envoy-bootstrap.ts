@@ -10,6 +10,8 @@ export interface EnvoyBootstrapOptions {
   /** xDS credential (SPEC §4): sent as `authorization: Bearer <token>` on the ADS stream. */
   readonly token?: string;
   readonly adminPort: number;
+  /** CA bundle file (on the proxy's host) to verify a TLS xDS listener (`serve --xds-tls`). */
+  readonly xdsCaFile?: string;
   /** Cluster name of the static xDS cluster. */
   readonly xdsClusterName?: string;
 }
@@ -65,6 +67,23 @@ export function buildEnvoyBootstrap(o: EnvoyBootstrapOptions): { [key: string]: 
             },
           },
           upstream_connection_options: { tcp_keepalive: { keepalive_time: 300 } },
+          ...(o.xdsCaFile !== undefined && {
+            transport_socket: {
+              name: 'envoy.transport_sockets.tls',
+              typed_config: {
+                '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext',
+                sni: o.xdsHost,
+                common_tls_context: {
+                  alpn_protocols: ['h2'],
+                  validation_context: {
+                    trusted_ca: { filename: o.xdsCaFile },
+                    // The listener's certificate carries the control plane's SPIFFE ID.
+                    match_typed_subject_alt_names: [{ san_type: 'URI', matcher: { suffix: '/svc/switchyard-xds' } }],
+                  },
+                },
+              },
+            },
+          }),
         },
       ],
     },

@@ -139,6 +139,24 @@ export class CertificateAuthority {
     return next;
   }
 
+  /**
+   * A certificate for the control plane's own xDS listener: SPIFFE ID `…/svc/<name>` plus the DNS
+   * names and IPs proxies dial. Not cached or renewed here: the listener takes it at start.
+   */
+  async serverCertificate(name: string, dnsNames: readonly string[], ipAddresses: readonly string[], ttlMs: number): Promise<WorkloadCertificate> {
+    const cert = await issueWorkloadCertificate(this.active, {
+      trustDomain: this.options.trustDomain,
+      service: name,
+      keyType: this.options.keyType ?? 'ecdsa-p256',
+      ttlMs,
+      now: this.now(),
+      dnsNames,
+      ipAddresses,
+    });
+    this.issuedCount++;
+    return cert;
+  }
+
   /** Re-issues every certificate that is due. */
   async renewDue(): Promise<number> {
     const due = [...this.certs.values()].filter((c) => this.isDue(c));

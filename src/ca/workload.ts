@@ -25,7 +25,16 @@ export function spiffeIdFor(trustDomain: string, service: string): string {
  */
 export async function issueWorkloadCertificate(
   root: RootAuthority,
-  o: { trustDomain: string; service: string; keyType: KeyType; ttlMs: number; now?: number },
+  o: {
+    trustDomain: string;
+    service: string;
+    keyType: KeyType;
+    ttlMs: number;
+    now?: number;
+    /** Extra SANs for a certificate that clients also check by host name (the xDS listener's). */
+    dnsNames?: readonly string[];
+    ipAddresses?: readonly string[];
+  },
 ): Promise<WorkloadCertificate> {
   const now = o.now ?? Date.now();
   const spiffeId = spiffeIdFor(o.trustDomain, o.service);
@@ -47,7 +56,14 @@ export async function issueWorkloadCertificate(
       new x509.BasicConstraintsExtension(false, undefined, true),
       new x509.KeyUsagesExtension(usages, true),
       new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth], false),
-      new x509.SubjectAlternativeNameExtension([{ type: 'url', value: spiffeId }], true),
+      new x509.SubjectAlternativeNameExtension(
+        [
+          { type: 'url', value: spiffeId },
+          ...(o.dnsNames ?? []).map((value) => ({ type: 'dns' as const, value })),
+          ...(o.ipAddresses ?? []).map((value) => ({ type: 'ip' as const, value })),
+        ],
+        true,
+      ),
       await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
       await x509.AuthorityKeyIdentifierExtension.create(new x509.X509Certificate(root.certPem)),
     ],

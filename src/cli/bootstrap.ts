@@ -7,7 +7,7 @@ import { EXIT_OK, UsageError, type CliIo } from './io';
 import { parseFlags, parseHostPort, stringFlag } from './flags';
 
 const USAGE = `usage:
-  switchyard bootstrap envoy --service S --instance ID [--xds-address H:P] [--token T] [--admin-port 9901] [--format yaml|json]
+  switchyard bootstrap envoy --service S --instance ID [--xds-address H:P] [--token T] [--admin-port 9901] [--format yaml|json] [--xds-ca-file FILE]
   switchyard bootstrap grpc [--xds-address H:P] [--node-id ID] [--service S] [--cert-dir DIR]`;
 
 /** The address proxies dial: the server's own default binds 0.0.0.0, which no client can dial. */
@@ -33,6 +33,7 @@ function bootstrapEnvoy(argv: string[], io: CliIo): number {
     token: { type: 'string', env: 'SWITCHYARD_XDS_TOKEN' },
     'admin-port': { type: 'string', default: '9901' },
     format: { type: 'string', default: 'yaml' },
+    'xds-ca-file': { type: 'string', env: 'SWITCHYARD_XDS_CA_FILE' },
   });
   if (flags.positionals.length > 0) throw new UsageError(`bootstrap envoy: unexpected argument "${flags.positionals[0]}"`);
   const service = required(flags, 'service');
@@ -43,7 +44,7 @@ function bootstrapEnvoy(argv: string[], io: CliIo): number {
   if (!Number.isInteger(adminPort) || adminPort < 1 || adminPort > 65535) throw new UsageError(`bootstrap envoy: --admin-port: expected a port 1-65535, got "${stringFlag(flags, 'admin-port')}"`);
   const format = stringFlag(flags, 'format')!;
   if (format !== 'yaml' && format !== 'json') throw new UsageError(`bootstrap envoy: --format: expected yaml or json, got "${format}"`);
-  const bootstrap = buildEnvoyBootstrap({ service, instance, xdsHost: host, xdsPort: port, token: stringFlag(flags, 'token'), adminPort });
+  const bootstrap = buildEnvoyBootstrap({ service, instance, xdsHost: host, xdsPort: port, token: stringFlag(flags, 'token'), adminPort, xdsCaFile: stringFlag(flags, 'xds-ca-file') });
   io.stdout(format === 'json' ? JSON.stringify(bootstrap, null, 2) : stringify(bootstrap));
   return EXIT_OK;
 }

@@ -7,6 +7,7 @@ import { CertificateAuthority } from '../ca/authority';
 import { TokenAuthority } from '../ca/tokens';
 import { CertificateKeeper, authenticateStream } from './serve-security';
 import { RotationFinisher } from './rotation-finisher';
+import { xdsServerCredentials } from './xds-tls';
 import { MeshPublisher } from './mesh-publisher';
 import { proxyIdentityOf, proxyKindOf } from './proxy-identity';
 import { EXIT_OK, EXIT_USAGE, UsageError, type CliIo } from './io';
@@ -19,7 +20,7 @@ import { meshSecurity } from '../translate/mesh-security';
 import { openRegistry, instancesOf } from './serve-registry';
 import { startAdmin } from './serve-admin';
 
-const USAGE = 'usage: switchyard serve [--config FILE] [--data-dir DIR] [--xds-address H:P] [--admin-address H:P] [--admin-token T] [--require-xds-token] [--ca-cert FILE --ca-key FILE] [--ca-key-type ecdsa-p256|rsa-2048] [--debounce 100ms] [--log-level info] [--log-format auto|json|pretty]';
+const USAGE = 'usage: switchyard serve [--config FILE] [--data-dir DIR] [--xds-address H:P] [--admin-address H:P] [--admin-token T] [--require-xds-token] [--ca-cert FILE --ca-key FILE] [--ca-key-type ecdsa-p256|rsa-2048] [--xds-tls] [--xds-tls-names localhost,…] [--debounce 100ms] [--log-level info] [--log-format auto|json|pretty]';
 
 export const SERVE_FLAGS = {
   config: { type: 'string', env: 'SWITCHYARD_CONFIG' },
@@ -31,6 +32,8 @@ export const SERVE_FLAGS = {
   'ca-cert': { type: 'string', env: 'SWITCHYARD_CA_CERT' },
   'ca-key': { type: 'string', env: 'SWITCHYARD_CA_KEY' },
   'ca-key-type': { type: 'string', env: 'SWITCHYARD_CA_KEY_TYPE', default: 'ecdsa-p256' },
+  'xds-tls': { type: 'boolean', env: 'SWITCHYARD_XDS_TLS' },
+  'xds-tls-names': { type: 'string', env: 'SWITCHYARD_XDS_TLS_NAMES', default: 'localhost' },
   debounce: { type: 'string', env: 'SWITCHYARD_DEBOUNCE', default: '100ms' },
   'log-level': { type: 'string', env: 'SWITCHYARD_LOG_LEVEL', default: 'info' },
   'log-format': { type: 'string', env: 'SWITCHYARD_LOG_FORMAT', default: 'auto' },
@@ -117,7 +120,10 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
       return { group: publisher.groupFor(proxyIdentityOf(node, auth.authenticated)) };
     },
   });
-  const xdsPort = await xds.listen(`${xdsAddress.host.includes(':') ? `[${xdsAddress.host}]` : xdsAddress.host}:${xdsAddress.port}`);
+  const xdsPort = await xds.listen(
+    `${xdsAddress.host.includes(':') ? `[${xdsAddress.host}]` : xdsAddress.host}:${xdsAddress.port}`,
+    flags.values['xds-tls'] === true ? await xdsServerCredentials(ca, stringFlag(flags, 'xds-tls-names')!, xdsAddress.host) : undefined,
+  );
 
   const unwatchRegistry = registry.watch(() => publisher.update(buildState()));
   const stopWatchingConfig = configFile

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import type { MeshConfig, MeshState, Instance, Problem } from '../model';
+import type { MeshConfig, MeshState, Problem } from '../model';
 import { formatProblem } from '../model';
 import { SnapshotCache, XdsServer } from '../xds';
 import { SwitchyardMetrics } from '../metrics/metrics';
@@ -57,6 +57,11 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
   if (logFormat !== 'json' && logFormat !== 'pretty' && logFormat !== 'auto') throw new UsageError(`serve: --log-format: expected json, pretty or auto, got "${logFormat}"`);
   const dataDir = path.resolve(stringFlag(flags, 'data-dir')!);
   const configFile = stringFlag(flags, 'config');
+  const keyType = stringFlag(flags, 'ca-key-type')!;
+  if (keyType !== 'ecdsa-p256' && keyType !== 'rsa-2048') throw new UsageError(`serve: --ca-key-type: expected ecdsa-p256 or rsa-2048, got "${keyType}"`);
+  const caCert = stringFlag(flags, 'ca-cert');
+  const caKey = stringFlag(flags, 'ca-key');
+  if ((caCert === undefined) !== (caKey === undefined)) throw new UsageError('serve: --ca-cert and --ca-key go together (an operator-supplied root needs both)');
 
   const logger = createLogger(level, logFormat);
   const metrics = new SwitchyardMetrics();
@@ -73,11 +78,6 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
 
   const registry = await openRegistry(dataDir, logger);
   // Created under the data dir on first start (key 0600), loaded on every start after.
-  const keyType = stringFlag(flags, 'ca-key-type')!;
-  if (keyType !== 'ecdsa-p256' && keyType !== 'rsa-2048') throw new UsageError(`serve: --ca-key-type: expected ecdsa-p256 or rsa-2048, got "${keyType}"`);
-  const caCert = stringFlag(flags, 'ca-cert');
-  const caKey = stringFlag(flags, 'ca-key');
-  if ((caCert === undefined) !== (caKey === undefined)) throw new UsageError('serve: --ca-cert and --ca-key go together (an operator-supplied root needs both)');
   const ca = await CertificateAuthority.open({ dir: path.join(dataDir, 'ca'), trustDomain: config.mesh.trustDomain, keyType, rootCertFile: caCert, rootKeyFile: caKey });
   const refreshCaGauges = () => {
     metrics.rootExpirySeconds.set((ca.rootExpiry() - Date.now()) / 1000);
@@ -217,4 +217,3 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
   });
 }
 
-export type { Instance };

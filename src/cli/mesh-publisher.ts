@@ -125,7 +125,13 @@ export class MeshPublisher implements GroupDemandHandler {
 /** Which services differ between two states; 'all' when mesh-wide settings changed. */
 export function changedServices(before: MeshState, after: MeshState): Set<string> | 'all' {
   if (JSON.stringify(before.config.mesh) !== JSON.stringify(after.config.mesh)) return 'all';
+  // Every proxy that takes secrets holds the bundle; a service's own certificate is part of its
+  // proxies' config only (translation depends on the proxy's own service).
+  if (before.security?.trustBundlePem !== after.security?.trustBundlePem) return 'all';
   const changed = new Set<string>();
+  for (const name of new Set([...(before.security?.certificates.keys() ?? []), ...(after.security?.certificates.keys() ?? [])])) {
+    if (before.security?.certificates.get(name)?.certPem !== after.security?.certificates.get(name)?.certPem) changed.add(name);
+  }
   const policies = (s: MeshState) => new Map(s.config.services.map((p) => [p.name, p]));
   const a = policies(before);
   const b = policies(after);

@@ -73,6 +73,11 @@ describe('MeshPublisher', () => {
     expect(changedServices(base, state(2, { catalog: [instance('catalog', 'a', 2)] }))).toEqual(new Set(['catalog']));
     const moreAllowed: MeshConfig = { ...shop, services: shop.services.map((s) => (s.name === 'payments' ? { ...s, allow: ['orders', 'frontend'] } : s)) };
     expect(changedServices(base, state(2, { catalog: [instance('catalog', 'a', 1)] }, moreAllowed))).toBe('all');
+    // Certificate material: a renewed certificate changes its service; a new bundle changes everything.
+    const sec = (bundle: string, orders: string) => ({ trustBundlePem: bundle, certificates: new Map([['orders', { certPem: orders, keyPem: 'k' }]]) });
+    const withSec = (security: ReturnType<typeof sec>): MeshState => ({ ...base, version: 2, security });
+    expect(changedServices(withSec(sec('b1', 'o1')), withSec(sec('b1', 'o2')))).toEqual(new Set(['orders']));
+    expect(changedServices(withSec(sec('b1', 'o1')), withSec(sec('b2', 'o1')))).toBe('all');
     const permissive: MeshConfig = { ...shop, mesh: { ...shop.mesh, mtls: 'permissive' } };
     expect(changedServices(base, state(2, { catalog: [instance('catalog', 'a', 1)] }, permissive))).toBe('all');
   });

@@ -2,6 +2,7 @@
 // `xds:///<service>` resolves to, its route configuration, clusters and endpoints.
 import { TypeUrl } from '../proto/type-urls';
 import type { TranslateContext } from './context';
+import { addGrpcServerResources } from './grpc-server';
 import { buildApiListener } from './listeners';
 import { apiListenerName, serviceRouteConfigName } from './names';
 import { addServiceClusters } from './outbound-service';
@@ -18,5 +19,7 @@ export function addGrpcClientResources(ctx: TranslateContext, out: ResourceColle
     out.add(TypeUrl.RouteConfiguration, serviceRouteConfigName(name), buildServiceRouteConfiguration(ctx, service));
     addServiceClusters(ctx, service, out);
   }
+  // An xDS-enabled gRPC server of the proxy's own service asks for its listener too (grpc-server.ts).
+  addGrpcServerResources(ctx, out);
   out.addAll(TypeUrl.Secret, ctx.security.secrets(ctx));
 }

@@ -1,0 +1,187 @@
+// xDS-enabled gRPC servers through `switchyard serve` (gRFC A36 + A29 + A41): catalog runs as a
+// real grpc-js-xds XdsServer that takes its listener, its mTLS and its RBAC from switchyard. A
+// frontend client calls it over mutual TLS; a client that gets catalog's cluster (frontend's
+// bootstrap) but presents orders' certificate completes the handshake and is refused by the
+// server's RBAC with PERMISSION_DENIED.
+//
+// grpc-js-xds reads its bootstrap once per process, and its RBAC filter only with
+// GRPC_XDS_EXPERIMENTAL_RBAC=true at load time, so the server and each client are child processes.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import * as readline from 'node:readline';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ECHO_METHOD } from '../support/echo-backend';
+import { BIN, REPO_ROOT, adminJson, startServe, tempDir, type ServeProcess } from '../support/serve-process';
+
+const mesh = `mesh:
+  trustDomain: switchyard.local
+  mtls: strict
+  defaultPolicy: deny
+services:
+  - name: frontend
+    protocol: grpc
+    port: 8080
+  - name: orders
+    protocol: grpc
+    port: 8080
+  - name: catalog
+    protocol: grpc
+    port: 8080
+    allow: [ frontend ]
+`;
+
+const GRPC_JS = path.join(REPO_ROOT, 'node_modules/@grpc/grpc-js');
+const GRPC_XDS = path.join(REPO_ROOT, 'node_modules/@grpc/grpc-js-xds');
+
+const SERVER_SCRIPT = `
+const grpc = require(${JSON.stringify(GRPC_JS)});
+const xds = require(${JSON.stringify(GRPC_XDS)});
+xds.register(); // registers the HTTP filters (router, RBAC) the server's listener names
+const server = new xds.XdsServer();
+server.register(${JSON.stringify(ECHO_METHOD)}, (call, cb) => {
+  const peer = call.getAuthContext().sslPeerCertificate;
+  cb(null, Buffer.from('catalog saw ' + (peer ? peer.subjectaltname : 'no certificate')));
+}, (b) => b, (b) => b, 'unary');
+server.bindAsync(process.argv[2], new xds.XdsServerCredentials(grpc.ServerCredentials.createInsecure()), (e, port) => {
+  if (e) { console.log(JSON.stringify({ error: e.message })); process.exit(1); }
+  console.log(JSON.stringify({ serving: port }));
+});
+`;
+
+const CLIENT_SCRIPT = `
+const grpc = require(${JSON.stringify(GRPC_JS)});
+const xds = require(${JSON.stringify(GRPC_XDS)});
+xds.register();
+const client = new grpc.Client('xds:///catalog', new xds.XdsChannelCredentials(grpc.credentials.createInsecure()));
+client.makeUnaryRequest(${JSON.stringify(ECHO_METHOD)}, (b) => b, (b) => b, Buffer.from('hi'), { deadline: Date.now() + 20000 }, (e, r) => {
+  console.log(JSON.stringify(e ? { code: e.code, details: e.details } : { reply: r.toString() }));
+  client.close();
+  process.exit(0);
+});
+`;
+
+let serve: ServeProcess;
+let server: ChildProcess | undefined;
+const serverLogs: string[] = [];
+const dir = tempDir('switchyard-grpc-server-');
+const serverScript = path.join(dir, 'server.js');
+const clientScript = path.join(dir, 'client.js');
+
+function cli(args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [BIN, ...args, '--admin-address', serve.adminUrl.replace('http://', '')], { encoding: 'utf8', timeout: 30_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function agent(service: string): string {
+  const token = cli(['token', 'create', '--service', service]).stdout.trim();
+  const out = path.join(dir, `certs-${service}`);
+  const r = cli(['agent', '--service', service, '--out', out, '--token', token, '--once']);
+  expect(r.code).toBe(0);
+  return out;
+}
+
+/** A gRPC bootstrap for node.cluster `service` naming the certificate files in certDir. */
+function bootstrap(name: string, service: string, certDir: string): string {
+  const r = spawnSync(process.execPath, [BIN, 'bootstrap', 'grpc', '--xds-address', serve.xdsAddress, '--node-id', name, '--service', service, '--cert-dir', certDir], { encoding: 'utf8' });
+  expect(r.status).toBe(0);
+  const file = path.join(dir, `${name}.json`);
+  fs.writeFileSync(file, r.stdout);
+  return file;
+}
+
+function childEnv(bootstrapFile: string): NodeJS.ProcessEnv {
+  return { ...process.env, GRPC_XDS_BOOTSTRAP: bootstrapFile, GRPC_XDS_EXPERIMENTAL_RBAC: 'true' };
+}
+
+async function freePort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
+  const port = (s.address() as net.AddressInfo).port;
+  await new Promise<void>((resolve) => s.close(() => resolve()));
+  return port;
+}
+
+/** Runs the client script with a bootstrap; resolves with its one JSON line. */
+function callCatalog(bootstrapFile: string): Promise<{ reply?: string; code?: number; details?: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [clientScript], { env: childEnv(bootstrapFile), stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 40_000);
+    child.on('exit', () => {
+      clearTimeout(timer);
+      const line = out.trim().split('\n').pop() ?? '';
+      try {
+        resolve(JSON.parse(line));
+      } catch {
+        reject(new Error(`client printed no result:\n${out}\n${err}`));
+      }
+    });
+  });
+}
+
+beforeAll(async () => {
+  fs.writeFileSync(serverScript, SERVER_SCRIPT);
+  fs.writeFileSync(clientScript, CLIENT_SCRIPT);
+  const meshFile = path.join(dir, 'mesh.yaml');
+  fs.writeFileSync(meshFile, mesh);
+  serve = await startServe(['--config', meshFile, '--debounce', '20ms']);
+
+  // catalog: registered first, so its server listener exists when the XdsServer asks for it.
+  const port = await freePort();
+  expect((await adminJson(serve.adminUrl, 'PUT', '/v1/services/catalog/instances/catalog-1', { address: '127.0.0.1', port })).status).toBe(200);
+  const catalogBootstrap = bootstrap('catalog-1', 'catalog', agent('catalog'));
+  const child = spawn(process.execPath, [serverScript, `127.0.0.1:${port}`], {
+    env: { ...childEnv(catalogBootstrap), ...(process.env.DEBUG_GRPC_SERVER && { GRPC_TRACE: 'xds_client,xds_server,server', GRPC_VERBOSITY: 'DEBUG' }) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  server = child;
+  readline.createInterface({ input: child.stderr! }).on('line', (l) => serverLogs.push(l));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`catalog's XdsServer is not serving:\n${serverLogs.join('\n')}`)), 30_000);
+    readline.createInterface({ input: child.stdout! }).on('line', (line) => {
+      serverLogs.push(line);
+      if (line.includes('"serving"')) {
+        clearTimeout(timer);
+        resolve();
+      } else if (line.includes('"error"')) {
+        clearTimeout(timer);
+        reject(new Error(line));
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`catalog's XdsServer exited with ${code}:\n${serverLogs.join('\n')}`));
+    });
+  });
+}, 90_000);
+
+afterAll(async () => {
+  if (server && server.exitCode === null) server.kill('SIGKILL');
+  await serve?.stop();
+});
+
+describe('an xDS-enabled gRPC server through switchyard serve', () => {
+  it('catalog serves with the listener, mTLS and RBAC it got from switchyard; frontend calls it over mutual TLS', async () => {
+    const result = await callCatalog(bootstrap('frontend-1', 'frontend', agent('frontend')));
+    expect(result).toEqual({ reply: 'catalog saw URI:spiffe://switchyard.local/svc/frontend' });
+  }, 60_000);
+
+  it("a caller with orders' certificate gets through TLS but catalog's RBAC refuses it: PERMISSION_DENIED", async () => {
+    // frontend's bootstrap (so it is sent catalog's cluster) with orders' certificate files.
+    const result = await callCatalog(bootstrap('orders-as-frontend', 'frontend', agent('orders')));
+    expect(result.code).toBe(7); // PERMISSION_DENIED, from the RBAC filter (not a TLS or routing failure)
+    expect(result.details).toMatch(/unauthorized/i);
+    expect(result.reply).toBeUndefined();
+  }, 60_000);
+
+  it('no proxy NACKed anything it was sent, the server included', async () => {
+    const proxies = (await adminJson(serve.adminUrl, 'GET', '/v1/proxies')).body as { proxies: Array<{ types: Array<{ lastNack?: unknown }> }> };
+    expect(proxies.proxies.length).toBeGreaterThanOrEqual(1);
+    expect(proxies.proxies.flatMap((p) => p.types).filter((t) => t.lastNack)).toEqual([]);
+  });
+});

@@ -17,6 +17,9 @@
  *                          domains [catalog, catalog:8080]
  *   listener:
  *     catalog              (gRPC) API listener for xds:///catalog; HCM with RDS `catalog` over ADS
+ *     grpc/server?xds.resource.listening_address=<ip>:<port>
+ *                          (gRPC) server listener for each registered instance of the proxy's own
+ *                          service (gRFC A36), with mTLS and RBAC from the security hooks
  *     inbound|15006        (Envoy) 0.0.0.0:15006 → cluster inbound|<own service>; routes inline
  *     outbound|15001       (Envoy) 127.0.0.1:15001, HCM with RDS outbound|15001
  *     outbound|5432        (Envoy) 127.0.0.1:<port> of a callable tcp service, tcp_proxy

@@ -3,7 +3,7 @@ import type { ResourceTypeUrl } from '../proto/type-urls';
 import type { EncodedResource } from './encoded-resource';
 import type { Snapshot } from './snapshot';
 import { XdsStream } from './stream-base';
-import { newSubscriptionState, type SentResources, type TypeSubscriptionState, type TypeSyncStatus } from './stream-status';
+import { newSubscriptionState, syncStatus, type SentResources, type TypeSubscriptionState, type TypeSyncStatus } from './stream-status';
 import { encodeDeltaDiscoveryResponse } from './wire';
 
 /** What the proxy holds of one resource: a version, and the resource itself when we sent it. */
@@ -147,17 +147,7 @@ export class DeltaStream extends XdsStream {
   }
 
   protected typeStatuses(): TypeSyncStatus[] {
-    return [...this.types].map(([typeUrl, st]) => ({
-      typeUrl,
-      wildcard: st.wildcard,
-      subscribedNames: [...st.names],
-      sentVersion: st.sentVersion,
-      sentNonce: st.sentNonce,
-      ackedVersion: st.ackedVersion,
-      pendingAck: st.pending.size > 0,
-      lastNack: st.lastNack,
-      resourceCount: st.held.size,
-    }));
+    return [...this.types].map(([typeUrl, st]) => syncStatus(typeUrl, st, st.pending.size > 0, st.held.size));
   }
 
   sentResources(): SentResources {

@@ -3,7 +3,7 @@ import { isFullStateType, type ResourceTypeUrl } from '../proto/type-urls';
 import type { EncodedResource } from './encoded-resource';
 import { setVersion, type Snapshot } from './snapshot';
 import { XdsStream } from './stream-base';
-import { newSubscriptionState, type SentResources, type TypeSubscriptionState, type TypeSyncStatus } from './stream-status';
+import { newSubscriptionState, syncStatus, type SentResources, type TypeSubscriptionState, type TypeSyncStatus } from './stream-status';
 import { encodeDiscoveryResponse } from './wire';
 
 interface SotwTypeState extends TypeSubscriptionState {
@@ -126,17 +126,7 @@ export class SotwStream extends XdsStream {
   }
 
   protected typeStatuses(): TypeSyncStatus[] {
-    return [...this.types].map(([typeUrl, st]) => ({
-      typeUrl,
-      wildcard: st.wildcard,
-      subscribedNames: [...st.names],
-      sentVersion: st.sentVersion,
-      sentNonce: st.sentNonce,
-      ackedVersion: st.ackedVersion,
-      pendingAck: st.pendingAck,
-      lastNack: st.lastNack,
-      resourceCount: st.sent.size,
-    }));
+    return [...this.types].map(([typeUrl, st]) => syncStatus(typeUrl, st, st.pendingAck, st.sent.size));
   }
 
   sentResources(): SentResources {

@@ -51,3 +51,18 @@ export interface TypeSubscriptionState {
 export function newSubscriptionState(): TypeSubscriptionState {
   return { subscribed: false, wildcard: false, names: new Set(), mustRespond: false };
 }
+
+/** The status view of one type's state; pendingAck and the count differ in how each protocol tracks them. */
+export function syncStatus(typeUrl: string, st: TypeSubscriptionState, pendingAck: boolean, resourceCount: number): TypeSyncStatus {
+  return {
+    typeUrl,
+    wildcard: st.wildcard,
+    subscribedNames: [...st.names],
+    sentVersion: st.sentVersion,
+    sentNonce: st.sentNonce,
+    ackedVersion: st.ackedVersion,
+    pendingAck,
+    lastNack: st.lastNack,
+    resourceCount,
+  };
+}

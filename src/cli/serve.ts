@@ -8,6 +8,7 @@ import { TokenAuthority } from '../ca/tokens';
 import { CertificateKeeper, authenticateStream } from './serve-security';
 import { RotationFinisher } from './rotation-finisher';
 import { xdsServerCredentials } from './xds-tls';
+import { lockDataDir } from './data-dir-lock';
 import { MeshPublisher } from './mesh-publisher';
 import { proxyIdentityOf, proxyKindOf } from './proxy-identity';
 import { EXIT_OK, EXIT_USAGE, UsageError, type CliIo } from './io';
@@ -76,6 +77,7 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
   let config: MeshConfig = loaded.config;
   let lastConfigProblem: Problem[] = [];
 
+  const releaseDataDir = lockDataDir(dataDir);
   const registry = await openRegistry(dataDir, logger);
   // Created under the data dir on first start (key 0600), loaded on every start after.
   const ca = await CertificateAuthority.open({ dir: path.join(dataDir, 'ca'), trustDomain: config.mesh.trustDomain, keyType, rootCertFile: caCert, rootKeyFile: caKey });
@@ -209,6 +211,7 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
       await xds.shutdown(5000);
       await admin.close();
       await registry.close();
+      releaseDataDir();
       logger.flush?.();
       resolve(EXIT_OK);
     };

@@ -27,6 +27,18 @@ async function catalogEndpoints(xdsAddress: string): Promise<string[]> {
 }
 
 describe('restart', () => {
+  it('refuses a second server on the same data dir, naming the holder; a crashed holder\'s lock is taken over', async () => {
+    const dataDir = tempDir();
+    const first = await startServe([], { dataDir });
+    running.push(first);
+    await expect(startServe([], { dataDir })).rejects.toThrow(new RegExp(`in use by another switchyard serve \\(pid ${first.child.pid}\\)`));
+    await first.stop('SIGKILL');
+    running.pop();
+    const second = await startServe([], { dataDir });
+    running.push(second);
+    expect(second.child.exitCode).toBeNull();
+  });
+
   it('serves the same endpoints after kill -9, before anything re-registers', async () => {
     const dataDir = tempDir();
     const first = await startServe([], { dataDir });

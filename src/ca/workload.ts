@@ -1,7 +1,7 @@
-import { X509Certificate } from 'node:crypto';
 import { generateKeyPair, randomSerial, signingAlgorithm, type KeyType } from './keys';
 import type { RootAuthority } from './root';
 import { x509 } from './x509';
+import { spiffeId as spiffeIdOf } from '../model/identity';
 
 export interface WorkloadCertificate {
   readonly service: string;
@@ -15,9 +15,6 @@ export interface WorkloadCertificate {
   readonly keyType: KeyType;
 }
 
-export function spiffeIdFor(trustDomain: string, service: string): string {
-  return `spiffe://${trustDomain}/svc/${service}`;
-}
 
 /**
  * An X.509-SVID for a service: the SPIFFE ID as the only URI SAN, usable for both ends of
@@ -37,7 +34,7 @@ export async function issueWorkloadCertificate(
   },
 ): Promise<WorkloadCertificate> {
   const now = o.now ?? Date.now();
-  const spiffeId = spiffeIdFor(o.trustDomain, o.service);
+  const spiffeId = spiffeIdOf(o.trustDomain, o.service);
   const { keys, privateKeyPem } = await generateKeyPair(o.keyType);
   const notBefore = now - 60_000;
   // Never outlive the root: a leaf valid past its issuer fails verification at the end anyway.
@@ -79,9 +76,4 @@ export async function issueWorkloadCertificate(
     issuerFingerprint: root.cert.fingerprint256,
     keyType: o.keyType,
   };
-}
-
-/** Parses back for checks (tests, `ca show`). */
-export function parseCertificate(pem: string): X509Certificate {
-  return new X509Certificate(pem);
 }

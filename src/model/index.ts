@@ -3,3 +3,4 @@ export * from './instance';
 export * from './state';
 export * from './proxy';
 export * from './errors';
+export * from './identity';

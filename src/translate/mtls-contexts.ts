@@ -30,10 +30,9 @@ export const MtlsExtensionName = {
  */
 export const GRPC_CERTIFICATE_PROVIDER_INSTANCE = 'switchyard';
 
-/** The SPIFFE ID in every workload certificate of `service` (SPEC §5). */
-export function spiffeId(trustDomain: string, service: string): string {
-  return `spiffe://${trustDomain}/svc/${service}`;
-}
+import { spiffeId } from '../model/identity';
+
+export { spiffeId };
 
 function sdsSecret(name: string): SdsSecretConfig {
   return { name, sds_config: adsConfigSource() };

@@ -49,10 +49,6 @@ export class SnapshotCache {
     this.snapshots.delete(group);
   }
 
-  groups(): string[] {
-    return [...this.snapshots.keys()];
-  }
-
   watchedGroups(): string[] {
     return [...this.watchers.keys()];
   }

@@ -1,0 +1,126 @@
+// Many simulated proxies against one xDS server: opens their connections and streams, waits for
+// them to sync, and sums what they saw.
+import * as http2 from 'node:http2';
+import { performance } from 'node:perf_hooks';
+import type { NodeInfo } from './envelopes';
+import { SimulatedProxy, type ProxyShape, type SimulatedProxyOptions, type StreamMode } from './simulated-proxy';
+
+export interface LoadgenOptions {
+  /** host:port of the xDS server (plaintext). */
+  target: string;
+  count: number;
+  mode: StreamMode;
+  shape: ProxyShape;
+  node: (i: number) => NodeInfo;
+  token?: (i: number) => string | undefined;
+  listeners?: (i: number) => readonly string[];
+  nack?: SimulatedProxyOptions['nack'];
+  /** Streams sharing one HTTP/2 connection; 1 (the default) gives each proxy its own, as sidecars have. */
+  streamsPerConnection?: number;
+}
+
+export interface LoadgenTotals {
+  proxies: number;
+  synced: number;
+  failed: number;
+  responses: number;
+  acks: number;
+  nacks: number;
+  bytesReceived: number;
+  resourcesReceived: number;
+}
+
+// Envoy's default HTTP/2 windows are 256 MiB; a small window would make the generator, not the
+// server, the bottleneck for large responses.
+const WINDOW = 1 << 26;
+
+export class Loadgen {
+  readonly proxies: SimulatedProxy[];
+  private readonly sessions: http2.ClientHttp2Session[] = [];
+
+  constructor(private readonly options: LoadgenOptions) {
+    this.proxies = Array.from({ length: options.count }, (_, i) =>
+      new SimulatedProxy({
+        node: options.node(i),
+        mode: options.mode,
+        shape: options.shape,
+        token: options.token?.(i),
+        listeners: options.listeners?.(i),
+        nack: options.nack,
+      }),
+    );
+  }
+
+  /** Opens every connection and stream at once, like a fleet of proxies after a control-plane restart. */
+  start(): void {
+    const perConnection = Math.max(1, this.options.streamsPerConnection ?? 1);
+    let session: http2.ClientHttp2Session | undefined;
+    this.proxies.forEach((proxy, i) => {
+      if (i % perConnection === 0) {
+        session = http2.connect(`http://${this.options.target}`, { settings: { initialWindowSize: WINDOW } });
+        session.on('connect', (s: http2.ClientHttp2Session) => s.setLocalWindowSize(WINDOW));
+        session.on('error', (err) => { for (const p of this.proxies) if (!p.synced) p.error ??= err; });
+        this.sessions.push(session);
+      }
+      proxy.start(session!);
+    });
+  }
+
+  /** Resolves when every proxy is synced or has failed; rejects after timeoutMs naming how many are missing. */
+  async waitSynced(timeoutMs: number): Promise<void> {
+    const deadline = performance.now() + timeoutMs;
+    while (this.proxies.some((p) => !p.synced && !p.error)) {
+      if (performance.now() > deadline) {
+        const missing = this.proxies.filter((p) => !p.synced);
+        throw new Error(`${missing.length} of ${this.proxies.length} proxies not synced after ${timeoutMs} ms`);
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  /** Resolves when `done(proxy)` holds for every proxy, polling; rejects after timeoutMs. */
+  async waitFor(done: (p: SimulatedProxy) => boolean, timeoutMs: number): Promise<void> {
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      const missing = this.proxies.filter((p) => !done(p));
+      if (missing.length === 0) return;
+      if (performance.now() > deadline) throw new Error(`${missing.length} of ${this.proxies.length} proxies not there after ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+
+  totals(): LoadgenTotals {
+    const t: LoadgenTotals = { proxies: this.proxies.length, synced: 0, failed: 0, responses: 0, acks: 0, nacks: 0, bytesReceived: 0, resourcesReceived: 0 };
+    for (const p of this.proxies) {
+      if (p.synced) t.synced++;
+      if (p.error) t.failed++;
+      t.responses += p.counters.responses;
+      t.acks += p.counters.acks;
+      t.nacks += p.counters.nacks;
+      t.bytesReceived += p.counters.bytesReceived;
+      t.resourcesReceived += p.counters.resourcesReceived;
+    }
+    return t;
+  }
+
+  firstError(): Error | undefined {
+    return this.proxies.find((p) => p.error)?.error;
+  }
+
+  async close(): Promise<void> {
+    for (const p of this.proxies) p.close();
+    await Promise.all(this.sessions.map((s) => new Promise<void>((resolve) => {
+      if (s.closed || s.destroyed) return resolve();
+      s.close(() => resolve());
+      setTimeout(() => { s.destroy(); resolve(); }, 2000).unref();
+    })));
+  }
+}
+
+/** The p-th percentile (0–100) by nearest rank. */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[rank]!;
+}

@@ -1,0 +1,307 @@
+// One simulated proxy: an ADS stream over raw HTTP/2 (gRPC framing by hand) that subscribes and
+// ACKs the way Envoy or a proxyless gRPC client does, and counts what it sees. It never decodes
+// whole resources: only the names it must subscribe to next (see dependent-names.ts).
+import * as http2 from 'node:http2';
+import { performance } from 'node:perf_hooks';
+import { clusterNamesOf, edsNameOf, routeNamesOf } from './dependent-names';
+import {
+  decodeDeltaResponse,
+  decodeSotwResponse,
+  encodeDeltaRequest,
+  encodeSotwRequest,
+  type NodeInfo,
+  type ResourceRef,
+} from './envelopes';
+import { stringsAt } from './protowire';
+
+export const CDS = 'type.googleapis.com/envoy.config.cluster.v3.Cluster';
+export const EDS = 'type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment';
+export const LDS = 'type.googleapis.com/envoy.config.listener.v3.Listener';
+export const RDS = 'type.googleapis.com/envoy.config.route.v3.RouteConfiguration';
+
+const SOTW_PATH = '/envoy.service.discovery.v3.AggregatedDiscoveryService/StreamAggregatedResources';
+const DELTA_PATH = '/envoy.service.discovery.v3.AggregatedDiscoveryService/DeltaAggregatedResources';
+
+export type StreamMode = 'sotw' | 'delta';
+/**
+ * `envoy`: wildcard CDS, then EDS for its EDS clusters; wildcard LDS once clusters are in, then
+ * RDS for the listeners' route configurations. `grpc`: LDS for named listeners (xds:///name),
+ * then RDS, CDS and EDS by name, as a proxyless gRPC client does.
+ */
+export type ProxyShape = 'envoy' | 'grpc';
+
+export interface SimulatedProxyOptions {
+  node: NodeInfo;
+  mode: StreamMode;
+  shape: ProxyShape;
+  /** For `grpc`: the listeners (target services) it resolves. */
+  listeners?: readonly string[];
+  /** Sent as `authorization: Bearer <token>`. */
+  token?: string;
+  /** Returns an error message to NACK a response with; undefined ACKs it. */
+  nack?: (typeUrl: string, version: string, count: number) => string | undefined;
+}
+
+interface TypeState {
+  /** undefined: not subscribed; 'wildcard'; or the names asked for. */
+  subscription?: 'wildcard' | Set<string>;
+  /** Whether the last accepted response (SotW) or everything held (delta) covers the subscription. */
+  complete: boolean;
+  /** Delta only: held resources, name → version. */
+  held: Map<string, string>;
+  /** Delta only: for each held resource, the names it makes the proxy subscribe to. */
+  needs: Map<string, string[]>;
+  ackedVersion: string;
+  lastNonce: string;
+  responses: number;
+  acks: number;
+  nacks: number;
+}
+
+export interface ProxyCounters {
+  responses: number;
+  acks: number;
+  nacks: number;
+  bytesReceived: number;
+  resourcesReceived: number;
+}
+
+function sameSet(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
+  if (a.size !== b.size) return false;
+  for (const x of a) if (!b.has(x)) return false;
+  return true;
+}
+
+// Thousands of proxies hold the same names; one copy of each keeps the generator small.
+const names = new Map<string, string>();
+function intern(s: string): string {
+  const known = names.get(s);
+  if (known !== undefined) return known;
+  names.set(s, s);
+  return s;
+}
+
+/** The names a resource makes its holder subscribe to (EDS for a cluster, RDS for a listener, …). */
+function namesNeeded(typeUrl: string, shape: ProxyShape, r: ResourceRef): string[] {
+  if (typeUrl === CDS) {
+    const eds = edsNameOf(r);
+    return eds === undefined ? [] : [intern(eds)];
+  }
+  if (typeUrl === LDS) return routeNamesOf(r).map(intern);
+  if (typeUrl === RDS && shape === 'grpc') return clusterNamesOf(r).map(intern);
+  return [];
+}
+
+function nameOf(r: ResourceRef): string {
+  // Every xDS resource type used here keeps its name in field 1.
+  return stringsAt(r.buf, [1], r.start, r.end)[0] ?? '';
+}
+
+export class SimulatedProxy {
+  readonly counters: ProxyCounters = { responses: 0, acks: 0, nacks: 0, bytesReceived: 0, resourcesReceived: 0 };
+  readonly types = new Map<string, TypeState>([CDS, EDS, LDS, RDS].map((t) => [t, { complete: false, held: new Map(), needs: new Map(), ackedVersion: '', lastNonce: '', responses: 0, acks: 0, nacks: 0 }]));
+  /** performance.now() when every subscription was first satisfied and ACKed. */
+  syncedAt?: number;
+  /** performance.now() of the latest ACK. */
+  lastAckAt = 0;
+  startedAt = 0;
+  error?: Error;
+  ended = false;
+  private stream?: http2.ClientHttp2Stream;
+  private pending: Buffer = Buffer.alloc(0);
+  private sentNode = false;
+  private syncWaiters: Array<() => void> = [];
+
+  constructor(readonly options: SimulatedProxyOptions) {}
+
+  get synced(): boolean {
+    return this.syncedAt !== undefined;
+  }
+
+  start(session: http2.ClientHttp2Session): void {
+    this.startedAt = performance.now();
+    const headers: http2.OutgoingHttpHeaders = {
+      ':method': 'POST',
+      ':path': this.options.mode === 'sotw' ? SOTW_PATH : DELTA_PATH,
+      'content-type': 'application/grpc',
+      te: 'trailers',
+    };
+    if (this.options.token) headers.authorization = `Bearer ${this.options.token}`;
+    const stream = session.request(headers);
+    this.stream = stream;
+    stream.on('data', (chunk: Buffer) => this.onData(chunk));
+    stream.on('trailers', (trailers) => {
+      const status = trailers['grpc-status'];
+      if (status !== undefined && status !== '0') this.error ??= new Error(`stream ended: grpc-status ${String(status)} ${String(trailers['grpc-message'] ?? '')}`);
+    });
+    stream.on('error', (err) => { this.error ??= err; });
+    stream.on('close', () => { this.ended = true; });
+    if (this.options.shape === 'envoy') this.subscribe(CDS, 'wildcard');
+    else this.subscribe(LDS, new Set(this.options.listeners ?? []));
+  }
+
+  /** Resolves once synced (or rejects when the stream fails first). */
+  whenSynced(): Promise<void> {
+    if (this.synced) return Promise.resolve();
+    return new Promise((resolve) => this.syncWaiters.push(resolve));
+  }
+
+  close(): void {
+    this.stream?.close(http2.constants.NGHTTP2_CANCEL);
+  }
+
+  private send(message: Buffer): void {
+    const frame = Buffer.allocUnsafe(5 + message.length);
+    frame[0] = 0;
+    frame.writeUInt32BE(message.length, 1);
+    message.copy(frame, 5);
+    this.stream?.write(frame);
+  }
+
+  private onData(chunk: Buffer): void {
+    this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
+    while (this.pending.length >= 5) {
+      const len = this.pending.readUInt32BE(1);
+      if (this.pending.length < 5 + len) return;
+      const message = this.pending.subarray(5, 5 + len);
+      this.pending = this.pending.subarray(5 + len);
+      this.counters.bytesReceived += len;
+      try {
+        if (this.options.mode === 'sotw') this.onSotwResponse(message);
+        else this.onDeltaResponse(message);
+      } catch (err) {
+        this.error ??= err as Error;
+        this.close();
+      }
+    }
+  }
+
+  /** Subscribes a type to a new set of names (or wildcard); nothing is sent when it is unchanged. */
+  private subscribe(typeUrl: string, next: 'wildcard' | Set<string>): void {
+    const t = this.types.get(typeUrl)!;
+    const before = t.subscription;
+    if (next === 'wildcard' ? before === 'wildcard' : before instanceof Set && sameSet(before, next)) return;
+    if (next !== 'wildcard' && next.size === 0 && before === undefined) return;
+    t.subscription = next;
+    const node = this.sentNode ? undefined : this.options.node;
+    this.sentNode = true;
+    if (this.options.mode === 'sotw') {
+      this.send(encodeSotwRequest({ node, typeUrl, versionInfo: t.ackedVersion, responseNonce: t.lastNonce, resourceNames: next === 'wildcard' ? [] : [...next] }));
+    } else {
+      const old = before instanceof Set ? before : new Set<string>();
+      const subscribe = next === 'wildcard' ? [] : [...next].filter((n) => !old.has(n));
+      const unsubscribe = next === 'wildcard' ? [] : [...old].filter((n) => !next.has(n));
+      if (before !== undefined && subscribe.length === 0 && unsubscribe.length === 0) return;
+      this.send(encodeDeltaRequest({ node, typeUrl, subscribe, unsubscribe }));
+    }
+  }
+
+  private decideNack(typeUrl: string, version: string): string | undefined {
+    const t = this.types.get(typeUrl)!;
+    return this.options.nack?.(typeUrl, version, t.responses);
+  }
+
+  private onSotwResponse(message: Buffer): void {
+    const r = decodeSotwResponse(message);
+    const t = this.types.get(r.typeUrl);
+    if (!t) throw new Error(`response for a type never asked for: ${r.typeUrl}`);
+    t.responses++;
+    this.counters.responses++;
+    this.counters.resourcesReceived += r.resources.length;
+    const names = t.subscription === 'wildcard' ? [] : [...(t.subscription ?? [])];
+    const error = this.decideNack(r.typeUrl, r.versionInfo);
+    if (error !== undefined) {
+      t.lastNonce = r.nonce;
+      t.nacks++;
+      this.counters.nacks++;
+      this.send(encodeSotwRequest({ typeUrl: r.typeUrl, versionInfo: t.ackedVersion, responseNonce: r.nonce, resourceNames: names, errorMessage: error }));
+      return;
+    }
+    // A SotW response is the whole set, so nothing about earlier ones needs keeping.
+    if (t.subscription instanceof Set) {
+      const got = new Set(r.resources.map(nameOf));
+      t.complete = [...t.subscription].every((n) => got.has(n));
+    } else {
+      t.complete = true;
+    }
+    t.ackedVersion = r.versionInfo;
+    t.lastNonce = r.nonce;
+    const needed = () => r.resources.flatMap((res) => namesNeeded(r.typeUrl, this.options.shape, res));
+    // Envoy subscribes to what a response needs before it ACKs it (its ADS mux is paused while
+    // the update applies); gRPC ACKs first. Either way the server sees both requests.
+    if (this.options.shape === 'envoy') this.followDependencies(r.typeUrl, needed());
+    this.ack(t, () => this.send(encodeSotwRequest({ typeUrl: r.typeUrl, versionInfo: r.versionInfo, responseNonce: r.nonce, resourceNames: names })));
+    if (this.options.shape === 'grpc') this.followDependencies(r.typeUrl, needed());
+    this.afterAck();
+  }
+
+  private onDeltaResponse(message: Buffer): void {
+    const r = decodeDeltaResponse(message);
+    const t = this.types.get(r.typeUrl);
+    if (!t) throw new Error(`response for a type never asked for: ${r.typeUrl}`);
+    t.responses++;
+    this.counters.responses++;
+    this.counters.resourcesReceived += r.resources.length;
+    const error = this.decideNack(r.typeUrl, r.systemVersionInfo);
+    if (error !== undefined) {
+      t.nacks++;
+      this.counters.nacks++;
+      this.send(encodeDeltaRequest({ typeUrl: r.typeUrl, responseNonce: r.nonce, errorMessage: error }));
+      return;
+    }
+    // A delta carries only what changed: keep each held resource's version and the names it
+    // needs, so completeness and dependencies are judged on everything held.
+    for (const res of r.resources) {
+      const name = intern(res.name);
+      t.held.set(name, intern(res.version));
+      const needs = namesNeeded(r.typeUrl, this.options.shape, res.value);
+      if (needs.length > 0) t.needs.set(name, needs);
+      else t.needs.delete(name);
+    }
+    for (const name of r.removed) {
+      t.held.delete(name);
+      t.needs.delete(name);
+    }
+    t.complete = t.subscription instanceof Set ? [...t.subscription].every((n) => t.held.has(n)) : true;
+    t.lastNonce = r.nonce;
+    const needed = () => [...t.needs.values()].flat();
+    if (this.options.shape === 'envoy') this.followDependencies(r.typeUrl, needed());
+    this.ack(t, () => this.send(encodeDeltaRequest({ typeUrl: r.typeUrl, responseNonce: r.nonce })));
+    if (this.options.shape === 'grpc') this.followDependencies(r.typeUrl, needed());
+    this.afterAck();
+  }
+
+  private ack(t: TypeState, send: () => void): void {
+    send();
+    t.acks++;
+    this.counters.acks++;
+    this.lastAckAt = performance.now();
+  }
+
+  private followDependencies(typeUrl: string, names: readonly string[]): void {
+    const next = new Set(names);
+    if (typeUrl === CDS) this.subscribe(EDS, next);
+    else if (typeUrl === LDS) this.subscribe(RDS, next);
+    else if (typeUrl === RDS && this.options.shape === 'grpc') this.subscribe(CDS, next);
+  }
+
+  private afterAck(): void {
+    // Envoy initialises listeners only once its clusters are warm (CDS and their EDS in).
+    if (this.options.shape === 'envoy' && this.types.get(LDS)!.subscription === undefined && this.satisfied(CDS) && this.satisfied(EDS)) {
+      this.subscribe(LDS, 'wildcard');
+    }
+    if (this.syncedAt === undefined && [CDS, EDS, LDS, RDS].every((t) => this.satisfied(t)) && this.types.get(LDS)!.subscription !== undefined) {
+      this.syncedAt = performance.now();
+      for (const w of this.syncWaiters) w();
+      this.syncWaiters = [];
+    }
+  }
+
+  /** A type is satisfied when it is not subscribed, or has an ACKed response holding every name asked for. */
+  private satisfied(typeUrl: string): boolean {
+    const t = this.types.get(typeUrl)!;
+    if (t.subscription === undefined) return true;
+    if (t.subscription !== 'wildcard' && t.subscription.size === 0) return true;
+    return t.acks > 0 && t.complete;
+  }
+}

@@ -79,10 +79,10 @@ export class Loadgen {
   }
 
   /** Resolves when `done(proxy)` holds for every proxy, polling; rejects after timeoutMs. */
-  async waitFor(done: (p: SimulatedProxy) => boolean, timeoutMs: number): Promise<void> {
+  async waitFor(done: (p: SimulatedProxy, index: number) => boolean, timeoutMs: number): Promise<void> {
     const deadline = performance.now() + timeoutMs;
     for (;;) {
-      const missing = this.proxies.filter((p) => !done(p));
+      const missing = this.proxies.filter((p, i) => !done(p, i));
       if (missing.length === 0) return;
       if (performance.now() > deadline) throw new Error(`${missing.length} of ${this.proxies.length} proxies not there after ${timeoutMs} ms`);
       await new Promise((r) => setTimeout(r, 5));

@@ -104,6 +104,8 @@ export class SimulatedProxy {
   syncedAt?: number;
   /** performance.now() of the latest ACK. */
   lastAckAt = 0;
+  /** Told of every ACK as it is sent (benchmarks time convergence with it). */
+  onAck?: (typeUrl: string, at: number) => void;
   startedAt = 0;
   error?: Error;
   ended = false;
@@ -230,7 +232,7 @@ export class SimulatedProxy {
     // Envoy subscribes to what a response needs before it ACKs it (its ADS mux is paused while
     // the update applies); gRPC ACKs first. Either way the server sees both requests.
     if (this.options.shape === 'envoy') this.followDependencies(r.typeUrl, needed());
-    this.ack(t, () => this.send(encodeSotwRequest({ typeUrl: r.typeUrl, versionInfo: r.versionInfo, responseNonce: r.nonce, resourceNames: names })));
+    this.ack(r.typeUrl, t, () => this.send(encodeSotwRequest({ typeUrl: r.typeUrl, versionInfo: r.versionInfo, responseNonce: r.nonce, resourceNames: names })));
     if (this.options.shape === 'grpc') this.followDependencies(r.typeUrl, needed());
     this.afterAck();
   }
@@ -266,16 +268,17 @@ export class SimulatedProxy {
     t.lastNonce = r.nonce;
     const needed = () => [...t.needs.values()].flat();
     if (this.options.shape === 'envoy') this.followDependencies(r.typeUrl, needed());
-    this.ack(t, () => this.send(encodeDeltaRequest({ typeUrl: r.typeUrl, responseNonce: r.nonce })));
+    this.ack(r.typeUrl, t, () => this.send(encodeDeltaRequest({ typeUrl: r.typeUrl, responseNonce: r.nonce })));
     if (this.options.shape === 'grpc') this.followDependencies(r.typeUrl, needed());
     this.afterAck();
   }
 
-  private ack(t: TypeState, send: () => void): void {
+  private ack(typeUrl: string, t: TypeState, send: () => void): void {
     send();
     t.acks++;
     this.counters.acks++;
     this.lastAckAt = performance.now();
+    this.onAck?.(typeUrl, this.lastAckAt);
   }
 
   private followDependencies(typeUrl: string, names: readonly string[]): void {

@@ -1,6 +1,7 @@
 // What every builder needs to know about the translation in progress.
 import type { MeshState, ProxyIdentity, ServicePolicy } from '../model';
 import type { ResolvedOptions } from './options';
+import type { TranslationMemo } from './memo';
 import type { SecurityHooks } from './security';
 
 /**
@@ -10,9 +11,30 @@ import type { SecurityHooks } from './security';
  */
 export class Warnings {
   private readonly seen = new Set<string>();
+  private readonly recorders: string[][] = [];
 
   add(service: string, message: string): void {
-    this.seen.add(service ? `${service}: ${message}` : message);
+    this.note(service ? `${service}: ${message}` : message);
+  }
+
+  /** Runs `build`, returning what it reported as well (repeats included), so a reused result can replay it. */
+  recording<T>(build: () => T): { value: T; warnings: string[] } {
+    const recorder: string[] = [];
+    this.recorders.push(recorder);
+    try {
+      return { value: build(), warnings: recorder };
+    } finally {
+      this.recorders.pop();
+    }
+  }
+
+  replay(warnings: readonly string[]): void {
+    for (const w of warnings) this.note(w);
+  }
+
+  private note(warning: string): void {
+    this.seen.add(warning);
+    for (const r of this.recorders) r.push(warning);
   }
 
   list(): string[] {
@@ -28,6 +50,8 @@ export interface TranslateContext {
   readonly warnings: Warnings;
   /** Service policies by name. */
   readonly services: ReadonlyMap<string, ServicePolicy>;
+  /** Per-target pieces shared across groups and states (createTranslator keeps one); absent, everything is built afresh. */
+  readonly memo?: TranslationMemo;
 }
 
 export function isGrpcClient(ctx: TranslateContext): boolean {

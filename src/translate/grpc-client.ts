@@ -4,6 +4,7 @@ import { TypeUrl } from '../proto/type-urls';
 import type { TranslateContext } from './context';
 import { addGrpcServerResources } from './grpc-server';
 import { buildApiListener } from './listeners';
+import { memoized } from './memo';
 import { apiListenerName, serviceRouteConfigName } from './names';
 import { addServiceClusters } from './outbound-service';
 import { reachableServices } from './reachability';
@@ -15,7 +16,7 @@ export function addGrpcClientResources(ctx: TranslateContext, out: ResourceColle
     const service = ctx.services.get(name);
     // A gRPC channel speaks HTTP/2 requests; a raw tcp service is nothing it can call.
     if (!service || service.protocol === 'tcp') continue;
-    out.add(TypeUrl.Listener, apiListenerName(name), buildApiListener(service));
+    out.add(TypeUrl.Listener, apiListenerName(name), memoized(ctx, service, 'api-listener', () => buildApiListener(service)));
     out.add(TypeUrl.RouteConfiguration, serviceRouteConfigName(name), buildServiceRouteConfiguration(ctx, service));
     addServiceClusters(ctx, service, out);
   }

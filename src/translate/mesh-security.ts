@@ -93,8 +93,12 @@ export function meshSecurity(): SecurityHooks {
       return proxy.authenticated ? GROUP_KEY_AUTHENTICATED : GROUP_KEY_ANONYMOUS;
     },
 
+    // Not postureFor: the sidecar's own posture warning comes from secrets(), which every Envoy
+    // translation calls; clusters are shared between groups and must not carry one group's warning.
+    upstreamVariant: (ctx) => postureOf(ctx.state, ctx.proxy).kind,
+
     upstreamTransportSocket(ctx, target) {
-      const posture = postureFor(ctx);
+      const posture = postureOf(ctx.state, ctx.proxy);
       const trustDomain = ctx.state.config.mesh.trustDomain;
       if (posture.kind === 'mtls') return envoyUpstreamTransportSocket(trustDomain, target);
       if (posture.kind === 'grpc') return grpcUpstreamTransportSocket(trustDomain, target);

@@ -1,10 +1,11 @@
 // Everything a client needs to call one service, whatever the client's kind: a cluster and a
 // ClusterLoadAssignment for the whole service and for each of its subsets.
 import type { ServicePolicy } from '../model';
-import { TypeUrl } from '../proto/type-urls';
+import { TypeUrl, type ResourceTypeUrl } from '../proto/type-urls';
 import { buildOutboundCluster } from './clusters';
 import type { TranslateContext } from './context';
 import { buildClusterLoadAssignment, endpointInstances, matchesSelector } from './endpoints';
+import { memoized } from './memo';
 import { serviceClusterName, subsetClusterName } from './names';
 import { compareNames } from './reachability';
 import type { ResourceCollector } from './resource-collector';
@@ -15,6 +16,22 @@ import type { ResourceCollector } from './resource-collector';
  * route change never removes a cluster that an in-flight route update still points at.
  */
 export function addServiceClusters(ctx: TranslateContext, service: ServicePolicy, out: ResourceCollector): void {
+  // Built once per (policy, instance list, consumer kind, upstream variant) and shared by every
+  // group that calls the service; a registry change to another service leaves these untouched.
+  const registered = ctx.state.instances.get(service.name);
+  const anchor = registered ?? service;
+  const key = `clusters\0${ctx.memo && registered ? ctx.memo.idOf(service) : ''}\0${ctx.proxy.kind}\0${ctx.security.upstreamVariant(ctx)}`;
+  const resources = memoized(ctx, anchor, key, () => buildServiceClusters(ctx, service));
+  for (const r of resources) out.add(r.typeUrl, r.name, r.message);
+}
+
+interface TypedResource {
+  readonly typeUrl: ResourceTypeUrl;
+  readonly name: string;
+  readonly message: object;
+}
+
+function buildServiceClusters(ctx: TranslateContext, service: ServicePolicy): TypedResource[] {
   const instances = endpointInstances(ctx, service);
   const targets = [
     { cluster: serviceClusterName(service.name), members: instances },
@@ -25,8 +42,8 @@ export function addServiceClusters(ctx: TranslateContext, service: ServicePolicy
         members: instances.filter((i) => matchesSelector(i.labels, service.subsets[subset])),
       })),
   ];
-  for (const { cluster, members } of targets) {
-    out.add(TypeUrl.Cluster, cluster, buildOutboundCluster(ctx, service, cluster));
-    out.add(TypeUrl.ClusterLoadAssignment, cluster, buildClusterLoadAssignment(cluster, members));
-  }
+  return targets.flatMap(({ cluster, members }) => [
+    { typeUrl: TypeUrl.Cluster, name: cluster, message: buildOutboundCluster(ctx, service, cluster) },
+    { typeUrl: TypeUrl.ClusterLoadAssignment, name: cluster, message: buildClusterLoadAssignment(cluster, members) },
+  ]);
 }

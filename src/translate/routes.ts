@@ -12,13 +12,14 @@ import type { Route, RouteMatch, ServicePolicy } from '../model';
 import { isGrpcClient, type TranslateContext } from './context';
 import { resolveDestinations } from './destinations';
 import { durationFromMs } from './durations';
+import { memoized } from './memo';
 import { serviceClusterName, serviceRouteConfigName, sidecarOutboundRouteConfigName } from './names';
 import { compareNames } from './reachability';
 import { buildRetryPolicy } from './retry-policy';
 
 /** A proxyless gRPC client's routes for `xds:///<service>`. */
 export function buildServiceRouteConfiguration(ctx: TranslateContext, service: ServicePolicy): RouteConfiguration {
-  return { name: serviceRouteConfigName(service.name), virtual_hosts: [buildVirtualHost(ctx, service, ['*'])] };
+  return memoized(ctx, service, `service-routes\0${ctx.proxy.kind}`, () => ({ name: serviceRouteConfigName(service.name), virtual_hosts: [buildVirtualHost(ctx, service, ['*'])] }));
 }
 
 /**
@@ -34,7 +35,12 @@ export function buildSidecarOutboundRouteConfiguration(ctx: TranslateContext, se
   };
 }
 
+/** One per service and consumer kind, shared by every route configuration that holds it (memo.ts). */
 function buildVirtualHost(ctx: TranslateContext, service: ServicePolicy, domains: string[]): VirtualHost {
+  return memoized(ctx, service, `vhost\0${ctx.proxy.kind}\0${domains.join('\0')}`, () => buildVirtualHostAfresh(ctx, service, domains));
+}
+
+function buildVirtualHostAfresh(ctx: TranslateContext, service: ServicePolicy, domains: string[]): VirtualHost {
   // No routes means all traffic to all instances (SPEC §2). With routes, a request none of them
   // matches gets no route (404 from Envoy, UNAVAILABLE in gRPC), as the mesh file says: first
   // match wins and there is nothing after the last.

@@ -23,6 +23,12 @@ export interface SecurityHooks {
    * example, secrets only for streams that proved their service).
    */
   groupKeyPart(state: MeshState, proxy: ProxyIdentity): string;
+  /**
+   * What upstreamTransportSocket depends on besides the target and the mesh config, as a string:
+   * proxies with equal variants get the same clusters, so translation builds each target's
+   * clusters once per variant and shares them between groups (memo.ts).
+   */
+  upstreamVariant(ctx: TranslateContext): string;
   /** Transport socket on clusters that call `target` (Envoy: SDS-backed TLS; gRPC: certificate providers). */
   upstreamTransportSocket(ctx: TranslateContext, target: ServicePolicy): TransportSocket | undefined;
   /** Turns the inbound plaintext filter chain into the chains actually served (strict: TLS only; permissive: TLS and plaintext). */
@@ -37,6 +43,7 @@ export interface SecurityHooks {
 
 export const PLAINTEXT: SecurityHooks = {
   groupKeyPart: () => '',
+  upstreamVariant: () => '',
   upstreamTransportSocket: () => undefined,
   inboundFilterChains: (_ctx, _service, plaintext) => ({ filterChains: [plaintext], listenerFilters: [] }),
   inboundHttpFilters: () => [],

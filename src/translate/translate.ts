@@ -45,6 +45,7 @@ import type { MeshState, ProxyIdentity, ServicePolicy } from '../model';
 import { Warnings, type TranslateContext } from './context';
 import { addEnvoySidecarResources } from './envoy-sidecar';
 import { addGrpcClientResources } from './grpc-client';
+import { TranslationMemo } from './memo';
 import { resolveOptions, type TranslateOptions } from './options';
 import { compareNames, reachableServices } from './reachability';
 import { ResourceCollector } from './resource-collector';
@@ -62,8 +63,9 @@ export interface TranslateResult {
   readonly warnings: string[];
 }
 
-export function translateForProxy(state: MeshState, proxy: ProxyIdentity, opts?: TranslateOptions): TranslateResult {
+export function translateForProxy(state: MeshState, proxy: ProxyIdentity, opts?: TranslateOptions, memo?: TranslationMemo): TranslateResult {
   const ctx: TranslateContext = {
+    memo,
     state,
     proxy,
     options: resolveOptions(opts),
@@ -101,15 +103,22 @@ export function proxyDependencies(state: MeshState, proxy: ProxyIdentity): strin
   return [...own, ...reachable].sort(compareNames);
 }
 
-/** The translation stage in the shape the mesh publisher consumes (src/cli/mesh-publisher.ts Translator). */
+/**
+ * The translation stage in the shape the mesh publisher consumes (src/cli/mesh-publisher.ts
+ * Translator). It keeps a memo, so groups translated from one state (and later states that left
+ * a service untouched) share that service's clusters, endpoints and virtual hosts as objects.
+ */
 export function createTranslator(opts?: TranslateOptions): {
   groupKey(state: MeshState, proxy: ProxyIdentity): string;
   translate(state: MeshState, proxy: ProxyIdentity): TranslateResult;
   dependsOn(state: MeshState, proxy: ProxyIdentity): readonly string[];
+  readonly memo: TranslationMemo;
 } {
+  const memo = new TranslationMemo();
   return {
+    memo,
     groupKey: (state, proxy) => proxyGroupKey(state, proxy, opts),
-    translate: (state, proxy) => translateForProxy(state, proxy, opts),
+    translate: (state, proxy) => translateForProxy(state, proxy, opts, memo),
     dependsOn: proxyDependencies,
   };
 }

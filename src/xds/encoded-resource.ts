@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { encodeMessage } from '../proto/codec';
 import { TYPE_PREFIX } from '../proto/type-urls';
 import type { NamedResource } from '../translate/resource-set';
+import { SplicingEncoder } from './spliced-encoding';
 import {
   DeltaResponseField,
   DiscoveryResponseField,
@@ -61,12 +61,13 @@ export class ResourceEncoder {
     const ref = this.byContent.get(key);
     if (ref && ref.deref() === undefined) this.byContent.delete(key);
   });
+  private readonly splicer = new SplicingEncoder();
   encodeCount = 0;
 
   encode(typeUrl: string, resource: NamedResource): EncodedResource {
     const known = this.byMessage.get(resource.message);
     if (known && known.name === resource.name && known.typeUrl === typeUrl) return known;
-    const bytes = encodeMessage(typeUrl.slice(TYPE_PREFIX.length), resource.message);
+    const bytes = this.splicer.encode(typeUrl.slice(TYPE_PREFIX.length), resource.message);
     this.encodeCount++;
     const fresh = new EncodedResource(typeUrl, resource.name, bytes);
     const key = `${typeUrl}\0${resource.name}\0${fresh.version}`;

@@ -20,6 +20,14 @@ import { resolveMessageType } from './resolve';
 // Envoy's parsers stop at 100 levels of nesting; deeper input is also how a cycle shows up.
 const MAX_DEPTH = 100;
 
+/**
+ * Message objects already walked with their rules on and found clean, by type. Translation
+ * shares objects between proxy groups (a service's virtual host sits in every caller's route
+ * configuration), and a message's validity does not depend on where it sits, so each shared
+ * object is walked once. Objects are weakly held; translation output is never mutated.
+ */
+const knownValid = new WeakMap<object, Set<CompiledType>>();
+
 export class Walker {
   private depth = 0;
 
@@ -37,12 +45,20 @@ export class Walker {
       this.sink.add(path, 'shape.depth', `nesting deeper than ${MAX_DEPTH} levels`);
       return;
     }
+    // Clean with rules on implies clean with them off, so a known-valid object is skipped either way.
+    if (knownValid.get(value)?.has(ct)) return;
+    const problemsBefore = this.sink.problems.length;
     this.depth++;
     try {
       if (ct.wellKnown === 'any') this.any(value, path, rulesOn);
       else this.fields(ct, value, path, rulesOn && !ct.rulesDisabled);
     } finally {
       this.depth--;
+    }
+    if (rulesOn && this.sink.problems.length === problemsBefore) {
+      const types = knownValid.get(value);
+      if (types) types.add(ct);
+      else knownValid.set(value, new Set([ct]));
     }
   }
 

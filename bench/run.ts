@@ -2,10 +2,11 @@
 // Markdown tables (the form bench/RESULTS.md keeps them in).
 //   npm run bench -- [--services 1000] [--instances 2] [--sidecars 2000] [--changes 20]
 //                    [--burst 500] [--idle 10000] [--only shape,churn,burst,idle] [--debounce 100]
+//                    [--profile DIR]
 import { parseArgs } from 'node:util';
 import type { ServeProcess } from '../test/support/serve-process';
 import type { StreamMode } from './loadgen/simulated-proxy';
-import { startServer, type MeshShape } from './scale/fleet';
+import { serverNodeArgs, startServer, type MeshShape } from './scale/fleet';
 import { machineDescription } from './scale/process-stats';
 import { burstScenario, churnScenario, idleScenario, shapeScenario, type BurstResult, type ChurnResult, type IdleResult, type ShapeResult } from './scale/scenarios';
 
@@ -19,8 +20,11 @@ const { values } = parseArgs({
     idle: { type: 'string', default: '10000' },
     only: { type: 'string', default: 'shape,churn,burst,idle' },
     debounce: { type: 'string', default: '100' },
+    profile: { type: 'string' },
   },
 });
+// Each server writes a V8 CPU profile into this directory when it exits.
+if (values.profile) serverNodeArgs.push('--cpu-prof', `--cpu-prof-dir=${values.profile}`);
 
 const shape: MeshShape = { services: Number(values.services), instancesPerService: Number(values.instances) };
 const sidecars = Number(values.sidecars);

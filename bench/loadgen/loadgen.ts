@@ -54,16 +54,15 @@ export class Loadgen {
   /** Opens every connection and stream at once, like a fleet of proxies after a control-plane restart. */
   start(): void {
     const perConnection = Math.max(1, this.options.streamsPerConnection ?? 1);
-    let session: http2.ClientHttp2Session | undefined;
-    this.proxies.forEach((proxy, i) => {
-      if (i % perConnection === 0) {
-        session = http2.connect(`http://${this.options.target}`, { settings: { initialWindowSize: WINDOW } });
-        session.on('connect', (s: http2.ClientHttp2Session) => s.setLocalWindowSize(WINDOW));
-        session.on('error', (err) => { for (const p of this.proxies) if (!p.synced) p.error ??= err; });
-        this.sessions.push(session);
-      }
-      proxy.start(session!);
-    });
+    for (let first = 0; first < this.proxies.length; first += perConnection) {
+      const riders = this.proxies.slice(first, first + perConnection);
+      const session = http2.connect(`http://${this.options.target}`, { settings: { initialWindowSize: WINDOW } });
+      session.on('connect', (s: http2.ClientHttp2Session) => s.setLocalWindowSize(WINDOW));
+      // A connection failure is each of its streams' failure, and only theirs.
+      session.on('error', (err) => { for (const p of riders) p.error ??= err; });
+      this.sessions.push(session);
+      for (const proxy of riders) proxy.start(session);
+    }
   }
 
   /** Resolves when every proxy is synced or has failed; rejects after timeoutMs naming how many are missing. */

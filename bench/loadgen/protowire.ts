@@ -31,10 +31,11 @@ function readVarint(buf: Buffer, pos: number): [value: number, next: number] {
   }
 }
 
-/** Calls `visit` for each top-level field of a message spanning buf[start, end). */
-export function forEachField(buf: Buffer, visit: (f: Field) => void, start = 0, end = buf.length): void {
+/** Calls `visit` for each top-level field of a message spanning buf[start, end); a visit returning true stops the walk. */
+export function forEachField(buf: Buffer, visit: (f: Field) => boolean | void, start = 0, end = buf.length): void {
   let pos = start;
-  while (pos < end) {
+  let stop: boolean | void = false;
+  while (pos < end && !stop) {
     const [tag, afterTag] = readVarint(buf, pos);
     const number = Math.floor(tag / 8);
     const wireType = tag & 7;
@@ -42,14 +43,14 @@ export function forEachField(buf: Buffer, visit: (f: Field) => void, start = 0, 
     switch (wireType) {
       case WIRE_VARINT: {
         const [v, next] = readVarint(buf, pos);
-        visit({ number, wireType, varint: v, start: pos, end: next });
+        stop = visit({ number, wireType, varint: v, start: pos, end: next });
         pos = next;
         break;
       }
       case WIRE_LEN: {
         const [len, next] = readVarint(buf, pos);
         if (next + len > end) throw new Error(`field ${number} overruns its message`);
-        visit({ number, wireType, varint: 0, start: next, end: next + len });
+        stop = visit({ number, wireType, varint: 0, start: next, end: next + len });
         pos = next + len;
         break;
       }
@@ -63,7 +64,7 @@ export function forEachField(buf: Buffer, visit: (f: Field) => void, start = 0, 
         throw new Error(`unsupported wire type ${wireType} in field ${number}`);
     }
   }
-  if (pos !== end) throw new Error('message overruns its bounds');
+  if (!stop && pos !== end) throw new Error('message overruns its bounds');
 }
 
 /** The length-delimited values found by descending `path` (field numbers), repeated fields included. */

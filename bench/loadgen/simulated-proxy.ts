@@ -12,7 +12,7 @@ import {
   type NodeInfo,
   type ResourceRef,
 } from './envelopes';
-import { stringsAt } from './protowire';
+import { forEachField } from './protowire';
 
 export const CDS = 'type.googleapis.com/envoy.config.cluster.v3.Cluster';
 export const EDS = 'type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment';
@@ -94,7 +94,13 @@ function namesNeeded(typeUrl: string, shape: ProxyShape, r: ResourceRef): string
 
 function nameOf(r: ResourceRef): string {
   // Every xDS resource type used here keeps its name in field 1.
-  return stringsAt(r.buf, [1], r.start, r.end)[0] ?? '';
+  let name = '';
+  forEachField(r.buf, (f) => {
+    if (f.number !== 1) return false;
+    name = r.buf.toString('utf8', f.start, f.end);
+    return true;
+  }, r.start, r.end);
+  return name;
 }
 
 export class SimulatedProxy {
@@ -110,7 +116,9 @@ export class SimulatedProxy {
   error?: Error;
   ended = false;
   private stream?: http2.ClientHttp2Stream;
-  private pending: Buffer = Buffer.alloc(0);
+  /** Received bytes not yet parsed into messages, as chunks: joining them only once a message is whole keeps big responses linear. */
+  private chunks: Buffer[] = [];
+  private buffered = 0;
   private sentNode = false;
   private syncWaiters: Array<() => void> = [];
 
@@ -161,12 +169,19 @@ export class SimulatedProxy {
   }
 
   private onData(chunk: Buffer): void {
-    this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
-    while (this.pending.length >= 5) {
-      const len = this.pending.readUInt32BE(1);
-      if (this.pending.length < 5 + len) return;
-      const message = this.pending.subarray(5, 5 + len);
-      this.pending = this.pending.subarray(5 + len);
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+    while (this.buffered >= 5) {
+      if (this.chunks[0]!.length < 5) this.join();
+      const len = this.chunks[0]!.readUInt32BE(1);
+      if (this.buffered < 5 + len) return;
+      if (this.chunks[0]!.length < 5 + len) this.join();
+      const head = this.chunks[0]!;
+      const message = head.subarray(5, 5 + len);
+      const rest = head.subarray(5 + len);
+      if (rest.length > 0) this.chunks[0] = rest;
+      else this.chunks.shift();
+      this.buffered -= 5 + len;
       this.counters.bytesReceived += len;
       try {
         if (this.options.mode === 'sotw') this.onSotwResponse(message);
@@ -176,6 +191,10 @@ export class SimulatedProxy {
         this.close();
       }
     }
+  }
+
+  private join(): void {
+    this.chunks = [Buffer.concat(this.chunks)];
   }
 
   /** Subscribes a type to a new set of names (or wildcard); nothing is sent when it is unchanged. */
@@ -219,11 +238,12 @@ export class SimulatedProxy {
       this.send(encodeSotwRequest({ typeUrl: r.typeUrl, versionInfo: t.ackedVersion, responseNonce: r.nonce, resourceNames: names, errorMessage: error }));
       return;
     }
-    // A SotW response is the whole set, so nothing about earlier ones needs keeping.
-    if (t.subscription instanceof Set) {
+    // A SotW response is the whole set, so nothing about earlier ones needs keeping. Reading
+    // every name matters only until the proxy is synced.
+    if (t.subscription instanceof Set && this.syncedAt === undefined) {
       const got = new Set(r.resources.map(nameOf));
       t.complete = [...t.subscription].every((n) => got.has(n));
-    } else {
+    } else if (!(t.subscription instanceof Set)) {
       t.complete = true;
     }
     t.ackedVersion = r.versionInfo;

@@ -13,11 +13,14 @@ export interface MeshShape {
   instancesPerService: number;
 }
 
+/** Node flags for the server process, e.g. `--cpu-prof --cpu-prof-dir=DIR` (bench/run.ts --profile). */
+export const serverNodeArgs: string[] = [];
+
 export async function startServer(shape: MeshShape, debounceMs: number): Promise<ServeProcess> {
   const dir = tempDir('switchyard-bench-');
   const meshFile = path.join(dir, 'mesh.yaml');
   fs.writeFileSync(meshFile, shapeMeshYaml(shape.services));
-  const server = await startServe(['--config', meshFile, '--debounce', `${debounceMs}ms`], { dataDir: path.join(dir, 'data') });
+  const server = await startServe(['--config', meshFile, '--debounce', `${debounceMs}ms`], { dataDir: path.join(dir, 'data'), nodeArgs: serverNodeArgs });
   await registerInstances(server, shape);
   return server;
 }

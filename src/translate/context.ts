@@ -52,6 +52,8 @@ export interface TranslateContext {
   readonly services: ReadonlyMap<string, ServicePolicy>;
   /** Per-target pieces shared across groups and states (createTranslator keeps one); absent, everything is built afresh. */
   readonly memo?: TranslationMemo;
+  /** What upstream clusters depend on besides their target: the consumer kind and the security hooks' upstream variant. */
+  readonly upstreamVariant: string;
 }
 
 export function isGrpcClient(ctx: TranslateContext): boolean {

@@ -14,30 +14,40 @@ interface Piece {
   readonly warnings: readonly string[];
 }
 
+/** What is known for one anchor object: pieces by slot and variant, and deeper anchors. */
+interface AnchorNode {
+  readonly pieces: Map<string, Map<string, Piece>>;
+  next?: WeakMap<object, AnchorNode>;
+}
+
 export class TranslationMemo {
-  private readonly pieces = new WeakMap<object, Map<string, Piece>>();
-  private readonly ids = new WeakMap<object, number>();
-  private nextId = 1;
+  private readonly roots = new WeakMap<object, AnchorNode>();
   hits = 0;
   misses = 0;
 
-  /** A stable number for an object, for keys that name a second input besides the anchor. */
-  idOf(o: object): number {
-    let id = this.ids.get(o);
-    if (id === undefined) {
-      id = this.nextId++;
-      this.ids.set(o, id);
+  /**
+   * The piece built from `anchors` (objects, by identity), in `slot` (a constant naming what is
+   * built) for `variant` (everything else the builder reads; a string reused across calls, so
+   * its hash is computed once). Built by `build` on first use.
+   */
+  get<T>(ctx: TranslateContext, anchors: readonly object[], slot: string, variant: string, build: () => T): T {
+    let level = this.roots;
+    let node: AnchorNode | undefined;
+    for (const anchor of anchors) {
+      node = level.get(anchor);
+      if (!node) {
+        node = { pieces: new Map() };
+        level.set(anchor, node);
+      }
+      level = node.next ??= new WeakMap();
     }
-    return id;
-  }
-
-  get<T>(ctx: TranslateContext, anchor: object, key: string, build: () => T): T {
-    let byKey = this.pieces.get(anchor);
-    if (!byKey) {
-      byKey = new Map();
-      this.pieces.set(anchor, byKey);
+    if (!node) throw new Error('a memoized piece needs at least one anchor');
+    let bySlot = node.pieces.get(slot);
+    if (!bySlot) {
+      bySlot = new Map();
+      node.pieces.set(slot, bySlot);
     }
-    const known = byKey.get(key);
+    const known = bySlot.get(variant);
     if (known) {
       this.hits++;
       ctx.warnings.replay(known.warnings);
@@ -45,12 +55,12 @@ export class TranslationMemo {
     }
     this.misses++;
     const { value, warnings } = ctx.warnings.recording(build);
-    byKey.set(key, { value, warnings });
+    bySlot.set(variant, { value, warnings });
     return value;
   }
 }
 
-/** Runs `build` once per anchor and key when the translation has a memo, else every time. */
-export function memoized<T>(ctx: TranslateContext, anchor: object, key: string, build: () => T): T {
-  return ctx.memo ? ctx.memo.get(ctx, anchor, key, build) : build();
+/** Runs `build` once per anchors, slot and variant when the translation has a memo, else every time. */
+export function memoized<T>(ctx: TranslateContext, anchors: readonly object[], slot: string, variant: string, build: () => T): T {
+  return ctx.memo ? ctx.memo.get(ctx, anchors, slot, variant, build) : build();
 }

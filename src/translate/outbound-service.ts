@@ -9,6 +9,7 @@ import { memoized } from './memo';
 import { serviceClusterName, subsetClusterName } from './names';
 import { compareNames } from './reachability';
 import type { ResourceCollector } from './resource-collector';
+import type { NamedResource } from './resource-set';
 
 /**
  * Clusters for every defined subset, not only those a route names today: subsets no route can
@@ -18,17 +19,16 @@ import type { ResourceCollector } from './resource-collector';
 export function addServiceClusters(ctx: TranslateContext, service: ServicePolicy, out: ResourceCollector): void {
   // Built once per (policy, instance list, consumer kind, upstream variant) and shared by every
   // group that calls the service; a registry change to another service leaves these untouched.
+  // The instance list comes first: it is the short-lived input, so pieces die with it.
   const registered = ctx.state.instances.get(service.name);
-  const anchor = registered ?? service;
-  const key = `clusters\0${ctx.memo && registered ? ctx.memo.idOf(service) : ''}\0${ctx.proxy.kind}\0${ctx.security.upstreamVariant(ctx)}`;
-  const resources = memoized(ctx, anchor, key, () => buildServiceClusters(ctx, service));
-  for (const r of resources) out.add(r.typeUrl, r.name, r.message);
+  const anchors = registered ? [registered, service] : [service];
+  const resources = memoized(ctx, anchors, 'service-clusters', ctx.upstreamVariant, () => buildServiceClusters(ctx, service));
+  for (const r of resources) out.addNamed(r.typeUrl, r.resource);
 }
 
 interface TypedResource {
   readonly typeUrl: ResourceTypeUrl;
-  readonly name: string;
-  readonly message: object;
+  readonly resource: NamedResource;
 }
 
 function buildServiceClusters(ctx: TranslateContext, service: ServicePolicy): TypedResource[] {
@@ -43,7 +43,7 @@ function buildServiceClusters(ctx: TranslateContext, service: ServicePolicy): Ty
       })),
   ];
   return targets.flatMap(({ cluster, members }) => [
-    { typeUrl: TypeUrl.Cluster, name: cluster, message: buildOutboundCluster(ctx, service, cluster) },
-    { typeUrl: TypeUrl.ClusterLoadAssignment, name: cluster, message: buildClusterLoadAssignment(cluster, members) },
+    { typeUrl: TypeUrl.Cluster, resource: Object.freeze({ name: cluster, message: buildOutboundCluster(ctx, service, cluster) }) },
+    { typeUrl: TypeUrl.ClusterLoadAssignment, resource: Object.freeze({ name: cluster, message: buildClusterLoadAssignment(cluster, members) }) },
   ]);
 }

@@ -7,12 +7,17 @@ export class ResourceCollector {
   private readonly byType = new Map<ResourceTypeUrl, Map<string, NamedResource>>(RESOURCE_TYPE_URLS.map((t) => [t, new Map()]));
 
   add(typeUrl: ResourceTypeUrl, name: string, message: object): void {
+    this.addNamed(typeUrl, Object.freeze({ name, message }));
+  }
+
+  /** Adds a resource object as is (shared pieces are added by many translations). */
+  addNamed(typeUrl: ResourceTypeUrl, resource: NamedResource): void {
     const resources = this.byType.get(typeUrl);
     if (!resources) throw new Error(`unknown resource type ${typeUrl}`);
     // Two builders naming the same resource differently would be a translator bug that a proxy
     // would see as one silently replacing the other; fail loudly instead.
-    if (resources.has(name)) throw new Error(`translate produced two ${typeUrl} resources named ${JSON.stringify(name)}`);
-    resources.set(name, Object.freeze({ name, message }));
+    if (resources.has(resource.name)) throw new Error(`translate produced two ${typeUrl} resources named ${JSON.stringify(resource.name)}`);
+    resources.set(resource.name, resource);
   }
 
   addAll(typeUrl: ResourceTypeUrl, resources: readonly NamedResource[]): void {

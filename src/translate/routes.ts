@@ -19,7 +19,7 @@ import { buildRetryPolicy } from './retry-policy';
 
 /** A proxyless gRPC client's routes for `xds:///<service>`. */
 export function buildServiceRouteConfiguration(ctx: TranslateContext, service: ServicePolicy): RouteConfiguration {
-  return memoized(ctx, service, `service-routes\0${ctx.proxy.kind}`, () => ({ name: serviceRouteConfigName(service.name), virtual_hosts: [buildVirtualHost(ctx, service, ['*'])] }));
+  return memoized(ctx, [service], 'service-routes', ctx.proxy.kind, () => ({ name: serviceRouteConfigName(service.name), virtual_hosts: [buildVirtualHost(ctx, service, ['*'])] }));
 }
 
 /**
@@ -31,16 +31,11 @@ export function buildServiceRouteConfiguration(ctx: TranslateContext, service: S
 export function buildSidecarOutboundRouteConfiguration(ctx: TranslateContext, services: readonly ServicePolicy[]): RouteConfiguration {
   return {
     name: sidecarOutboundRouteConfigName(ctx.options.outboundHttpPort),
-    virtual_hosts: services.map((s) => buildVirtualHost(ctx, s, [s.name, `${s.name}:${s.port}`])),
+    virtual_hosts: services.map((s) => memoized(ctx, [s], 'vhost-by-authority', ctx.proxy.kind, () => buildVirtualHost(ctx, s, [s.name, `${s.name}:${s.port}`]))),
   };
 }
 
-/** One per service and consumer kind, shared by every route configuration that holds it (memo.ts). */
 function buildVirtualHost(ctx: TranslateContext, service: ServicePolicy, domains: string[]): VirtualHost {
-  return memoized(ctx, service, `vhost\0${ctx.proxy.kind}\0${domains.join('\0')}`, () => buildVirtualHostAfresh(ctx, service, domains));
-}
-
-function buildVirtualHostAfresh(ctx: TranslateContext, service: ServicePolicy, domains: string[]): VirtualHost {
   // No routes means all traffic to all instances (SPEC §2). With routes, a request none of them
   // matches gets no route (404 from Envoy, UNAVAILABLE in gRPC), as the mesh file says: first
   // match wins and there is nothing after the last.

@@ -64,7 +64,7 @@ export interface TranslateResult {
 }
 
 export function translateForProxy(state: MeshState, proxy: ProxyIdentity, opts?: TranslateOptions, memo?: TranslationMemo): TranslateResult {
-  const ctx: TranslateContext = {
+  const base = {
     memo,
     state,
     proxy,
@@ -72,7 +72,9 @@ export function translateForProxy(state: MeshState, proxy: ProxyIdentity, opts?:
     security: opts?.security ?? PLAINTEXT,
     warnings: new Warnings(),
     services: new Map<string, ServicePolicy>(state.config.services.map((s) => [s.name, s])),
+    upstreamVariant: '',
   };
+  const ctx: TranslateContext = { ...base, upstreamVariant: `${proxy.kind}\0${base.security.upstreamVariant(base)}` };
   if (!opts?.security && state.config.mesh.mtls !== 'disabled') {
     ctx.warnings.add('', `mesh.mtls is ${state.config.mesh.mtls} but no security hooks are configured; resources are plaintext`);
   }

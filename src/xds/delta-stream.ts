@@ -48,6 +48,7 @@ export class DeltaStream extends XdsStream {
     if (!st.subscribed) {
       st.subscribed = true;
       st.mustRespond = true;
+      this.requestChanged(typeUrl);
       st.wildcard = req.resource_names_subscribe.length === 0;
       for (const [name, version] of Object.entries(req.initial_resource_versions ?? {})) st.held.set(name, { version });
     }
@@ -69,6 +70,7 @@ export class DeltaStream extends XdsStream {
             else st.held.delete(name);
           }
           st.lastNack = { version: pending.version, message, at: Date.now() };
+          this.requestChanged(typeUrl);
           this.deps.logger.warn({ stream: this.info.id, node: this.info.node?.id, typeUrl, version: pending.version }, `NACK: ${message}`);
           this.deps.observer.nackReceived?.(this.info, typeUrl, pending.version, message);
         } else {
@@ -78,6 +80,7 @@ export class DeltaStream extends XdsStream {
       }
     }
 
+    if (req.resource_names_subscribe.length > 0 || req.resource_names_unsubscribe.length > 0) this.requestChanged(typeUrl);
     for (const name of req.resource_names_subscribe) {
       if (name === '*') st.wildcard = true;
       else st.names.add(name);

@@ -7,12 +7,18 @@ import { newSubscriptionState, syncStatus, type SentResources, type TypeSubscrip
 import { encodeDiscoveryResponse } from './wire';
 
 interface SotwTypeState extends TypeSubscriptionState {
-  /** What the last response carried; the proxy holds it unless it NACKed. */
-  sent: Map<string, EncodedResource>;
+  /** What the last response carried; the proxy holds it unless it NACKed. Possibly a snapshot's own map: never mutated. */
+  sent: ReadonlyMap<string, EncodedResource>;
   /** What the proxy last ACKed: where a NACK leaves it. */
-  acked: Map<string, EncodedResource>;
+  acked: ReadonlyMap<string, EncodedResource>;
   sentChangedAt?: number;
   pendingAck: boolean;
+}
+
+function sameNames(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
+  if (a.size !== b.size) return false;
+  for (const n of a) if (!b.has(n)) return false;
+  return true;
 }
 
 function newTypeState(): SotwTypeState {
@@ -50,6 +56,7 @@ export class SotwStream extends XdsStream {
         const message = req.error_detail.message || `code ${req.error_detail.code}`;
         st.lastNack = { version: st.sentVersion ?? '', message, at: Date.now() };
         st.sent = new Map(st.acked);
+        this.requestChanged(typeUrl);
         this.deps.logger.warn({ stream: this.info.id, node: this.info.node?.id, typeUrl, version: st.sentVersion }, `NACK: ${message}`);
         this.deps.observer.nackReceived?.(this.info, typeUrl, st.sentVersion ?? '', message);
       } else {
@@ -60,9 +67,11 @@ export class SotwStream extends XdsStream {
       }
     } else {
       st.mustRespond = true;
+      this.requestChanged(typeUrl);
     }
 
     const names = req.resource_names;
+    const wasWildcard = st.wildcard;
     if (!st.subscribed) {
       // Legacy wildcard: a first request with no names asks for everything.
       st.wildcard = names.length === 0 || names.includes('*');
@@ -70,7 +79,9 @@ export class SotwStream extends XdsStream {
       st.wildcard = names.includes('*') || (st.wildcard && names.length === 0);
     }
     st.subscribed = true;
-    st.names = new Set(names.filter((n) => n !== '*'));
+    const next = new Set(names.filter((n) => n !== '*'));
+    if (st.wildcard !== wasWildcard || !sameNames(st.names, next)) this.requestChanged(typeUrl);
+    st.names = next;
     this.scheduleFlush();
   }
 
@@ -78,27 +89,17 @@ export class SotwStream extends XdsStream {
     const st = this.types.get(typeUrl);
     if (!st || !st.subscribed) return undefined;
     const available = snapshot.resources(typeUrl);
-    const chosen = new Map<string, EncodedResource>();
-    if (st.wildcard) for (const [name, r] of available) chosen.set(name, r);
-    for (const name of st.names) {
-      const r = available.get(name);
-      if (r) chosen.set(name, r);
-    }
     const fullState = isFullStateType(typeUrl);
-    if (fullState && this.holdRemovals) {
-      // Make-before-break: keep what the proxy holds until the rest of the push is answered.
-      for (const [name, r] of st.sent) if (!chosen.has(name) && (st.wildcard || st.names.has(name))) chosen.set(name, r);
-    }
+    const chosen = this.choose(st, available, fullState);
     const resources = [...chosen.values()];
-    const wholeType = chosen.size === available.size && [...available.keys()].every((n) => chosen.get(n) === available.get(n));
-    const version = wholeType ? snapshot.typeVersion(typeUrl) : setVersion(resources);
+    const version = chosen === available ? snapshot.typeVersion(typeUrl) : setVersion(resources);
     const answersRequest = st.mustRespond && (fullState || st.wildcard || resources.length > 0);
     // An unchanged answer is not sent again, including one the proxy NACKed: the next push waits for a change.
     if (!answersRequest && version === st.sentVersion) return undefined;
     if (!fullState && !answersRequest && !resources.some((r) => st.sent.get(r.name)?.version !== r.version)) {
       // For RDS, EDS and SDS an omitted name means nothing in SotW, so a response that would only
       // drop names is not worth a round trip; forget them so config dumps stay accurate.
-      for (const name of [...st.sent.keys()]) if (!chosen.has(name)) st.sent.delete(name);
+      st.sent = new Map([...st.sent].filter(([name]) => chosen.has(name)));
       return undefined;
     }
 
@@ -118,6 +119,28 @@ export class SotwStream extends XdsStream {
     });
     this.deps.observer.responseSent?.(this.info, typeUrl, version, bytes.length, resources.length, 0);
     return bytes;
+  }
+
+  /**
+   * The resources a response carries. When that is the snapshot's whole set for the type (a
+   * wildcard, or names covering everything, with nothing held back for make-before-break) the
+   * snapshot's own map is returned as is: no copy, and its version is already computed.
+   */
+  private choose(st: SotwTypeState, available: ReadonlyMap<string, EncodedResource>, fullState: boolean): ReadonlyMap<string, EncodedResource> {
+    const holding = fullState && this.holdRemovals;
+    const covers = st.wildcard || (st.names.size >= available.size && [...available.keys()].every((n) => st.names.has(n)));
+    if (covers && (!holding || [...st.sent.keys()].every((n) => available.has(n)))) return available;
+    const chosen = new Map<string, EncodedResource>();
+    if (st.wildcard) for (const [name, r] of available) chosen.set(name, r);
+    for (const name of st.names) {
+      const r = available.get(name);
+      if (r) chosen.set(name, r);
+    }
+    if (holding) {
+      // Make-before-break: keep what the proxy holds until the rest of the push is answered.
+      for (const [name, r] of st.sent) if (!chosen.has(name) && (st.wildcard || st.names.has(name))) chosen.set(name, r);
+    }
+    return chosen;
   }
 
   protected anyPendingAck(): boolean {

@@ -27,7 +27,7 @@ export interface PublisherEvents {
  */
 export class MeshPublisher implements GroupDemandHandler {
   private state: MeshState;
-  private pending?: MeshState;
+  private pending?: MeshState | (() => MeshState);
   private timer?: NodeJS.Timeout;
   private readonly groups = new Map<string, { proxy: ProxyIdentity; deps: Set<string> }>();
   private readonly validated = new WeakSet<object>();
@@ -65,8 +65,13 @@ export class MeshPublisher implements GroupDemandHandler {
     this.cache.clearSnapshot(group);
   }
 
-  /** Offers a new state; it is applied after the debounce window, coalesced with any others. */
-  update(next: MeshState): void {
+  /**
+   * Offers a new state; it is applied after the debounce window, coalesced with any others. A
+   * function is called only then: building a state (merging instances, counting them for
+   * metrics) once per window instead of once per registry write is what keeps a burst of
+   * registrations cheap.
+   */
+  update(next: MeshState | (() => MeshState)): void {
     this.pending = next;
     if (this.timer) return;
     // A fixed window from the first change (not sliding), so a steady stream of changes still
@@ -78,9 +83,10 @@ export class MeshPublisher implements GroupDemandHandler {
   flush(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    const next = this.pending;
-    if (!next) return;
+    const offered = this.pending;
+    if (!offered) return;
     this.pending = undefined;
+    const next = typeof offered === 'function' ? offered() : offered;
     const changed = changedServices(this.state, next);
     this.state = next;
     for (const [group, entry] of this.groups) {

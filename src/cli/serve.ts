@@ -110,7 +110,12 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
     published: (_group, ms) => metrics.translateSeconds.observe(ms / 1000),
   });
   cache.setDemandHandler(publisher);
-  republish = () => publisher.update(buildState());
+  // States are built when the debounce window closes, stamped with the latest change in it.
+  const stateChanged = () => {
+    const changedAt = Date.now();
+    publisher.update(() => buildState(changedAt));
+  };
+  republish = stateChanged;
 
   const xds = new XdsServer({
     cache,
@@ -127,7 +132,7 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
     flags.values['xds-tls'] === true ? await xdsServerCredentials(ca, stringFlag(flags, 'xds-tls-names')!, xdsAddress.host) : undefined,
   );
 
-  const unwatchRegistry = registry.watch(() => publisher.update(buildState()));
+  const unwatchRegistry = registry.watch(stateChanged);
   const stopWatchingConfig = configFile
     ? watchMeshConfig(configFile, (result) => {
         if (!result.config) {
@@ -144,7 +149,7 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
         logger.info({ file: configFile }, 'mesh file reloaded');
         // New services get certificates first, so their proxies' first config can carry them.
         keeper.ensure(config.services).then(
-          () => publisher.update(buildState()),
+          stateChanged,
           (err: unknown) => logger.error({ err }, 'issuing certificates after reload failed'),
         );
       })

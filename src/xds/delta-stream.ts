@@ -83,7 +83,7 @@ export class DeltaStream extends XdsStream {
     if (req.resource_names_subscribe.length > 0 || req.resource_names_unsubscribe.length > 0) this.requestChanged(typeUrl);
     for (const name of req.resource_names_subscribe) {
       if (name === '*') st.wildcard = true;
-      else st.names.add(name);
+      else st.names.add(this.sharedName(typeUrl, name));
     }
     for (const name of req.resource_names_unsubscribe) {
       if (name === '*') st.wildcard = false;

@@ -80,8 +80,10 @@ export class SotwStream extends XdsStream {
     }
     st.subscribed = true;
     const next = new Set(names.filter((n) => n !== '*'));
-    if (st.wildcard !== wasWildcard || !sameNames(st.names, next)) this.requestChanged(typeUrl);
-    st.names = next;
+    if (st.wildcard !== wasWildcard || !sameNames(st.names, next)) {
+      this.requestChanged(typeUrl);
+      st.names = new Set([...next].map((n) => this.sharedName(typeUrl, n)));
+    }
     this.scheduleFlush();
   }
 

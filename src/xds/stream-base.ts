@@ -127,6 +127,15 @@ export abstract class XdsStream {
     return Date.now() - changedAt;
   }
 
+  /**
+   * A subscribed name as the snapshot's own string when it has one: a sidecar's EDS request names
+   * every cluster it holds, and thousands of streams each keeping their own copies of the same
+   * thousand names would cost more memory than the resources themselves.
+   */
+  protected sharedName(typeUrl: ResourceTypeUrl, name: string): string {
+    return this.snapshot?.resources(typeUrl).get(name)?.name ?? name;
+  }
+
   /** A request changed what buildResponse would decide for its type (subscription, NACK, a first request). */
   protected requestChanged(typeUrl: ResourceTypeUrl): void {
     this.quiet.delete(typeUrl);

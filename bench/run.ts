@@ -67,8 +67,8 @@ async function main(): Promise<void> {
 
   if (shapes.length > 0) {
     console.log('### shape: every sidecar connects at once; until all are synced (CDS, EDS, LDS, RDS ACKed)\n');
-    console.log(table(['stream', 'sidecars', 'all synced (ms)', 'median synced (ms)', 'server CPU (s)', 'server peak RSS (MB)', 'bytes sent (MB)'],
-      shapes.map((r) => [r.mode, String(r.sidecars), ms(r.allSyncedMs), ms(r.medianSyncedMs), r.serverCpuSeconds.toFixed(2), mb(r.serverPeakRssBytes), mb(r.bytesSent)])));
+    console.log(table(['stream', 'sidecars', 'all synced (ms)', 'median synced (ms)', 'server CPU (s)', 'server peak RSS (MB)', 'bytes sent (MB)', 'reconnects'],
+      shapes.map((r) => [r.mode, String(r.sidecars), ms(r.allSyncedMs), ms(r.medianSyncedMs), r.serverCpuSeconds.toFixed(2), mb(r.serverPeakRssBytes), mb(r.bytesSent), String(r.reconnects)])));
     console.log();
   }
   if (churns.length > 0) {

@@ -28,15 +28,19 @@ export interface LoadgenTotals {
   nacks: number;
   bytesReceived: number;
   resourcesReceived: number;
+  reconnects: number;
 }
 
 // Envoy's default HTTP/2 windows are 256 MiB; a small window would make the generator, not the
 // server, the bottleneck for large responses.
 const WINDOW = 1 << 26;
+const MAX_RECONNECTS = 8;
 
 export class Loadgen {
   readonly proxies: SimulatedProxy[];
   private readonly sessions: http2.ClientHttp2Session[] = [];
+  private readonly retrying = new Set<SimulatedProxy>();
+  private closing = false;
 
   constructor(private readonly options: LoadgenOptions) {
     this.proxies = Array.from({ length: options.count }, (_, i) =>
@@ -55,20 +59,43 @@ export class Loadgen {
   start(): void {
     const perConnection = Math.max(1, this.options.streamsPerConnection ?? 1);
     for (let first = 0; first < this.proxies.length; first += perConnection) {
-      const riders = this.proxies.slice(first, first + perConnection);
-      const session = http2.connect(`http://${this.options.target}`, { settings: { initialWindowSize: WINDOW } });
-      session.on('connect', (s: http2.ClientHttp2Session) => s.setLocalWindowSize(WINDOW));
-      // A connection failure is each of its streams' failure, and only theirs.
-      session.on('error', (err) => { for (const p of riders) p.error ??= err; });
-      this.sessions.push(session);
-      for (const proxy of riders) proxy.start(session);
+      this.connect(this.proxies.slice(first, first + perConnection), 0);
+    }
+  }
+
+  /**
+   * One connection for `riders`. When it fails before they are synced (a server's accept queue
+   * overflows when thousands connect at once), they reconnect after a jittered backoff, as
+   * Envoy does; reconnects are counted, and only a connection that keeps failing is an error.
+   */
+  private connect(riders: SimulatedProxy[], attempt: number): void {
+    const session = http2.connect(`http://${this.options.target}`, { settings: { initialWindowSize: WINDOW } });
+    session.on('connect', (s: http2.ClientHttp2Session) => s.setLocalWindowSize(WINDOW));
+    session.on('error', (err) => {
+      const retry = riders.filter((p) => !p.synced);
+      if (this.closing || retry.length === 0) return;
+      if (attempt >= MAX_RECONNECTS) {
+        for (const p of retry) p.error ??= err;
+        return;
+      }
+      for (const p of retry) this.retrying.add(p);
+      const delay = Math.min(5000, 100 * 2 ** attempt) * (0.5 + Math.random());
+      setTimeout(() => {
+        for (const p of retry) this.retrying.delete(p);
+        if (!this.closing) this.connect(retry, attempt + 1);
+      }, delay);
+    });
+    this.sessions.push(session);
+    for (const proxy of riders) {
+      if (attempt === 0) proxy.start(session);
+      else proxy.restart(session);
     }
   }
 
   /** Resolves when every proxy is synced or has failed; rejects after timeoutMs naming how many are missing. */
   async waitSynced(timeoutMs: number): Promise<void> {
     const deadline = performance.now() + timeoutMs;
-    while (this.proxies.some((p) => !p.synced && !p.error)) {
+    while (this.proxies.some((p) => !p.synced && (!p.error || this.retrying.has(p)))) {
       if (performance.now() > deadline) {
         const missing = this.proxies.filter((p) => !p.synced);
         throw new Error(`${missing.length} of ${this.proxies.length} proxies not synced after ${timeoutMs} ms`);
@@ -89,7 +116,7 @@ export class Loadgen {
   }
 
   totals(): LoadgenTotals {
-    const t: LoadgenTotals = { proxies: this.proxies.length, synced: 0, failed: 0, responses: 0, acks: 0, nacks: 0, bytesReceived: 0, resourcesReceived: 0 };
+    const t: LoadgenTotals = { proxies: this.proxies.length, synced: 0, failed: 0, responses: 0, acks: 0, nacks: 0, bytesReceived: 0, resourcesReceived: 0, reconnects: 0 };
     for (const p of this.proxies) {
       if (p.synced) t.synced++;
       if (p.error) t.failed++;
@@ -98,15 +125,17 @@ export class Loadgen {
       t.nacks += p.counters.nacks;
       t.bytesReceived += p.counters.bytesReceived;
       t.resourcesReceived += p.counters.resourcesReceived;
+      t.reconnects += p.reconnects;
     }
     return t;
   }
 
   firstError(): Error | undefined {
-    return this.proxies.find((p) => p.error)?.error;
+    return this.proxies.find((p) => p.error && !p.synced)?.error;
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     for (const p of this.proxies) p.close();
     await Promise.all(this.sessions.map((s) => new Promise<void>((resolve) => {
       if (s.closed || s.destroyed) return resolve();

@@ -105,7 +105,9 @@ function nameOf(r: ResourceRef): string {
 
 export class SimulatedProxy {
   readonly counters: ProxyCounters = { responses: 0, acks: 0, nacks: 0, bytesReceived: 0, resourcesReceived: 0 };
-  readonly types = new Map<string, TypeState>([CDS, EDS, LDS, RDS].map((t) => [t, { complete: false, held: new Map(), needs: new Map(), ackedVersion: '', lastNonce: '', responses: 0, acks: 0, nacks: 0 }]));
+  readonly types = new Map<string, TypeState>();
+  /** Times the proxy connected again after its connection failed before it synced. */
+  reconnects = 0;
   /** performance.now() when every subscription was first satisfied and ACKed. */
   syncedAt?: number;
   /** performance.now() of the latest ACK. */
@@ -122,14 +124,33 @@ export class SimulatedProxy {
   private sentNode = false;
   private syncWaiters: Array<() => void> = [];
 
-  constructor(readonly options: SimulatedProxyOptions) {}
+  constructor(readonly options: SimulatedProxyOptions) {
+    this.reset();
+  }
+
+  private reset(): void {
+    for (const t of [CDS, EDS, LDS, RDS]) this.types.set(t, { complete: false, held: new Map(), needs: new Map(), ackedVersion: '', lastNonce: '', responses: 0, acks: 0, nacks: 0 });
+    this.chunks = [];
+    this.buffered = 0;
+    this.sentNode = false;
+    this.error = undefined;
+    this.ended = false;
+  }
+
+  /** Starts over on a new connection, as Envoy does when its xDS connection fails. */
+  restart(session: http2.ClientHttp2Session): void {
+    this.reconnects++;
+    this.stream?.removeAllListeners();
+    this.reset();
+    this.start(session);
+  }
 
   get synced(): boolean {
     return this.syncedAt !== undefined;
   }
 
   start(session: http2.ClientHttp2Session): void {
-    this.startedAt = performance.now();
+    this.startedAt ||= performance.now();
     const headers: http2.OutgoingHttpHeaders = {
       ':method': 'POST',
       ':path': this.options.mode === 'sotw' ? SOTW_PATH : DELTA_PATH,

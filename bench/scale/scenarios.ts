@@ -15,6 +15,7 @@ export interface ShapeResult {
   serverCpuSeconds: number;
   serverPeakRssBytes: number;
   bytesSent: number;
+  reconnects: number;
 }
 
 export async function shapeScenario(server: ServeProcess, shape: MeshShape, sidecars: number, mode: StreamMode, timeoutMs: number): Promise<{ result: ShapeResult; fleet: Loadgen }> {
@@ -31,6 +32,7 @@ export async function shapeScenario(server: ServeProcess, shape: MeshShape, side
       serverCpuSeconds: cpuSeconds(pid) - cpu0,
       serverPeakRssBytes: peakRssBytes(pid),
       bytesSent: fleet.totals().bytesReceived,
+      reconnects: fleet.totals().reconnects,
     },
   };
 }

@@ -19,9 +19,10 @@ import { loadMeshConfig, watchMeshConfig } from './serve-config';
 import { meshTranslator, resourceValidator } from './serve-translate';
 import { meshSecurity } from '../translate/mesh-security';
 import { openRegistry, instancesOf } from './serve-registry';
+import { DEFAULT_ETCD_PREFIX, parseEtcdEndpoints } from '../registry';
 import { startAdmin } from './serve-admin';
 
-const USAGE = 'usage: switchyard serve [--config FILE] [--data-dir DIR] [--xds-address H:P] [--admin-address H:P] [--admin-token T] [--require-xds-token] [--ca-cert FILE --ca-key FILE] [--ca-key-type ecdsa-p256|rsa-2048] [--xds-tls] [--xds-tls-names localhost,…] [--debounce 100ms] [--log-level info] [--log-format auto|json|pretty]';
+const USAGE = 'usage: switchyard serve [--config FILE] [--data-dir DIR] [--xds-address H:P] [--admin-address H:P] [--admin-token T] [--require-xds-token] [--ca-cert FILE --ca-key FILE] [--ca-key-type ecdsa-p256|rsa-2048] [--xds-tls] [--xds-tls-names localhost,…] [--debounce 100ms] [--log-level info] [--log-format auto|json|pretty] [--registry embedded|etcd --etcd-endpoints URL,… [--etcd-prefix /switchyard/]]';
 
 export const SERVE_FLAGS = {
   config: { type: 'string', env: 'SWITCHYARD_CONFIG' },
@@ -38,6 +39,9 @@ export const SERVE_FLAGS = {
   debounce: { type: 'string', env: 'SWITCHYARD_DEBOUNCE', default: '100ms' },
   'log-level': { type: 'string', env: 'SWITCHYARD_LOG_LEVEL', default: 'info' },
   'log-format': { type: 'string', env: 'SWITCHYARD_LOG_FORMAT', default: 'auto' },
+  registry: { type: 'string', env: 'SWITCHYARD_REGISTRY', default: 'embedded' },
+  'etcd-endpoints': { type: 'string', env: 'SWITCHYARD_ETCD_ENDPOINTS' },
+  'etcd-prefix': { type: 'string', env: 'SWITCHYARD_ETCD_PREFIX', default: DEFAULT_ETCD_PREFIX },
   help: { type: 'boolean' },
 } as const;
 
@@ -63,6 +67,18 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
   const caCert = stringFlag(flags, 'ca-cert');
   const caKey = stringFlag(flags, 'ca-key');
   if ((caCert === undefined) !== (caKey === undefined)) throw new UsageError('serve: --ca-cert and --ca-key go together (an operator-supplied root needs both)');
+  const registryKind = stringFlag(flags, 'registry')!;
+  if (registryKind !== 'embedded' && registryKind !== 'etcd') throw new UsageError(`serve: --registry: expected embedded or etcd, got "${registryKind}"`);
+  const endpointsFlag = stringFlag(flags, 'etcd-endpoints');
+  let etcdEndpoints: string[] | undefined;
+  if (registryKind === 'etcd') {
+    if (endpointsFlag === undefined) throw new UsageError('serve: --registry etcd needs --etcd-endpoints (or SWITCHYARD_ETCD_ENDPOINTS), e.g. http://127.0.0.1:2379');
+    const parsed = parseEtcdEndpoints(endpointsFlag);
+    if (typeof parsed === 'string') throw new UsageError(`serve: --etcd-endpoints: ${parsed}`);
+    etcdEndpoints = parsed;
+  } else if (argv.some((a) => a === '--etcd-endpoints' || a.startsWith('--etcd-endpoints='))) {
+    throw new UsageError('serve: --etcd-endpoints only applies with --registry etcd');
+  }
 
   const logger = createLogger(level, logFormat);
   const metrics = new SwitchyardMetrics();
@@ -78,7 +94,10 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
   let lastConfigProblem: Problem[] = [];
 
   const releaseDataDir = lockDataDir(dataDir);
-  const registry = await openRegistry(dataDir, logger);
+  // The data dir holds local files either way (the CA, unless it is shared through etcd), so
+  // it stays locked to one server; replicas over etcd each have their own.
+  const registryWiring = await openRegistry({ kind: registryKind, dataDir, logger, etcdEndpoints, etcdPrefix: stringFlag(flags, 'etcd-prefix') });
+  const registry = registryWiring.registry;
   // Created under the data dir on first start (key 0600), loaded on every start after.
   const ca = await CertificateAuthority.open({ dir: path.join(dataDir, 'ca'), trustDomain: config.mesh.trustDomain, keyType, rootCertFile: caCert, rootKeyFile: caKey });
   const refreshCaGauges = () => {
@@ -188,6 +207,7 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
       trustBundlePem: () => ca.trustBundlePem(),
     },
     meshServices: () => config.services,
+    writable: () => registryWiring.writable(),
     readiness: () => [
       { name: 'registry', ok: true },
       { name: 'ca', ok: true, detail: `root ${ca.facts().activeRoot.fingerprint.slice(0, 23)}… until ${ca.facts().activeRoot.notAfter}` },
@@ -210,7 +230,7 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
       unwatchRegistry();
       await xds.shutdown(5000);
       await admin.close();
-      await registry.close();
+      await registryWiring.close();
       releaseDataDir();
       logger.flush?.();
       resolve(EXIT_OK);

@@ -13,6 +13,8 @@ interface SotwTypeState extends TypeSubscriptionState {
   acked: Map<string, EncodedResource>;
   sentChangedAt?: number;
   pendingAck: boolean;
+  /** version_info of a first request on this stream: what a reconnecting proxy already holds. */
+  heldVersion?: string;
 }
 
 function newTypeState(): SotwTypeState {
@@ -60,6 +62,8 @@ export class SotwStream extends XdsStream {
       }
     } else {
       st.mustRespond = true;
+      // A proxy reconnecting (to this or another replica) names the version it last ACKed.
+      if (st.sentVersion === undefined && req.version_info) st.heldVersion = req.version_info;
     }
 
     const names = req.resource_names;
@@ -93,6 +97,18 @@ export class SotwStream extends XdsStream {
     const wholeType = chosen.size === available.size && [...available.keys()].every((n) => chosen.get(n) === available.get(n));
     const version = wholeType ? snapshot.typeVersion(typeUrl) : setVersion(resources);
     const answersRequest = st.mustRespond && (fullState || st.wildcard || resources.length > 0);
+    // A reconnecting proxy that already holds exactly this answer is not sent it again (versions are
+    // content hashes, equal on every replica for equal state): it counts as sent and ACKed.
+    const alreadyHeld = st.heldVersion !== undefined && st.sentVersion === undefined && version === st.heldVersion;
+    st.heldVersion = undefined;
+    if (alreadyHeld && st.mustRespond) {
+      st.mustRespond = false;
+      st.sent = chosen;
+      st.acked = chosen;
+      st.sentVersion = version;
+      st.ackedVersion = version;
+      return undefined;
+    }
     // An unchanged answer is not sent again, including one the proxy NACKed: the next push waits for a change.
     if (!answersRequest && version === st.sentVersion) return undefined;
     if (!fullState && !answersRequest && !resources.some((r) => st.sent.get(r.name)?.version !== r.version)) {

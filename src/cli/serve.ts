@@ -20,6 +20,8 @@ import { meshTranslator, resourceValidator } from './serve-translate';
 import { meshSecurity } from '../translate/mesh-security';
 import { openRegistry, instancesOf } from './serve-registry';
 import { DEFAULT_ETCD_PREFIX, parseEtcdEndpoints } from '../registry';
+import type { MeshParseResult } from '../config';
+import { etcdMeshSourceName, loadEtcdMesh, watchEtcdMesh } from './etcd-mesh-config';
 import { startAdmin } from './serve-admin';
 
 const USAGE = 'usage: switchyard serve [--config FILE] [--data-dir DIR] [--xds-address H:P] [--admin-address H:P] [--admin-token T] [--require-xds-token] [--ca-cert FILE --ca-key FILE] [--ca-key-type ecdsa-p256|rsa-2048] [--xds-tls] [--xds-tls-names localhost,…] [--debounce 100ms] [--log-level info] [--log-format auto|json|pretty] [--registry embedded|etcd --etcd-endpoints URL,… [--etcd-prefix /switchyard/]]';
@@ -83,21 +85,40 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
   const logger = createLogger(level, logFormat);
   const metrics = new SwitchyardMetrics();
 
-  const loaded = loadMeshConfig(configFile);
-  for (const p of loaded.problems) (p.severity === 'error' ? io.stderr : (s: string) => logger.warn(s))(formatProblem(p));
-  if (!loaded.config) {
-    io.stderr(`switchyard serve: ${configFile} is invalid; nothing was started`);
-    return EXIT_USAGE;
-  }
-  metrics.configValid.set(1);
-  let config: MeshConfig = loaded.config;
-  let lastConfigProblem: Problem[] = [];
+  // With --registry etcd and no --config, the mesh comes from etcd (`switchyard config push`),
+  // read once the registry is open; otherwise from the file (or the embedded example) first.
+  const meshFromEtcd = registryKind === 'etcd' && configFile === undefined;
+  let loaded: (MeshParseResult & { source: string }) | undefined = meshFromEtcd ? undefined : loadMeshConfig(configFile);
+  const reportLoad = (result: MeshParseResult, source: string): boolean => {
+    for (const p of result.problems) (p.severity === 'error' ? io.stderr : (s: string) => logger.warn(s))(formatProblem(p));
+    if (result.config) return true;
+    io.stderr(`switchyard serve: ${source} is invalid; nothing was started`);
+    return false;
+  };
+  if (loaded && !reportLoad(loaded, configFile ?? loaded.source)) return EXIT_USAGE;
 
   const releaseDataDir = lockDataDir(dataDir);
   // The data dir holds local files either way (the CA, unless it is shared through etcd), so
   // it stays locked to one server; replicas over etcd each have their own.
   const registryWiring = await openRegistry({ kind: registryKind, dataDir, logger, etcdEndpoints, etcdPrefix: stringFlag(flags, 'etcd-prefix') });
   const registry = registryWiring.registry;
+  let meshRevision = '0';
+  if (loaded === undefined) {
+    const etcd = registryWiring.etcd!;
+    const read = await loadEtcdMesh(etcd.client, etcd.keys.meshConfig);
+    meshRevision = read.revision;
+    if (read.result === undefined) logger.warn({ key: etcd.keys.meshConfig }, 'no mesh pushed to etcd yet (switchyard config push FILE); serving the embedded example mesh until one is');
+    loaded = read.result ? { ...read.result, source: etcdMeshSourceName(etcd.keys.meshConfig) } : loadMeshConfig(undefined);
+    if (!reportLoad(loaded, loaded.source)) {
+      await registryWiring.close();
+      releaseDataDir();
+      return EXIT_USAGE;
+    }
+  }
+  const configSource = configFile ?? loaded.source;
+  metrics.configValid.set(1);
+  let config: MeshConfig = loaded.config!;
+  let lastConfigProblem: Problem[] = [];
   // Created under the data dir on first start (key 0600), loaded on every start after.
   const ca = await CertificateAuthority.open({ dir: path.join(dataDir, 'ca'), trustDomain: config.mesh.trustDomain, keyType, rootCertFile: caCert, rootKeyFile: caKey });
   const refreshCaGauges = () => {
@@ -147,27 +168,30 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
   );
 
   const unwatchRegistry = registry.watch(() => publisher.update(buildState()));
+  const onMeshChange = (result: MeshParseResult) => {
+    if (!result.config) {
+      lastConfigProblem = result.problems.filter((p) => p.severity === 'error');
+      metrics.configReloadFailures.inc();
+      metrics.configValid.set(0);
+      logger.error({ file: configSource, problems: lastConfigProblem.map(formatProblem) }, 'mesh file reload rejected; still serving the last valid config');
+      return;
+    }
+    lastConfigProblem = [];
+    config = result.config;
+    metrics.configReloads.inc();
+    metrics.configValid.set(1);
+    logger.info({ file: configSource }, 'mesh file reloaded');
+    // New services get certificates first, so their proxies' first config can carry them.
+    keeper.ensure(config.services).then(
+      () => publisher.update(buildState()),
+      (err: unknown) => logger.error({ err }, 'issuing certificates after reload failed'),
+    );
+  };
   const stopWatchingConfig = configFile
-    ? watchMeshConfig(configFile, (result) => {
-        if (!result.config) {
-          lastConfigProblem = result.problems.filter((p) => p.severity === 'error');
-          metrics.configReloadFailures.inc();
-          metrics.configValid.set(0);
-          logger.error({ file: configFile, problems: lastConfigProblem.map(formatProblem) }, 'mesh file reload rejected; still serving the last valid config');
-          return;
-        }
-        lastConfigProblem = [];
-        config = result.config;
-        metrics.configReloads.inc();
-        metrics.configValid.set(1);
-        logger.info({ file: configFile }, 'mesh file reloaded');
-        // New services get certificates first, so their proxies' first config can carry them.
-        keeper.ensure(config.services).then(
-          () => publisher.update(buildState()),
-          (err: unknown) => logger.error({ err }, 'issuing certificates after reload failed'),
-        );
-      })
-    : () => undefined;
+    ? watchMeshConfig(configFile, onMeshChange)
+    : meshFromEtcd
+      ? await watchEtcdMesh(registryWiring.etcd!.client, registryWiring.etcd!.keys.meshConfig, meshRevision, logger, onMeshChange)
+      : () => undefined;
 
   const rotation = new RotationFinisher(ca, xds, debounceMs, logger.child({ stage: 'ca' }), () => keeper.ensure());
   if (ca.rotating) rotation.start();
@@ -215,7 +239,7 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
     ],
   });
 
-  logger.info({ xds: `${xdsAddress.host}:${xdsPort}`, admin: `${admin.address.host.includes(':') ? `[${admin.address.host}]` : admin.address.host}:${admin.address.port}`, dataDir, config: configFile ?? '(embedded example mesh)' }, 'switchyard serving');
+  logger.info({ xds: `${xdsAddress.host}:${xdsPort}`, admin: `${admin.address.host.includes(':') ? `[${admin.address.host}]` : admin.address.host}:${admin.address.port}`, dataDir, config: configFile ?? (meshFromEtcd ? configSource : '(embedded example mesh)') }, 'switchyard serving');
 
   return new Promise<number>((resolve) => {
     let stopping = false;

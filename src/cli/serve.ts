@@ -22,9 +22,12 @@ import { openRegistry, instancesOf } from './serve-registry';
 import { DEFAULT_ETCD_PREFIX, parseEtcdEndpoints } from '../registry';
 import type { MeshParseResult } from '../config';
 import { etcdMeshSourceName, loadEtcdMesh, watchEtcdMesh } from './etcd-mesh-config';
+import { openSharedCa, type SharedCa } from './etcd-ca-state';
+import { parseEncryptionKey } from '../ca/sealed-key';
+import * as fs from 'node:fs';
 import { startAdmin } from './serve-admin';
 
-const USAGE = 'usage: switchyard serve [--config FILE] [--data-dir DIR] [--xds-address H:P] [--admin-address H:P] [--admin-token T] [--require-xds-token] [--ca-cert FILE --ca-key FILE] [--ca-key-type ecdsa-p256|rsa-2048] [--xds-tls] [--xds-tls-names localhost,…] [--debounce 100ms] [--log-level info] [--log-format auto|json|pretty] [--registry embedded|etcd --etcd-endpoints URL,… [--etcd-prefix /switchyard/]]';
+const USAGE = 'usage: switchyard serve [--config FILE] [--data-dir DIR] [--xds-address H:P] [--admin-address H:P] [--admin-token T] [--require-xds-token] [--ca-cert FILE --ca-key FILE] [--ca-key-type ecdsa-p256|rsa-2048] [--xds-tls] [--xds-tls-names localhost,…] [--debounce 100ms] [--log-level info] [--log-format auto|json|pretty] [--registry embedded|etcd --etcd-endpoints URL,… [--etcd-prefix /switchyard/] --ca-encryption-key-file FILE]';
 
 export const SERVE_FLAGS = {
   config: { type: 'string', env: 'SWITCHYARD_CONFIG' },
@@ -44,6 +47,7 @@ export const SERVE_FLAGS = {
   registry: { type: 'string', env: 'SWITCHYARD_REGISTRY', default: 'embedded' },
   'etcd-endpoints': { type: 'string', env: 'SWITCHYARD_ETCD_ENDPOINTS' },
   'etcd-prefix': { type: 'string', env: 'SWITCHYARD_ETCD_PREFIX', default: DEFAULT_ETCD_PREFIX },
+  'ca-encryption-key-file': { type: 'string', env: 'SWITCHYARD_CA_ENCRYPTION_KEY_FILE' },
   help: { type: 'boolean' },
 } as const;
 
@@ -78,6 +82,16 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
     const parsed = parseEtcdEndpoints(endpointsFlag);
     if (typeof parsed === 'string') throw new UsageError(`serve: --etcd-endpoints: ${parsed}`);
     etcdEndpoints = parsed;
+  }
+  // Replicas over etcd share the CA root key (unless it is on shared files) and the xDS token
+  // key through etcd, sealed with this key; without it they could not agree on either.
+  let caEncryptionKey: Buffer | undefined;
+  if (registryKind === 'etcd') {
+    const keyFile = stringFlag(flags, 'ca-encryption-key-file');
+    const inline = process.env.SWITCHYARD_CA_ENCRYPTION_KEY;
+    if (keyFile !== undefined) caEncryptionKey = parseEncryptionKeyFlag(() => fs.readFileSync(keyFile, 'utf8'), `--ca-encryption-key-file ${keyFile}`);
+    else if (inline !== undefined && inline !== '') caEncryptionKey = parseEncryptionKeyFlag(() => inline, 'SWITCHYARD_CA_ENCRYPTION_KEY');
+    else throw new UsageError('serve: --registry etcd needs --ca-encryption-key-file FILE (or SWITCHYARD_CA_ENCRYPTION_KEY_FILE, or the key itself in SWITCHYARD_CA_ENCRYPTION_KEY): replicas share the CA and token keys through etcd, sealed with it; make one with `openssl rand -base64 32`');
   } else if (argv.some((a) => a === '--etcd-endpoints' || a.startsWith('--etcd-endpoints='))) {
     throw new UsageError('serve: --etcd-endpoints only applies with --registry etcd');
   }
@@ -120,7 +134,22 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
   let config: MeshConfig = loaded.config!;
   let lastConfigProblem: Problem[] = [];
   // Created under the data dir on first start (key 0600), loaded on every start after.
-  const ca = await CertificateAuthority.open({ dir: path.join(dataDir, 'ca'), trustDomain: config.mesh.trustDomain, keyType, rootCertFile: caCert, rootKeyFile: caKey });
+  let fileCa: CertificateAuthority | undefined;
+  let sharedCa: SharedCa | undefined;
+  try {
+    if (registryWiring.etcd === undefined || caCert !== undefined) {
+      fileCa = await CertificateAuthority.open({ dir: path.join(dataDir, 'ca'), trustDomain: config.mesh.trustDomain, keyType, rootCertFile: caCert, rootKeyFile: caKey });
+    }
+    if (registryWiring.etcd) {
+      sharedCa = await openSharedCa({ client: registryWiring.etcd.client, keys: registryWiring.etcd.keys, encryptionKey: caEncryptionKey!, trustDomain: config.mesh.trustDomain, keyType, logger: logger.child({ stage: 'ca' }), fileCa });
+    }
+  } catch (error) {
+    // Nothing is serving yet: let go of etcd and the data dir so the process can exit.
+    await registryWiring.close();
+    releaseDataDir();
+    throw error;
+  }
+  const ca = sharedCa?.ca ?? fileCa!;
   const refreshCaGauges = () => {
     metrics.rootExpirySeconds.set((ca.rootExpiry() - Date.now()) / 1000);
     const earliest = ca.facts().earliestWorkloadExpiry;
@@ -128,7 +157,7 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
   };
   refreshCaGauges();
   const caGaugeTimer = setInterval(refreshCaGauges, 30_000).unref();
-  const tokens = TokenAuthority.open(path.join(dataDir, 'ca'));
+  const tokens = sharedCa?.tokens ?? TokenAuthority.open(path.join(dataDir, 'ca'));
   const requireToken = flags.values['require-xds-token'] === true;
   // Assigned below; certificate changes before the publisher exists need no re-publish.
   let republish = () => undefined as void;
@@ -193,8 +222,15 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
       ? await watchEtcdMesh(registryWiring.etcd!.client, registryWiring.etcd!.keys.meshConfig, meshRevision, logger, onMeshChange)
       : () => undefined;
 
-  const rotation = new RotationFinisher(ca, xds, debounceMs, logger.child({ stage: 'ca' }), () => keeper.ensure());
+  // Over etcd only the leader finishes a rotation (it drops the previous root for every replica).
+  const leadership = registryWiring.etcd?.leadership;
+  const rotation = new RotationFinisher(ca, xds, debounceMs, logger.child({ stage: 'ca' }), () => keeper.ensure(), () => leadership?.isLeader ?? true);
   if (ca.rotating) rotation.start();
+  sharedCa?.onAdopted(() => {
+    // Another replica rotated (or finished): re-issue from the new root and re-push.
+    keeper.ensure().catch((err: unknown) => logger.error({ err }, 'issuing certificates after a shared root change failed'));
+    if (ca.rotating) rotation.start();
+  });
 
   const admin = await startAdmin({
     host: adminAddress.host,
@@ -254,6 +290,7 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
       unwatchRegistry();
       await xds.shutdown(5000);
       await admin.close();
+      await sharedCa?.stop();
       await registryWiring.close();
       releaseDataDir();
       logger.flush?.();
@@ -264,3 +301,17 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
   });
 }
 
+/** Reads the operator's CA encryption key; any problem is a usage error naming where it came from. */
+function parseEncryptionKeyFlag(read: () => string, source: string): Buffer {
+  let text: string;
+  try {
+    text = read();
+  } catch (err) {
+    throw new UsageError(`serve: ${source}: cannot read it (${(err as Error).message})`);
+  }
+  try {
+    return parseEncryptionKey(text, source);
+  } catch (err) {
+    throw new UsageError(`serve: ${(err as Error).message}`);
+  }
+}

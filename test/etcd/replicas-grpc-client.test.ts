@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import { adminJson, BIN, startServe, tempDir, type ServeProcess } from '../support/serve-process';
 import { useXdsBootstrap, xdsClient } from '../support/xds-client';
 import { eventually } from '../support/xds-harness';
-import { grpcMesh, startReplica, uniquePrefix, writeMesh } from './replicas';
+import { grpcMesh, startReplica, TEST_CA_ENCRYPTION_KEY, uniquePrefix, writeMesh } from './replicas';
 
 let etcd: EtcdCluster;
 let a: ServeProcess;
@@ -23,7 +23,7 @@ beforeAll(async () => {
   a = await startReplica(etcd, prefix, ['--config', mesh]);
   // B is configured through the environment instead of flags.
   b = await startServe(['--config', mesh, '--debounce', '20ms'], {
-    env: { SWITCHYARD_REGISTRY: 'etcd', SWITCHYARD_ETCD_ENDPOINTS: etcd.endpointsFlag, SWITCHYARD_ETCD_PREFIX: prefix },
+    env: { SWITCHYARD_REGISTRY: 'etcd', SWITCHYARD_ETCD_ENDPOINTS: etcd.endpointsFlag, SWITCHYARD_ETCD_PREFIX: prefix, SWITCHYARD_CA_ENCRYPTION_KEY: TEST_CA_ENCRYPTION_KEY },
   });
 });
 

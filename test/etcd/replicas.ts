@@ -33,6 +33,11 @@ export function uniquePrefix(): string {
   return `/switchyard-test-${randomBytes(4).toString('hex')}/`;
 }
 
+/** The operator's key that seals the shared CA and token keys in etcd (fixed for tests). */
+export const TEST_CA_ENCRYPTION_KEY = Buffer.alloc(32, 7).toString('base64');
+
 export function startReplica(etcd: EtcdCluster, prefix: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<ServeProcess> {
-  return startServe(['--registry', 'etcd', '--etcd-endpoints', etcd.endpointsFlag, '--etcd-prefix', prefix, '--debounce', '20ms', ...args], { env });
+  return startServe(['--registry', 'etcd', '--etcd-endpoints', etcd.endpointsFlag, '--etcd-prefix', prefix, '--debounce', '20ms', ...args], {
+    env: { SWITCHYARD_CA_ENCRYPTION_KEY: TEST_CA_ENCRYPTION_KEY, ...env },
+  });
 }

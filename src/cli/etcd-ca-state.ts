@@ -13,7 +13,7 @@
 // Private keys never reach etcd in the clear: AES-256-GCM under the operator's key.
 
 import { randomBytes } from 'node:crypto';
-import type { Etcd3, Watcher } from 'etcd3';
+import type { Etcd3 } from 'etcd3';
 import type { Logger } from 'pino';
 import { CertificateAuthority, type CaOptions, type RootPersistence, type SharedRootState } from '../ca/authority';
 import type { KeyType } from '../ca/keys';
@@ -21,6 +21,7 @@ import { createRoot } from '../ca/root';
 import { seal, unseal } from '../ca/sealed-key';
 import { TokenAuthority } from '../ca/tokens';
 import { etcdUnavailable, type EtcdKeys } from '../registry';
+import { follow } from './etcd-follow';
 
 interface StoredRoot {
   readonly certPem: string;
@@ -118,9 +119,9 @@ export async function openSharedCa(options: SharedCaOptions): Promise<SharedCa> 
   });
 
   // Follow what other replicas do: rotations, finished rotations, revocations.
-  const watcher: Watcher = await client.watch().prefix(options.keys.caPrefix).startRevision(String(Number(all.header.revision) + 1)).create();
   let adopting = Promise.resolve();
   const reloadRoot = () => {
+    if (options.fileCa) return;
     adopting = adopting.then(async () => {
       try {
         const [rootJson, previous] = await Promise.all([client.get(k.root).exec(), client.get(k.previous).string()]);
@@ -134,13 +135,27 @@ export async function openSharedCa(options: SharedCaOptions): Promise<SharedCa> 
       }
     });
   };
-  watcher.on('put', (kv) => {
-    const key = kv.key.toString();
-    if (key.startsWith(k.revokedPrefix)) tokens.markRevoked(key.slice(k.revokedPrefix.length));
-    else if (!options.fileCa && (key === k.root || key === k.previous)) reloadRoot();
-  });
-  watcher.on('delete', (kv) => {
-    if (!options.fileCa && kv.key.toString() === k.previous) reloadRoot();
+  const follower = await follow({
+    client,
+    prefix: options.keys.caPrefix,
+    fromRevision: all.header.revision,
+    logger,
+    onPut: (kv) => {
+      const key = kv.key.toString();
+      if (key.startsWith(k.revokedPrefix)) tokens.markRevoked(key.slice(k.revokedPrefix.length));
+      else if (key === k.root || key === k.previous) reloadRoot();
+    },
+    onDelete: (kv) => {
+      if (kv.key.toString() === k.previous) reloadRoot();
+    },
+    reread: async () => {
+      // Watching again from this read's revision replays anything after it (twice is harmless).
+      const revoked = await client.getAll().prefix(k.revokedPrefix).exec();
+      for (const kv of revoked.kvs) tokens.markRevoked(kv.key.toString().slice(k.revokedPrefix.length));
+      reloadRoot();
+      await adopting;
+      return revoked.header.revision;
+    },
   });
 
   return {
@@ -148,7 +163,7 @@ export async function openSharedCa(options: SharedCaOptions): Promise<SharedCa> 
     tokens,
     onAdopted: (listener) => adoptedListeners.push(listener),
     stop: async () => {
-      await watcher.cancel().catch(() => undefined);
+      await follower.stop();
       await adopting;
     },
   };

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { X509Certificate } from 'node:crypto';
 import type { KeyType } from './keys';
-import { createRoot, loadRoot, saveRoot, type RootAuthority } from './root';
+import { createRoot, loadRoot, rootFromPem, saveRoot, type RootAuthority } from './root';
 import { issueWorkloadCertificate, type WorkloadCertificate } from './workload';
 
 export interface CaOptions {
@@ -28,6 +28,22 @@ export interface CaFacts {
 
 const DAY = 24 * 3600_000;
 
+/** A root and, mid-rotation, the previous root certificate: what replicas sharing a CA agree on. */
+export interface SharedRootState {
+  readonly certPem: string;
+  readonly keyPem: string;
+  readonly previousCertPem?: string;
+}
+
+/**
+ * Where a shared CA (several replicas, one root) records rotations instead of the data dir.
+ * Each call must be durable before it resolves; other replicas learn of it and call `adopt`.
+ */
+export interface RootPersistence {
+  saveRotation(next: { certPem: string; keyPem: string }, previousCertPem: string): Promise<void>;
+  saveRotationFinished(): Promise<void>;
+}
+
 /**
  * The mesh's certificate authority: one active root, a previous one kept in the trust bundle
  * while a rotation is under way, and one workload certificate per service, renewed at half life.
@@ -42,7 +58,29 @@ export class CertificateAuthority {
     private readonly options: CaOptions,
     private active: RootAuthority,
     private previous: X509Certificate | undefined,
+    private readonly persistence?: RootPersistence,
   ) {}
+
+  /** A CA whose root is shared with other replicas (kept in etcd by the caller), not in `options.dir`. */
+  static async shared(options: CaOptions, state: SharedRootState, persistence: RootPersistence, source: string): Promise<CertificateAuthority> {
+    const root = await rootFromPem(state.certPem, state.keyPem, `${source} (certificate)`, `${source} (key)`);
+    const previous = state.previousCertPem ? new X509Certificate(state.previousCertPem) : undefined;
+    return new CertificateAuthority(options, root, previous, persistence);
+  }
+
+  /**
+   * Takes on a root state another replica wrote (a rotation started or finished elsewhere):
+   * certificates from a root that is no longer active are re-issued, and listeners re-push.
+   */
+  async adopt(state: SharedRootState): Promise<void> {
+    const activeChanged = new X509Certificate(state.certPem).fingerprint256 !== this.active.cert.fingerprint256;
+    const previousFingerprint = state.previousCertPem ? new X509Certificate(state.previousCertPem).fingerprint256 : undefined;
+    if (!activeChanged && previousFingerprint === this.previous?.fingerprint256) return;
+    if (activeChanged) this.active = await rootFromPem(state.certPem, state.keyPem, 'shared root (certificate)', 'shared root (key)');
+    this.previous = state.previousCertPem ? new X509Certificate(state.previousCertPem) : undefined;
+    this.changed();
+    if (activeChanged) await this.renewDue();
+  }
 
   static async open(options: CaOptions): Promise<CertificateAuthority> {
     if (options.rootCertFile || options.rootKeyFile) {
@@ -172,6 +210,14 @@ export class CertificateAuthority {
     if (this.options.rootCertFile) throw new Error('the root is operator-supplied; rotate it by supplying new files');
     if (this.previous) throw new Error('a rotation is already under way; finish it first');
     const created = await createRoot(this.options.trustDomain, this.options.keyType ?? 'ecdsa-p256', this.now());
+    if (this.persistence) {
+      await this.persistence.saveRotation({ certPem: created.root.certPem, keyPem: created.keyPem }, this.active.certPem);
+      this.previous = this.active.cert;
+      this.active = created.root;
+      this.changed();
+      await this.renewDue();
+      return;
+    }
     // Order matters for a crash in between: the old root is saved as "previous" before the new
     // one replaces it, so a restart never loses the root that current certificates chain to.
     fs.writeFileSync(path.join(this.options.dir, 'previous-root-cert.pem'), this.active.certPem);
@@ -190,7 +236,12 @@ export class CertificateAuthority {
   finishRotation(): void {
     if (!this.previous) return;
     if (!this.allCertificatesFromActiveRoot()) throw new Error('some workloads still hold certificates from the previous root');
-    fs.rmSync(path.join(this.options.dir, 'previous-root-cert.pem'), { force: true });
+    if (this.persistence) {
+      // Other replicas drop the previous root when they see this. If the write fails they keep
+      // trusting both roots (a superset of this bundle, so no handshake fails) until the next
+      // rotation finishes.
+      void this.persistence.saveRotationFinished().catch(() => undefined);
+    } else fs.rmSync(path.join(this.options.dir, 'previous-root-cert.pem'), { force: true });
     this.previous = undefined;
     this.changed();
   }

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { X509Certificate } from 'node:crypto';
+import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { generateKeyPair, importSigningKey, randomSerial, signingAlgorithm, type KeyType } from './keys';
 import { x509 } from './x509';
 
@@ -36,17 +36,19 @@ export async function createRoot(trustDomain: string, keyType: KeyType = 'ecdsa-
 
 /** Loads a root from PEM files (operator-supplied or ours), checking that key and certificate belong together. */
 export async function loadRoot(certFile: string, keyFile: string): Promise<RootAuthority> {
-  const certPem = fs.readFileSync(certFile, 'utf8');
-  const keyPem = fs.readFileSync(keyFile, 'utf8');
+  return rootFromPem(fs.readFileSync(certFile, 'utf8'), fs.readFileSync(keyFile, 'utf8'), certFile, keyFile);
+}
+
+/** A root from PEM text; `certSource`/`keySource` name where each came from in errors. */
+export async function rootFromPem(certPem: string, keyPem: string, certSource: string, keySource: string): Promise<RootAuthority> {
   let cert: X509Certificate;
   try {
     cert = new X509Certificate(certPem);
   } catch (err) {
-    throw new Error(`${certFile}: not a PEM certificate (${(err as Error).message})`);
+    throw new Error(`${certSource}: not a PEM certificate (${(err as Error).message})`);
   }
-  if (!cert.ca) throw new Error(`${certFile}: the certificate is not a CA (basicConstraints CA:TRUE is required)`);
-  const { createPrivateKey } = await import('node:crypto');
-  if (!cert.checkPrivateKey(createPrivateKey(keyPem))) throw new Error(`${keyFile}: the key does not match ${certFile}`);
+  if (!cert.ca) throw new Error(`${certSource}: the certificate is not a CA (basicConstraints CA:TRUE is required)`);
+  if (!cert.checkPrivateKey(createPrivateKey(keyPem))) throw new Error(`${keySource}: the key does not match ${certSource}`);
   const { key, type } = await importSigningKey(keyPem);
   return { certPem, cert, signingKey: key, keyType: type };
 }

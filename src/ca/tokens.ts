@@ -23,16 +23,32 @@ export class TokenAuthority {
 
   private constructor(
     private readonly key: Buffer,
-    private readonly revokedFile: string,
+    revoked: Iterable<string>,
+    /** Makes a revocation durable (the data dir's file, or etcd for replicas sharing tokens). */
+    private readonly persistRevocation: (id: string, all: ReadonlySet<string>) => void | Promise<void>,
   ) {
-    this.revoked = new Set(fs.existsSync(revokedFile) ? (JSON.parse(fs.readFileSync(revokedFile, 'utf8')) as string[]) : []);
+    this.revoked = new Set(revoked);
   }
 
   static open(dir: string): TokenAuthority {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     const keyFile = path.join(dir, 'token-key');
     if (!fs.existsSync(keyFile)) writeAtomic(keyFile, randomBytes(32).toString('base64'), 0o600);
-    return new TokenAuthority(Buffer.from(fs.readFileSync(keyFile, 'utf8').trim(), 'base64'), path.join(dir, 'revoked-tokens.json'));
+    const revokedFile = path.join(dir, 'revoked-tokens.json');
+    const revoked = fs.existsSync(revokedFile) ? (JSON.parse(fs.readFileSync(revokedFile, 'utf8')) as string[]) : [];
+    return new TokenAuthority(Buffer.from(fs.readFileSync(keyFile, 'utf8').trim(), 'base64'), revoked, (_id, all) =>
+      writeAtomic(revokedFile, JSON.stringify([...all]), 0o600),
+    );
+  }
+
+  /** Tokens signed with a key shared by several replicas; revocations go through `persist`. */
+  static shared(key: Buffer, revoked: Iterable<string>, persist: (id: string) => Promise<void>): TokenAuthority {
+    return new TokenAuthority(key, revoked, (id) => persist(id));
+  }
+
+  /** A revocation made elsewhere (another replica), applied here without persisting it again. */
+  markRevoked(id: string): void {
+    this.revoked.add(id);
   }
 
   create(service: string, ttlMs: number, now = Date.now()): { token: string; claims: TokenClaims } {
@@ -60,9 +76,10 @@ export class TokenAuthority {
     return { ok: true, claims: { service: raw.svc, expiresAt: raw.exp, id: raw.jti } };
   }
 
-  revoke(id: string): void {
+  /** Durable before it returns (or resolves, for a shared authority). */
+  revoke(id: string): void | Promise<void> {
     this.revoked.add(id);
-    writeAtomic(this.revokedFile, JSON.stringify([...this.revoked]), 0o600);
+    return this.persistRevocation(id, this.revoked);
   }
 
   private sign(body: string): string {

@@ -17,6 +17,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Command }> = {
   token: { summary: 'create an xDS credential for a service', load: () => (require('./token') as typeof import('./token')).runToken },
   ca: { summary: 'show CA facts or start a root rotation', load: () => (require('./token') as typeof import('./token')).runCa },
   agent: { summary: 'keep a proxyless gRPC workload\'s certificate files current', load: () => (require('./agent') as typeof import('./agent')).runAgent },
+  config: { summary: 'store a validated mesh file in etcd for every replica (config push)', load: () => (require('./config-push') as typeof import('./config-push')).runConfig },
   deregister: { summary: 'remove a service instance through the admin API', load: () => (require('./register') as typeof import('./register')).runDeregister },
 };
 

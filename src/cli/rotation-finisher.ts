@@ -19,6 +19,8 @@ export class RotationFinisher {
     private readonly debounceMs: number,
     private readonly logger: Logger,
     private readonly republish: () => Promise<void>,
+    /** Whether this server may end rotations (over etcd: only the leader replica). */
+    private readonly mayFinish: () => boolean = () => true,
   ) {}
 
   start(): void {
@@ -30,6 +32,7 @@ export class RotationFinisher {
 
   private async check(): Promise<void> {
     if (!this.ca.rotating) return this.stop();
+    if (!this.mayFinish()) return;
     if (Date.now() - this.startedAt < this.debounceMs + 1000 || !this.ca.allCertificatesFromActiveRoot()) return;
     const unsynced = this.xds.streams().filter((s) => s.types.some((t) => t.typeUrl === TypeUrl.Secret && (t.pendingAck || t.ackedVersion !== t.sentVersion)));
     if (unsynced.length > 0) return;

@@ -23,6 +23,8 @@ export interface AdminWiring {
   readonly certificates: CertificateRoutesOptions;
   readonly meshServices: () => readonly ServicePolicy[];
   readonly readiness: () => ReadonlyArray<{ name: string; ok: boolean; detail?: string }>;
+  /** Whether registry writes can succeed now: the `registry-writes` check (etcd reachable with a quorum). */
+  readonly writable: () => Promise<{ ready: boolean; detail?: string }>;
 }
 
 /** The admin HTTP server with every route file composed: registry, health, metrics, proxies. */
@@ -35,13 +37,16 @@ export function startAdmin(w: AdminWiring): Promise<AdminServer> {
     routes: [
       ...registryRoutes({ registry: w.registry, meshServices: w.meshServices }),
       ...healthRoutes({
-        checks: ['registry', 'ca', 'config'].map((name) => ({
-          name,
-          check: () => {
-            const r = w.readiness().find((c) => c.name === name);
-            return { ready: r?.ok ?? false, ...(r?.detail !== undefined && { detail: r.detail }) };
-          },
-        })),
+        checks: [
+          ...['registry', 'ca', 'config'].map((name) => ({
+            name,
+            check: () => {
+              const r = w.readiness().find((c) => c.name === name);
+              return { ready: r?.ok ?? false, ...(r?.detail !== undefined && { detail: r.detail }) };
+            },
+          })),
+          { name: 'registry-writes', check: () => w.writable() },
+        ],
       }),
       ...metricsRoutes(w.metrics.registry),
       ...proxyRoutes(w.xds),

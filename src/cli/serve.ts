@@ -19,9 +19,15 @@ import { loadMeshConfig, watchMeshConfig } from './serve-config';
 import { meshTranslator, resourceValidator } from './serve-translate';
 import { meshSecurity } from '../translate/mesh-security';
 import { openRegistry, instancesOf } from './serve-registry';
+import { DEFAULT_ETCD_PREFIX, parseEtcdEndpoints } from '../registry';
+import type { MeshParseResult } from '../config';
+import { etcdMeshSourceName, loadEtcdMesh, watchEtcdMesh } from './etcd-mesh-config';
+import { openSharedCa, type SharedCa } from './etcd-ca-state';
+import { parseEncryptionKey } from '../ca/sealed-key';
+import * as fs from 'node:fs';
 import { startAdmin } from './serve-admin';
 
-const USAGE = 'usage: switchyard serve [--config FILE] [--data-dir DIR] [--xds-address H:P] [--admin-address H:P] [--admin-token T] [--require-xds-token] [--ca-cert FILE --ca-key FILE] [--ca-key-type ecdsa-p256|rsa-2048] [--xds-tls] [--xds-tls-names localhost,…] [--debounce 100ms] [--log-level info] [--log-format auto|json|pretty]';
+const USAGE = 'usage: switchyard serve [--config FILE] [--data-dir DIR] [--xds-address H:P] [--admin-address H:P] [--admin-token T] [--require-xds-token] [--ca-cert FILE --ca-key FILE] [--ca-key-type ecdsa-p256|rsa-2048] [--xds-tls] [--xds-tls-names localhost,…] [--debounce 100ms] [--log-level info] [--log-format auto|json|pretty] [--registry embedded|etcd --etcd-endpoints URL,… [--etcd-prefix /switchyard/] --ca-encryption-key-file FILE]';
 
 export const SERVE_FLAGS = {
   config: { type: 'string', env: 'SWITCHYARD_CONFIG' },
@@ -38,6 +44,10 @@ export const SERVE_FLAGS = {
   debounce: { type: 'string', env: 'SWITCHYARD_DEBOUNCE', default: '100ms' },
   'log-level': { type: 'string', env: 'SWITCHYARD_LOG_LEVEL', default: 'info' },
   'log-format': { type: 'string', env: 'SWITCHYARD_LOG_FORMAT', default: 'auto' },
+  registry: { type: 'string', env: 'SWITCHYARD_REGISTRY', default: 'embedded' },
+  'etcd-endpoints': { type: 'string', env: 'SWITCHYARD_ETCD_ENDPOINTS' },
+  'etcd-prefix': { type: 'string', env: 'SWITCHYARD_ETCD_PREFIX', default: DEFAULT_ETCD_PREFIX },
+  'ca-encryption-key-file': { type: 'string', env: 'SWITCHYARD_CA_ENCRYPTION_KEY_FILE' },
   help: { type: 'boolean' },
 } as const;
 
@@ -63,24 +73,83 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
   const caCert = stringFlag(flags, 'ca-cert');
   const caKey = stringFlag(flags, 'ca-key');
   if ((caCert === undefined) !== (caKey === undefined)) throw new UsageError('serve: --ca-cert and --ca-key go together (an operator-supplied root needs both)');
+  const registryKind = stringFlag(flags, 'registry')!;
+  if (registryKind !== 'embedded' && registryKind !== 'etcd') throw new UsageError(`serve: --registry: expected embedded or etcd, got "${registryKind}"`);
+  const endpointsFlag = stringFlag(flags, 'etcd-endpoints');
+  let etcdEndpoints: string[] | undefined;
+  if (registryKind === 'etcd') {
+    if (endpointsFlag === undefined) throw new UsageError('serve: --registry etcd needs --etcd-endpoints (or SWITCHYARD_ETCD_ENDPOINTS), e.g. http://127.0.0.1:2379');
+    const parsed = parseEtcdEndpoints(endpointsFlag);
+    if (typeof parsed === 'string') throw new UsageError(`serve: --etcd-endpoints: ${parsed}`);
+    etcdEndpoints = parsed;
+  }
+  // Replicas over etcd share the CA root key (unless it is on shared files) and the xDS token
+  // key through etcd, sealed with this key; without it they could not agree on either.
+  let caEncryptionKey: Buffer | undefined;
+  if (registryKind === 'etcd') {
+    const keyFile = stringFlag(flags, 'ca-encryption-key-file');
+    const inline = process.env.SWITCHYARD_CA_ENCRYPTION_KEY;
+    if (keyFile !== undefined) caEncryptionKey = parseEncryptionKeyFlag(() => fs.readFileSync(keyFile, 'utf8'), `--ca-encryption-key-file ${keyFile}`);
+    else if (inline !== undefined && inline !== '') caEncryptionKey = parseEncryptionKeyFlag(() => inline, 'SWITCHYARD_CA_ENCRYPTION_KEY');
+    else throw new UsageError('serve: --registry etcd needs --ca-encryption-key-file FILE (or SWITCHYARD_CA_ENCRYPTION_KEY_FILE, or the key itself in SWITCHYARD_CA_ENCRYPTION_KEY): replicas share the CA and token keys through etcd, sealed with it; make one with `openssl rand -base64 32`');
+  } else if (argv.some((a) => a === '--etcd-endpoints' || a.startsWith('--etcd-endpoints='))) {
+    throw new UsageError('serve: --etcd-endpoints only applies with --registry etcd');
+  }
 
   const logger = createLogger(level, logFormat);
   const metrics = new SwitchyardMetrics();
 
-  const loaded = loadMeshConfig(configFile);
-  for (const p of loaded.problems) (p.severity === 'error' ? io.stderr : (s: string) => logger.warn(s))(formatProblem(p));
-  if (!loaded.config) {
-    io.stderr(`switchyard serve: ${configFile} is invalid; nothing was started`);
-    return EXIT_USAGE;
-  }
-  metrics.configValid.set(1);
-  let config: MeshConfig = loaded.config;
-  let lastConfigProblem: Problem[] = [];
+  // With --registry etcd and no --config, the mesh comes from etcd (`switchyard config push`),
+  // read once the registry is open; otherwise from the file (or the embedded example) first.
+  const meshFromEtcd = registryKind === 'etcd' && configFile === undefined;
+  let loaded: (MeshParseResult & { source: string }) | undefined = meshFromEtcd ? undefined : loadMeshConfig(configFile);
+  const reportLoad = (result: MeshParseResult, source: string): boolean => {
+    for (const p of result.problems) (p.severity === 'error' ? io.stderr : (s: string) => logger.warn(s))(formatProblem(p));
+    if (result.config) return true;
+    io.stderr(`switchyard serve: ${source} is invalid; nothing was started`);
+    return false;
+  };
+  if (loaded && !reportLoad(loaded, configFile ?? loaded.source)) return EXIT_USAGE;
 
   const releaseDataDir = lockDataDir(dataDir);
-  const registry = await openRegistry(dataDir, logger);
+  // The data dir holds local files either way (the CA, unless it is shared through etcd), so
+  // it stays locked to one server; replicas over etcd each have their own.
+  const registryWiring = await openRegistry({ kind: registryKind, dataDir, logger, etcdEndpoints, etcdPrefix: stringFlag(flags, 'etcd-prefix') });
+  const registry = registryWiring.registry;
+  let meshRevision = '0';
+  if (loaded === undefined) {
+    const etcd = registryWiring.etcd!;
+    const read = await loadEtcdMesh(etcd.client, etcd.keys.meshConfig);
+    meshRevision = read.revision;
+    if (read.result === undefined) logger.warn({ key: etcd.keys.meshConfig }, 'no mesh pushed to etcd yet (switchyard config push FILE); serving the embedded example mesh until one is');
+    loaded = read.result ? { ...read.result, source: etcdMeshSourceName(etcd.keys.meshConfig) } : loadMeshConfig(undefined);
+    if (!reportLoad(loaded, loaded.source)) {
+      await registryWiring.close();
+      releaseDataDir();
+      return EXIT_USAGE;
+    }
+  }
+  const configSource = configFile ?? loaded.source;
+  metrics.configValid.set(1);
+  let config: MeshConfig = loaded.config!;
+  let lastConfigProblem: Problem[] = [];
   // Created under the data dir on first start (key 0600), loaded on every start after.
-  const ca = await CertificateAuthority.open({ dir: path.join(dataDir, 'ca'), trustDomain: config.mesh.trustDomain, keyType, rootCertFile: caCert, rootKeyFile: caKey });
+  let fileCa: CertificateAuthority | undefined;
+  let sharedCa: SharedCa | undefined;
+  try {
+    if (registryWiring.etcd === undefined || caCert !== undefined) {
+      fileCa = await CertificateAuthority.open({ dir: path.join(dataDir, 'ca'), trustDomain: config.mesh.trustDomain, keyType, rootCertFile: caCert, rootKeyFile: caKey });
+    }
+    if (registryWiring.etcd) {
+      sharedCa = await openSharedCa({ client: registryWiring.etcd.client, keys: registryWiring.etcd.keys, encryptionKey: caEncryptionKey!, trustDomain: config.mesh.trustDomain, keyType, logger: logger.child({ stage: 'ca' }), fileCa });
+    }
+  } catch (error) {
+    // Nothing is serving yet: let go of etcd and the data dir so the process can exit.
+    await registryWiring.close();
+    releaseDataDir();
+    throw error;
+  }
+  const ca = sharedCa?.ca ?? fileCa!;
   const refreshCaGauges = () => {
     metrics.rootExpirySeconds.set((ca.rootExpiry() - Date.now()) / 1000);
     const earliest = ca.facts().earliestWorkloadExpiry;
@@ -88,7 +157,7 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
   };
   refreshCaGauges();
   const caGaugeTimer = setInterval(refreshCaGauges, 30_000).unref();
-  const tokens = TokenAuthority.open(path.join(dataDir, 'ca'));
+  const tokens = sharedCa?.tokens ?? TokenAuthority.open(path.join(dataDir, 'ca'));
   const requireToken = flags.values['require-xds-token'] === true;
   // Assigned below; certificate changes before the publisher exists need no re-publish.
   let republish = () => undefined as void;
@@ -133,30 +202,40 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
   );
 
   const unwatchRegistry = registry.watch(stateChanged);
+  const onMeshChange = (result: MeshParseResult) => {
+    if (!result.config) {
+      lastConfigProblem = result.problems.filter((p) => p.severity === 'error');
+      metrics.configReloadFailures.inc();
+      metrics.configValid.set(0);
+      logger.error({ file: configSource, problems: lastConfigProblem.map(formatProblem) }, 'mesh file reload rejected; still serving the last valid config');
+      return;
+    }
+    lastConfigProblem = [];
+    config = result.config;
+    metrics.configReloads.inc();
+    metrics.configValid.set(1);
+    logger.info({ file: configSource }, 'mesh file reloaded');
+    // New services get certificates first, so their proxies' first config can carry them.
+    keeper.ensure(config.services).then(
+      stateChanged,
+      (err: unknown) => logger.error({ err }, 'issuing certificates after reload failed'),
+    );
+  };
   const stopWatchingConfig = configFile
-    ? watchMeshConfig(configFile, (result) => {
-        if (!result.config) {
-          lastConfigProblem = result.problems.filter((p) => p.severity === 'error');
-          metrics.configReloadFailures.inc();
-          metrics.configValid.set(0);
-          logger.error({ file: configFile, problems: lastConfigProblem.map(formatProblem) }, 'mesh file reload rejected; still serving the last valid config');
-          return;
-        }
-        lastConfigProblem = [];
-        config = result.config;
-        metrics.configReloads.inc();
-        metrics.configValid.set(1);
-        logger.info({ file: configFile }, 'mesh file reloaded');
-        // New services get certificates first, so their proxies' first config can carry them.
-        keeper.ensure(config.services).then(
-          stateChanged,
-          (err: unknown) => logger.error({ err }, 'issuing certificates after reload failed'),
-        );
-      })
-    : () => undefined;
+    ? watchMeshConfig(configFile, onMeshChange)
+    : meshFromEtcd
+      ? await watchEtcdMesh(registryWiring.etcd!.client, registryWiring.etcd!.keys.meshConfig, meshRevision, logger, onMeshChange)
+      : () => undefined;
 
-  const rotation = new RotationFinisher(ca, xds, debounceMs, logger.child({ stage: 'ca' }), () => keeper.ensure());
+  // Over etcd only the leader finishes a rotation (it drops the previous root for every replica).
+  const leadership = registryWiring.etcd?.leadership;
+  const rotation = new RotationFinisher(ca, xds, debounceMs, logger.child({ stage: 'ca' }), () => keeper.ensure(), () => leadership?.isLeader ?? true);
   if (ca.rotating) rotation.start();
+  sharedCa?.onAdopted(() => {
+    // Another replica rotated (or finished): re-issue from the new root and re-push.
+    keeper.ensure().catch((err: unknown) => logger.error({ err }, 'issuing certificates after a shared root change failed'));
+    if (ca.rotating) rotation.start();
+  });
 
   const admin = await startAdmin({
     host: adminAddress.host,
@@ -193,6 +272,7 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
       trustBundlePem: () => ca.trustBundlePem(),
     },
     meshServices: () => config.services,
+    writable: () => registryWiring.writable(),
     readiness: () => [
       { name: 'registry', ok: true },
       { name: 'ca', ok: true, detail: `root ${ca.facts().activeRoot.fingerprint.slice(0, 23)}… until ${ca.facts().activeRoot.notAfter}` },
@@ -200,7 +280,7 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
     ],
   });
 
-  logger.info({ xds: `${xdsAddress.host}:${xdsPort}`, admin: `${admin.address.host.includes(':') ? `[${admin.address.host}]` : admin.address.host}:${admin.address.port}`, dataDir, config: configFile ?? '(embedded example mesh)' }, 'switchyard serving');
+  logger.info({ xds: `${xdsAddress.host}:${xdsPort}`, admin: `${admin.address.host.includes(':') ? `[${admin.address.host}]` : admin.address.host}:${admin.address.port}`, dataDir, config: configFile ?? (meshFromEtcd ? configSource : '(embedded example mesh)') }, 'switchyard serving');
 
   return new Promise<number>((resolve) => {
     let stopping = false;
@@ -215,7 +295,8 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
       unwatchRegistry();
       await xds.shutdown(5000);
       await admin.close();
-      await registry.close();
+      await sharedCa?.stop();
+      await registryWiring.close();
       releaseDataDir();
       logger.flush?.();
       resolve(EXIT_OK);
@@ -225,3 +306,17 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
   });
 }
 
+/** Reads the operator's CA encryption key; any problem is a usage error naming where it came from. */
+function parseEncryptionKeyFlag(read: () => string, source: string): Buffer {
+  let text: string;
+  try {
+    text = read();
+  } catch (err) {
+    throw new UsageError(`serve: ${source}: cannot read it (${(err as Error).message})`);
+  }
+  try {
+    return parseEncryptionKey(text, source);
+  } catch (err) {
+    throw new UsageError(`serve: ${(err as Error).message}`);
+  }
+}

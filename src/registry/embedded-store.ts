@@ -18,6 +18,7 @@ import { InstanceTable } from './instance-table';
 import type { Registry, RegistryListener, RegistrySnapshot } from './registry';
 import type { RegistryFileContent } from './registry-file';
 import { loadRegistryState, RegistryPersistence } from './registry-persistence';
+import { sameRegistration } from './same-registration';
 import { dueTtlAction, nextTtlDeadline } from './ttl';
 import { checkInstanceId, checkServiceName, DEFAULT_WEIGHT, parseInstanceRegistration } from './validation';
 
@@ -46,20 +47,6 @@ interface Waiter {
 function keyOf(service: string, id: string): string {
   // '/' cannot occur in a valid service name, so the key is unambiguous.
   return `${service}/${id}`;
-}
-
-function sameRegistration(instance: Instance, next: Instance): boolean {
-  const labelsA = Object.entries(instance.labels);
-  const labelsB = Object.entries(next.labels);
-  return (
-    instance.address === next.address &&
-    instance.port === next.port &&
-    instance.weight === next.weight &&
-    instance.zone === next.zone &&
-    instance.ttlMs === next.ttlMs &&
-    labelsA.length === labelsB.length &&
-    labelsA.every(([key, value]) => next.labels[key] === value)
-  );
 }
 
 function snapshotFromFile(content: RegistryFileContent, now: number): RegistrySnapshot {

@@ -15,3 +15,7 @@ export {
   DEFAULT_WEIGHT,
   STATIC_ID_PREFIX,
 } from './validation';
+export { EtcdStore, type EtcdStoreOptions } from './etcd-store';
+export { EtcdLeadership, type EtcdLeadershipOptions } from './etcd-leadership';
+export { connectEtcd, parseEtcdEndpoints, etcdUnavailable, type EtcdClientOptions } from './etcd-client';
+export { etcdKeys, DEFAULT_ETCD_PREFIX, type EtcdKeys } from './etcd-keys';

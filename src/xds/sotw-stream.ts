@@ -13,6 +13,8 @@ interface SotwTypeState extends TypeSubscriptionState {
   acked: ReadonlyMap<string, EncodedResource>;
   sentChangedAt?: number;
   pendingAck: boolean;
+  /** version_info of a first request on this stream: what a reconnecting proxy already holds. */
+  heldVersion?: string;
 }
 
 function sameNames(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
@@ -68,6 +70,8 @@ export class SotwStream extends XdsStream {
     } else {
       st.mustRespond = true;
       this.requestChanged(typeUrl);
+      // A proxy reconnecting (to this or another replica) names the version it last ACKed.
+      if (st.sentVersion === undefined && req.version_info) st.heldVersion = req.version_info;
     }
 
     const names = req.resource_names;
@@ -96,6 +100,18 @@ export class SotwStream extends XdsStream {
     const resources = [...chosen.values()];
     const version = chosen === available ? snapshot.typeVersion(typeUrl) : setVersion(resources);
     const answersRequest = st.mustRespond && (fullState || st.wildcard || resources.length > 0);
+    // A reconnecting proxy that already holds exactly this answer is not sent it again (versions are
+    // content hashes, equal on every replica for equal state): it counts as sent and ACKed.
+    const alreadyHeld = st.heldVersion !== undefined && st.sentVersion === undefined && version === st.heldVersion;
+    st.heldVersion = undefined;
+    if (alreadyHeld && st.mustRespond) {
+      st.mustRespond = false;
+      st.sent = chosen;
+      st.acked = chosen;
+      st.sentVersion = version;
+      st.ackedVersion = version;
+      return undefined;
+    }
     // An unchanged answer is not sent again, including one the proxy NACKed: the next push waits for a change.
     if (!answersRequest && version === st.sentVersion) return undefined;
     if (!fullState && !answersRequest && !resources.some((r) => st.sent.get(r.name)?.version !== r.version)) {

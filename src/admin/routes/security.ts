@@ -8,7 +8,7 @@ export interface SecurityRoutesOptions {
   readonly knownService: (name: string) => boolean;
   readonly createToken: (service: string, ttlMs: number) => { token: string; id: string; expiresAt: number };
   /** Revokes a token by id (persisted); streams opened with it later are refused. */
-  readonly revokeToken: (id: string) => void;
+  readonly revokeToken: (id: string) => void | Promise<void>;
   readonly caFacts: () => CaFacts;
   readonly rotate: () => Promise<void>;
 }
@@ -44,10 +44,10 @@ export function securityRoutes(o: SecurityRoutesOptions): RouteDefinition[] {
     {
       method: 'DELETE',
       path: '/v1/tokens/{id}',
-      handler: (req) => {
+      handler: async (req) => {
         const id = req.params.id!;
         if (!/^[A-Za-z0-9_-]{1,64}$/.test(id)) return badRequest('a token id is the "id" returned when it was created', 'id');
-        o.revokeToken(id);
+        await o.revokeToken(id);
         return { status: 204 };
       },
     },

@@ -107,7 +107,8 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
-    process.stderr.write(`demo: ${err instanceof Error ? err.message : String(err)}\n`);
+    const message = err instanceof Error ? err.message.replace(/^demo: /, '') : String(err);
+    process.stderr.write(`demo: ${message}${err instanceof UsageError ? `\n${USAGE}` : ''}\n`);
     process.exit(err instanceof UsageError ? 2 : 1);
   },
 );

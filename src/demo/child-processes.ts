@@ -18,8 +18,8 @@ export interface ManagedChild {
   readonly pid: number;
   readonly logFile: string;
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  /** Resolves with the first stdout/stderr line that matches; rejects if the child exits or time runs out first. */
-  waitForLine(match: (line: string) => boolean, timeoutMs: number): Promise<string>;
+  /** Resolves with the first stdout/stderr line that matches; rejects on a `fatal` line, or if the child exits or time runs out first. */
+  waitForLine(match: (line: string) => boolean, timeoutMs: number, fatal?: (line: string) => boolean): Promise<string>;
   onLine(listener: (line: string, stream: 'stdout' | 'stderr') => void): void;
   /** SIGTERM, then SIGKILL after graceMs; resolves once the child is gone. */
   stop(graceMs?: number): Promise<void>;
@@ -32,9 +32,13 @@ export function startChild(name: string, command: string, args: string[], opts: 
   const child: ChildProcess = spawn(command, args, { env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
   if (child.pid === undefined) throw new Error(`could not start ${name} (${command})`);
   const listeners: Array<(line: string, stream: 'stdout' | 'stderr') => void> = [];
+  // The last few lines, so a child that fails to start can say why right there.
+  const tail: string[] = [];
   for (const stream of ['stdout', 'stderr'] as const) {
     readline.createInterface({ input: child[stream]! }).on('line', (line) => {
       log.write(`${line}\n`);
+      tail.push(line);
+      if (tail.length > 5) tail.shift();
       for (const l of listeners) l(line, stream);
     });
   }
@@ -57,17 +61,22 @@ export function startChild(name: string, command: string, args: string[], opts: 
     exited,
     running: () => !done,
     onLine: (l) => listeners.push(l),
-    waitForLine: (match, timeoutMs) =>
+    waitForLine: (match, timeoutMs, fatal) =>
       new Promise((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`${name} did not become ready within ${timeoutMs / 1000}s; see ${logFile}`)), timeoutMs);
         listeners.push((line) => {
+          if (fatal?.(line)) {
+            clearTimeout(timer);
+            reject(new Error(`${name}: ${line}`));
+            return;
+          }
           if (!match(line)) return;
           clearTimeout(timer);
           resolve(line);
         });
         void exited.then(({ code, signal }) => {
           clearTimeout(timer);
-          reject(new Error(`${name} exited (${signal ?? `code ${code}`}) before it was ready; see ${logFile}`));
+          reject(new Error(`${name} exited (${signal ?? `code ${code}`}) before it was ready; see ${logFile}:\n  ${tail.join('\n  ')}`));
         });
       }),
     stop: async (graceMs = 5_000) => {

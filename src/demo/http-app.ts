@@ -11,13 +11,17 @@
 //
 // Environment: DEMO_SERVICE (gateway | frontend | catalog | orders | payments | db), DEMO_INSTANCE,
 // DEMO_VERSION, DEMO_PORT (default 8080, db 5432), DEMO_PUBLIC_PORT (gateway, default 8000),
-// DEMO_DELAY_MS. Uses only Node's standard library: the image needs no devDependencies for it.
+// DEMO_DELAY_MS, and (for tests outside a sidecar's namespace) DEMO_OUTBOUND_PORT (15001) and
+// DEMO_DB_PORT (5432). Uses only Node's standard library: the image needs no devDependencies for it.
 import * as http from 'node:http';
 import * as net from 'node:net';
 import { intEnv, requiredEnv, roleEnv, runMain, type ServiceRole } from './app-env';
 
-const OUTBOUND_PORT = 15001;
-const DB_PORT = 5432;
+/** Where the sidecar's outbound listeners are (translate: outbound|15001, and a tcp service's own port). */
+interface SidecarPorts {
+  readonly outbound: number;
+  readonly db: number;
+}
 
 interface Hop {
   readonly status: number;
@@ -47,9 +51,9 @@ function nextHop(role: ServiceRole, pathname: string): { service: string; path: 
   return undefined;
 }
 
-function callThroughSidecar(service: string, pathname: string, canary: string | undefined): Promise<Hop> {
+function callThroughSidecar(ports: SidecarPorts, service: string, pathname: string, canary: string | undefined): Promise<Hop> {
   return new Promise((resolve) => {
-    const req = http.request({ host: '127.0.0.1', port: OUTBOUND_PORT, path: pathname, headers: { host: service, ...(canary && { 'x-canary': canary }) }, timeout: 5_000 }, (res) => {
+    const req = http.request({ host: '127.0.0.1', port: ports.outbound, path: pathname, headers: { host: service, ...(canary && { 'x-canary': canary }) }, timeout: 5_000 }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (d: string) => (text += d));
@@ -69,9 +73,9 @@ function callThroughSidecar(service: string, pathname: string, canary: string | 
   });
 }
 
-function readDb(): Promise<string> {
+function readDb(ports: SidecarPorts): Promise<string> {
   return new Promise((resolve) => {
-    const socket = net.connect(DB_PORT, '127.0.0.1');
+    const socket = net.connect(ports.db, '127.0.0.1');
     let text = '';
     socket.setEncoding('utf8');
     socket.setTimeout(3_000, () => socket.destroy(new Error('timed out')));
@@ -86,8 +90,9 @@ async function main(): Promise<void> {
   const role = roleEnv(env);
   const instance = requiredEnv(env, 'DEMO_INSTANCE', "this instance's id");
   const version = env.DEMO_VERSION || undefined;
-  const port = intEnv(env, 'DEMO_PORT', role === 'db' ? DB_PORT : 8080, 1, 65535);
+  const port = intEnv(env, 'DEMO_PORT', role === 'db' ? 5432 : 8080, 1, 65535);
   const delayMs = intEnv(env, 'DEMO_DELAY_MS', 0, 0, 60_000);
+  const ports: SidecarPorts = { outbound: intEnv(env, 'DEMO_OUTBOUND_PORT', 15001, 1, 65535), db: intEnv(env, 'DEMO_DB_PORT', 5432, 1, 65535) };
 
   if (role === 'db') {
     const server = net.createServer((socket) => socket.end(`${JSON.stringify({ service: 'db', instance })}\n`));
@@ -101,8 +106,8 @@ async function main(): Promise<void> {
     const canary = typeof req.headers['x-canary'] === 'string' ? req.headers['x-canary'] : undefined;
     const hop = nextHop(role, pathname);
     const [next, db] = await Promise.all([
-      hop ? callThroughSidecar(hop.service, hop.path, canary) : undefined,
-      role === 'catalog' || role === 'orders' ? readDb() : undefined,
+      hop ? callThroughSidecar(ports, hop.service, hop.path, canary) : undefined,
+      role === 'catalog' || role === 'orders' ? readDb(ports) : undefined,
     ]);
     const reply: HttpReply = { service: role, ...(version && { version }), instance, ...(next && { next }), ...(db && { db }) };
     // A failed hop is passed on as a bad gateway, so curl -f and Prometheus see it too.

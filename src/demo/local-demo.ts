@@ -85,7 +85,9 @@ export async function startLocalDemo(opts: LocalDemoOptions): Promise<RunningDem
   try {
     opts.progress(`control plane: switchyard serve (embedded shop mesh), data in ${layout.serve}`);
     const serve = start('serve', BIN, ['serve', '--data-dir', layout.serve, '--xds-address', opts.xdsAddress, '--admin-address', opts.adminAddress, '--log-format', 'json', '--debounce', '20ms']);
-    const serving = JSON.parse(await serve.waitForLine((l) => l.includes('switchyard serving'), READY_TIMEOUT_MS)) as { xds: string; admin: string };
+    // A start-up failure (e.g. a port in use) is a `switchyard serve: …` line on stderr; take it as
+    // final rather than wait for the process to exit.
+    const serving = JSON.parse(await serve.waitForLine((l) => l.includes('switchyard serving'), READY_TIMEOUT_MS, (l) => l.startsWith('switchyard serve: '))) as { xds: string; admin: string };
     const adminAddress = serving.admin;
     const xdsAddress = serving.xds;
     const cli = async (args: string[]) => (await run(process.execPath, [BIN, ...args], { env: cleanEnv({}) })).stdout.trim();

@@ -9,7 +9,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as grpc from '@grpc/grpc-js';
+import { SECRET_NAMES } from '../../src/model';
+import { TypeUrl } from '../../src/proto/type-urls';
 import { validateJsonMessage } from '../../src/proto/validate';
+import { sotwClient } from '../support/ads-client';
 import { BIN, startServe, tempDir, type ServeProcess } from '../support/serve-process';
 import { COMPOSE_DIR, appServices, resolvedCompose } from './compose-support';
 
@@ -80,6 +84,21 @@ describe('the bootstraps compose/sidecar-init.sh writes for each app', () => {
     const res = await fetch(`${serve.adminUrl}/v1/certificates`, { method: 'POST', headers: { authorization: auth!.value, 'content-type': 'application/json' }, body: '{}' });
     expect(res.status).toBe(200);
     expect(((await res.json()) as { service: string }).service).toBe(service);
+
+    // And a stream that presents the bootstrap's node and initial metadata, as Envoy would, is sent
+    // its SDS secrets (certificate and trust bundle), which only a proven stream ever gets.
+    const metadata = new grpc.Metadata();
+    metadata.set('authorization', auth!.value);
+    const ads = sotwClient(serve.xdsAddress, metadata);
+    try {
+      const names = [SECRET_NAMES.workload, SECRET_NAMES.trustBundle];
+      ads.send({ node: { ...bootstrap.node, user_agent_name: 'envoy' }, type_url: TypeUrl.Secret, resource_names: names });
+      const secrets = await ads.inbox.next(10_000);
+      expect(secrets.type_url).toBe(TypeUrl.Secret);
+      expect(secrets.resources).toHaveLength(2);
+    } finally {
+      ads.close();
+    }
   });
 
   it('fails, and writes nothing, when the control plane refuses the admin token', () => {

@@ -102,16 +102,28 @@ describe('npm run demo (local processes, proxyless gRPC)', () => {
     expect(summary.processes.filter((p) => p.name === 'serve' || p.name === 'driver').map((p) => p.code)).toEqual([0, 0]);
   }, 120_000);
 
-  it('Ctrl-C (SIGINT) stops every process and exits 0', async () => {
+  it('while running, every app and the driver are connected proxies with no NACK; Ctrl-C (SIGINT) then stops every process and exits 0', async () => {
     const run = runLauncher(['--data-dir', path.join(tempDir('switchyard-demo-'), 'demo'), ...FREE_PORTS]);
     // Not a TTY, so the view prints plain lines: the first one means traffic is flowing.
-    const firstLine = new Promise<void>((resolve) => run.child.stdout!.on('data', (d: Buffer) => d.toString().includes('catalog v1=') && resolve()));
+    let printed = '';
+    const firstLine = new Promise<void>((resolve) =>
+      run.child.stdout!.on('data', (d: Buffer) => {
+        printed += d.toString();
+        if (printed.includes('catalog v1=')) resolve();
+      }),
+    );
     await Promise.race([firstLine, run.exit]);
     const children = childrenOf(run.child.pid!);
     expect(children.length).toBe(10);
+    // While it runs: the admin address it printed answers, every app and the driver are connected
+    // proxies, and none of them NACKed anything.
+    const admin = /metrics\s+curl -s (http:\/\/127\.0\.0\.1:\d+)\/metrics/.exec(printed)?.[1];
+    expect(admin, printed).toBeDefined();
+    const proxies = (await (await fetch(`${admin}/v1/proxies`)).json()) as { proxies: Array<{ nodeId: string; types: Array<{ lastNack?: unknown }> }> };
+    expect([...new Set(proxies.proxies.map((p) => p.nodeId))].sort()).toEqual(['catalog-v1', 'catalog-v2', 'frontend-1', 'orders-1', 'payments-1']);
+    expect(proxies.proxies.flatMap((p) => p.types).filter((t) => t.lastNack)).toEqual([]);
     run.child.kill('SIGINT');
     expect(await run.exit).toBe(0);
     expect(children.filter(alive)).toEqual([]);
-    expect(await run.stdout).toMatch(/metrics\s+curl -s http:\/\/127\.0\.0\.1:\d+\/metrics/);
   }, 120_000);
 });

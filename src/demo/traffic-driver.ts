@@ -14,12 +14,12 @@ import { callShop } from './grpc-calls';
 import { emptyObservations, recordCatalog, recordCheckout, recordRefusal, type DriverReport } from './observations';
 import { spiffeIdOf, type CallOutcome } from './shop-messages';
 
-/** How hard each kind of traffic is driven: modest, since the demo shares a laptop (or 2 CI cores). */
+/** How hard each kind of traffic is driven: gently, since the demo shares a laptop, or 2 CI cores, with other work. */
 const LOOPS = {
-  catalog: { workers: 2, pauseMs: 25 },
-  canary: { workers: 1, pauseMs: 100 },
+  catalog: { workers: 2, pauseMs: 50 },
+  canary: { workers: 1, pauseMs: 200 },
   // More concurrent checkouts than payments' maxRequests (3), so its circuit breaker trips.
-  checkout: { workers: 5, pauseMs: 50 },
+  checkout: { workers: 4, pauseMs: 100 },
   refusedViaMesh: { workers: 1, pauseMs: 500 },
   refusedDirect: { workers: 1, pauseMs: 1_000 },
 } as const;

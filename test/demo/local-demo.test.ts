@@ -50,7 +50,7 @@ function runLauncher(args: string[]): { child: ReturnType<typeof spawn>; stdout:
 
 describe('npm run demo (local processes, proxyless gRPC)', () => {
   it('in short mode, the driver observes the 90/10 split, the canary pin, the refusals, mTLS identities and circuit-breaker trips', async () => {
-    const run = runLauncher(['--duration', '8s', '--json', '--data-dir', path.join(tempDir('switchyard-demo-'), 'demo'), ...FREE_PORTS]);
+    const run = runLauncher(['--duration', '10s', '--json', '--data-dir', path.join(tempDir('switchyard-demo-'), 'demo'), ...FREE_PORTS]);
     const code = await run.exit;
     const text = await run.stdout;
     expect(code, run.stderr.join('\n')).toBe(0);

@@ -48,9 +48,11 @@ function runLauncher(args: string[]): { child: ReturnType<typeof spawn>; stdout:
   return { child, stdout: exit.then(() => out), stderr, exit };
 }
 
+// The two runs are independent (own data dirs, free ports) and mostly wait (start-up, traffic
+// pauses), so they run side by side.
 describe('npm run demo (local processes, proxyless gRPC)', () => {
-  it('in short mode, the driver observes the 90/10 split, the canary pin, the refusals, mTLS identities and circuit-breaker trips', async () => {
-    const run = runLauncher(['--duration', '10s', '--json', '--data-dir', path.join(tempDir('switchyard-demo-'), 'demo'), ...FREE_PORTS]);
+  it.concurrent('in short mode, the driver observes the 90/10 split, the canary pin, the refusals, mTLS identities and circuit-breaker trips', async () => {
+    const run = runLauncher(['--duration', '8s', '--json', '--data-dir', path.join(tempDir('switchyard-demo-'), 'demo'), ...FREE_PORTS]);
     const code = await run.exit;
     const text = await run.stdout;
     expect(code, run.stderr.join('\n')).toBe(0);
@@ -102,7 +104,7 @@ describe('npm run demo (local processes, proxyless gRPC)', () => {
     expect(summary.processes.filter((p) => p.name === 'serve' || p.name === 'driver').map((p) => p.code)).toEqual([0, 0]);
   }, 120_000);
 
-  it('while running, every app and the driver are connected proxies with no NACK; Ctrl-C (SIGINT) then stops every process and exits 0', async () => {
+  it.concurrent('while running, every app and the driver are connected proxies with no NACK; Ctrl-C (SIGINT) then stops every process and exits 0', async () => {
     const run = runLauncher(['--data-dir', path.join(tempDir('switchyard-demo-'), 'demo'), ...FREE_PORTS]);
     // Not a TTY, so the view prints plain lines: the first one means traffic is flowing.
     let printed = '';

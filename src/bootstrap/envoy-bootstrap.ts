@@ -14,9 +14,17 @@ export interface EnvoyBootstrapOptions {
   readonly xdsCaFile?: string;
   /** Cluster name of the static xDS cluster. */
   readonly xdsClusterName?: string;
+  /**
+   * Serve only `/stats/prometheus` on 0.0.0.0:<port> (Istio uses 15090), so Prometheus on another
+   * host can scrape the sidecar while the admin API, which can also drain or stop Envoy, stays on
+   * loopback.
+   */
+  readonly prometheusPort?: number;
 }
 
 export const XDS_CLUSTER_NAME = 'switchyard-xds';
+export const ADMIN_CLUSTER_NAME = 'envoy-admin';
+export const PROMETHEUS_LISTENER_NAME = 'prometheus_stats';
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
@@ -45,7 +53,9 @@ export function buildEnvoyBootstrap(o: EnvoyBootstrapOptions): { [key: string]: 
       lds_config: { ads: {}, resource_api_version: 'V3' },
     },
     static_resources: {
+      ...(o.prometheusPort !== undefined && { listeners: [prometheusListener(o.prometheusPort)] }),
       clusters: [
+        ...(o.prometheusPort !== undefined ? [adminCluster(o.adminPort)] : []),
         {
           name: cluster,
           // A hostname (e.g. the compose service name) needs DNS; an IP needs none.
@@ -93,6 +103,50 @@ export function buildEnvoyBootstrap(o: EnvoyBootstrapOptions): { [key: string]: 
         { tag_name: 'switchyard_service', fixed_value: o.service },
         { tag_name: 'switchyard_instance', fixed_value: o.instance },
       ],
+    },
+  };
+}
+
+/** A listener that forwards exactly GET /stats/prometheus to the admin API, and nothing else. */
+function prometheusListener(port: number): { [key: string]: JsonValue } {
+  return {
+    name: PROMETHEUS_LISTENER_NAME,
+    address: { socket_address: { address: '0.0.0.0', port_value: port } },
+    filter_chains: [
+      {
+        filters: [
+          {
+            name: 'envoy.filters.network.http_connection_manager',
+            typed_config: {
+              '@type': 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
+              stat_prefix: PROMETHEUS_LISTENER_NAME,
+              route_config: {
+                name: PROMETHEUS_LISTENER_NAME,
+                virtual_hosts: [
+                  {
+                    name: PROMETHEUS_LISTENER_NAME,
+                    domains: ['*'],
+                    routes: [{ match: { path: '/stats/prometheus', headers: [{ name: ':method', string_match: { exact: 'GET' } }] }, route: { cluster: ADMIN_CLUSTER_NAME } }],
+                  },
+                ],
+              },
+              http_filters: [{ name: 'envoy.filters.http.router', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router' } }],
+            },
+          },
+        ],
+      },
+    ],
+  };
+}
+
+function adminCluster(adminPort: number): { [key: string]: JsonValue } {
+  return {
+    name: ADMIN_CLUSTER_NAME,
+    type: 'STATIC',
+    connect_timeout: '1s',
+    load_assignment: {
+      cluster_name: ADMIN_CLUSTER_NAME,
+      endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: '127.0.0.1', port_value: adminPort } } } }] }],
     },
   };
 }

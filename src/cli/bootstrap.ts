@@ -7,7 +7,7 @@ import { EXIT_OK, UsageError, type CliIo } from './io';
 import { parseFlags, parseHostPort, stringFlag } from './flags';
 
 const USAGE = `usage:
-  switchyard bootstrap envoy --service S --instance ID [--xds-address H:P] [--token T] [--admin-port 9901] [--format yaml|json] [--xds-ca-file FILE]
+  switchyard bootstrap envoy --service S --instance ID [--xds-address H:P] [--token T] [--admin-port 9901] [--prometheus-port 15090] [--format yaml|json] [--xds-ca-file FILE]
   switchyard bootstrap grpc [--xds-address H:P] [--node-id ID] [--service S] [--cert-dir DIR]`;
 
 /** The address proxies dial: the server's own default binds 0.0.0.0, which no client can dial. */
@@ -32,6 +32,7 @@ function bootstrapEnvoy(argv: string[], io: CliIo): number {
     'xds-address': { type: 'string', env: 'SWITCHYARD_XDS_ADDRESS', default: DEFAULT_XDS_ADDRESS },
     token: { type: 'string', env: 'SWITCHYARD_XDS_TOKEN' },
     'admin-port': { type: 'string', default: '9901' },
+    'prometheus-port': { type: 'string' },
     format: { type: 'string', default: 'yaml' },
     'xds-ca-file': { type: 'string', env: 'SWITCHYARD_XDS_CA_FILE' },
   });
@@ -42,9 +43,14 @@ function bootstrapEnvoy(argv: string[], io: CliIo): number {
   const { host, port } = parseHostPort(stringFlag(flags, 'xds-address')!, 'xds-address');
   const adminPort = Number(stringFlag(flags, 'admin-port'));
   if (!Number.isInteger(adminPort) || adminPort < 1 || adminPort > 65535) throw new UsageError(`bootstrap envoy: --admin-port: expected a port 1-65535, got "${stringFlag(flags, 'admin-port')}"`);
+  const prometheusPortFlag = stringFlag(flags, 'prometheus-port');
+  const prometheusPort = prometheusPortFlag === undefined ? undefined : Number(prometheusPortFlag);
+  if (prometheusPort !== undefined && (!Number.isInteger(prometheusPort) || prometheusPort < 1 || prometheusPort > 65535 || prometheusPort === adminPort)) {
+    throw new UsageError(`bootstrap envoy: --prometheus-port: expected a port 1-65535 other than --admin-port, got "${prometheusPortFlag}"`);
+  }
   const format = stringFlag(flags, 'format')!;
   if (format !== 'yaml' && format !== 'json') throw new UsageError(`bootstrap envoy: --format: expected yaml or json, got "${format}"`);
-  const bootstrap = buildEnvoyBootstrap({ service, instance, xdsHost: host, xdsPort: port, token: stringFlag(flags, 'token'), adminPort, xdsCaFile: stringFlag(flags, 'xds-ca-file') });
+  const bootstrap = buildEnvoyBootstrap({ service, instance, xdsHost: host, xdsPort: port, token: stringFlag(flags, 'token'), adminPort, prometheusPort, xdsCaFile: stringFlag(flags, 'xds-ca-file') });
   io.stdout(format === 'json' ? JSON.stringify(bootstrap, null, 2) : stringify(bootstrap));
   return EXIT_OK;
 }

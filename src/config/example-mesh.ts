@@ -41,7 +41,7 @@ services:
         destinations: [ { subset: v1, weight: 90 }, { subset: v2, weight: 10 } ]
         timeout: 2s
         retries: { attempts: 3, perTryTimeout: 500ms, retryOn: "5xx,reset,connect-failure" }
-    allow: [ frontend, orders ]
+    allow: [ frontend ]
 
   - name: orders
     protocol: http
@@ -53,7 +53,8 @@ services:
     port: 8080
     trafficPolicy:
       connectTimeout: 1s
-      circuitBreaker: { maxRequests: 100 }
+      # Deliberately small, so \`npm run demo\` can show it trip: a 4th concurrent call is refused.
+      circuitBreaker: { maxRequests: 3 }
       outlierDetection:
         interval: 10s
         baseEjectionTime: 30s

@@ -21,7 +21,7 @@ describe('the embedded shop mesh', () => {
     ).toEqual([
       ['gateway', 'http', 8080, []],
       ['frontend', 'http', 8080, ['gateway']],
-      ['catalog', 'http', 8080, ['frontend', 'orders']],
+      ['catalog', 'http', 8080, ['frontend']],
       ['orders', 'http', 8080, ['frontend']],
       ['payments', 'http', 8080, ['orders']],
       ['db', 'tcp', 5432, ['catalog', 'orders']],
@@ -54,6 +54,6 @@ describe('the embedded shop mesh', () => {
       minimumHosts: 2,
       requestVolume: 20,
     });
-    expect(service('payments')?.trafficPolicy?.circuitBreaker).toEqual({ maxRequests: 100 });
+    expect(service('payments')?.trafficPolicy?.circuitBreaker).toEqual({ maxRequests: 3 });
   });
 });

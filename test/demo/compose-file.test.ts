@@ -1,0 +1,153 @@
+// compose/: the docker-compose file is valid Compose (Debian's docker-compose `config`), its
+// wiring is what the demo needs (a sidecar per app in the app's network namespace, started from
+// the bootstrap its init container wrote), the tier networks and the mesh policy agree, the mesh
+// is the embedded shop's policy, and Prometheus' configuration passes promtool and scrapes everyone.
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { parseExampleMesh } from '../../src/config/example-mesh';
+import { parseMeshFile } from '../../src/config/parse';
+import type { MeshConfig } from '../../src/model';
+import { REPO_ROOT } from '../support/serve-process';
+import { COMPOSE_DIR, COMPOSE_FILE, appServices, composeConfig, resolvedCompose } from './compose-support';
+
+const config = resolvedCompose();
+const apps = appServices(config);
+const mesh = parseMeshFile(fs.readFileSync(path.join(COMPOSE_DIR, 'mesh.yaml'), 'utf8'), 'compose/mesh.yaml');
+
+/** The networks an app is on, keyed by network name, with its address there. */
+function addressesOf(app: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [net, spec] of Object.entries(config.services[app]!.networks ?? {})) out[net] = spec?.ipv4_address ?? '';
+  return out;
+}
+
+function networkOfAddress(address: string): string {
+  const net = Object.entries(config.networks).find(([, n]) => n.ipam?.config.some((c) => address.startsWith(c.subnet.replace(/0\/24$/, ''))));
+  if (!net) throw new Error(`${address} is on no compose network`);
+  return net[0];
+}
+
+describe('compose/docker-compose.yml', () => {
+  it('is valid Compose: docker-compose config accepts it, and rejects a file with an unknown key', () => {
+    expect(composeConfig(COMPOSE_FILE).status).toBe(0);
+    // The same check must be able to fail: one unknown option, and it names it.
+    const broken = fs.readFileSync(COMPOSE_FILE, 'utf8').replace('  switchyard:\n', '  switchyard:\n    sidecar: envoy\n');
+    const r = composeConfig('-', broken);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain("Unsupported config option for services.switchyard: 'sidecar'");
+  });
+
+  it('builds the control plane from the Dockerfile at the repo root, and runs the demo app and sidecar-init from the same image', () => {
+    const image = config.services.switchyard!.image;
+    expect(config.services.switchyard!.build).toEqual({ context: REPO_ROOT, dockerfile: 'Dockerfile' });
+    const dockerfile = fs.readFileSync(path.join(REPO_ROOT, 'Dockerfile'), 'utf8');
+    expect(dockerfile).toContain('ENTRYPOINT ["switchyard"]');
+    expect(dockerfile).toContain('COPY compose/sidecar-init.sh /usr/local/bin/sidecar-init');
+    for (const [name, app] of apps) {
+      expect(app.image, name).toBe(image);
+      expect(app.entrypoint, name).toEqual(['node', '/app/dist/demo/http-app.js']);
+    }
+    expect(fs.existsSync(path.join(REPO_ROOT, 'dist/demo/http-app.js'))).toBe(true);
+  });
+
+  it('gives every app an official Envoy sidecar in its network namespace, started only after its bootstrap was written', () => {
+    expect(apps.map(([name]) => name).sort()).toEqual(['catalog-v1', 'catalog-v2', 'db', 'frontend', 'gateway', 'orders', 'payments']);
+    for (const [name, app] of apps) {
+      const envoy = config.services[`${name}-envoy`]!;
+      const init = config.services[`${name}-bootstrap`]!;
+      expect(envoy.image, name).toMatch(/^envoyproxy\/envoy:v\d+\.\d+/);
+      expect(envoy.network_mode, name).toBe(`service:${name}`);
+      expect(envoy.depends_on, name).toEqual({ [`${name}-bootstrap`]: { condition: 'service_completed_successfully' } });
+      expect(envoy.volumes, name).toEqual([`${name}-envoy:/etc/envoy/bootstrap:ro`]);
+      expect(envoy.command, name).toEqual(['envoy', '-c', '/etc/envoy/bootstrap/envoy.yaml', '--log-level', 'warn']);
+      expect(init.image, name).toBe(app.image);
+      expect(init.entrypoint, name).toEqual(['sidecar-init']);
+      expect(init.command, name).toEqual([app.environment.DEMO_SERVICE, app.environment.DEMO_INSTANCE]);
+      expect(init.network_mode, name).toBe(`service:${name}`);
+      expect(init.volumes, name).toEqual([`${name}-envoy:/bootstrap:rw`]);
+      expect(init.depends_on, name).toEqual({ switchyard: { condition: 'service_healthy' }, [name]: { condition: 'service_started' } });
+    }
+  });
+
+  it('has the tier networks, every inner one internal', () => {
+    expect(Object.fromEntries(Object.entries(config.networks).map(([n, spec]) => [n, spec.internal === true]))).toEqual({
+      dmz: false,
+      web: true,
+      api: true,
+      payment: true,
+      data: true,
+    });
+    // Only the edge publishes ports to the host: the gateway's front door, the admin API, Prometheus.
+    const published = Object.entries(config.services).filter(([, s]) => s.ports).map(([n]) => n).sort();
+    expect(published).toEqual(['gateway', 'prometheus', 'switchyard']);
+  });
+
+  it("lists every app's fixed address as its service's endpoint in compose/mesh.yaml, at the sidecar port", () => {
+    expect(mesh.problems).toEqual([]);
+    for (const [name, app] of apps) {
+      const service = mesh.config!.services.find((s) => s.name === app.environment.DEMO_SERVICE)!;
+      const addresses = Object.values(addressesOf(name));
+      const endpoint = service.endpoints?.find((e) => addresses.includes(e.address));
+      expect(endpoint, name).toBeDefined();
+      expect(endpoint!.port).toBe(15006);
+      expect(endpoint!.labels ?? {}).toEqual(app.environment.DEMO_VERSION ? { version: app.environment.DEMO_VERSION } : {});
+    }
+  });
+
+  it('segments by network as the mesh does: every allowed call has a network path, and across tiers no refused call has one', () => {
+    const services = mesh.config!.services;
+    const appsOf = (service: string) => apps.filter(([, a]) => a.environment.DEMO_SERVICE === service).map(([n]) => n);
+    const reachable: string[] = [];
+    const allowed: string[] = [];
+    for (const callee of services) {
+      for (const caller of services) {
+        if (caller === callee) continue;
+        const pair = `${caller.name} -> ${callee.name}`;
+        if (callee.allow?.includes(caller.name)) allowed.push(pair);
+        const calleeNets = new Set((callee.endpoints ?? []).map((e) => networkOfAddress(e.address)));
+        if (appsOf(caller.name).some((app) => Object.keys(addressesOf(app)).some((n) => calleeNets.has(n)))) reachable.push(pair);
+      }
+    }
+    // Every allowed call can be made.
+    expect(allowed.filter((p) => !reachable.includes(p))).toEqual([]);
+    // Refused calls with a network path are only between neighbours on one tier network; there
+    // only the mesh policy (the sidecars' RBAC and what each is sent) stands between them.
+    expect(reachable.filter((p) => !allowed.includes(p)).sort()).toEqual(['catalog -> orders', 'orders -> catalog']);
+    // The issue's two named refusals have no network path at all.
+    expect(reachable).not.toContain('frontend -> payments');
+    expect(reachable).not.toContain('frontend -> db');
+  });
+});
+
+describe('compose/mesh.yaml', () => {
+  it("has exactly the embedded shop mesh's policy (only the static endpoints differ)", () => {
+    const withoutEndpoints = (c: MeshConfig) => ({ ...c, services: c.services.map(({ endpoints: _endpoints, ...s }) => s) });
+    const embedded = parseExampleMesh().config!;
+    expect(withoutEndpoints(mesh.config!)).toEqual(withoutEndpoints(embedded));
+    expect(embedded.services.every((s) => (s.endpoints ?? []).length === 0)).toBe(true);
+  });
+});
+
+describe('compose/prometheus.yml', () => {
+  it('passes promtool check config', () => {
+    const r = spawnSync('promtool', ['check', 'config', path.join(COMPOSE_DIR, 'prometheus.yml')], { encoding: 'utf8' });
+    expect(r.error, 'promtool missing: install Debian prometheus (.ci/run does)').toBeUndefined();
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+  });
+
+  it("scrapes the control plane's /metrics and every app's sidecar at /stats/prometheus on 15090", () => {
+    const prom = parse(fs.readFileSync(path.join(COMPOSE_DIR, 'prometheus.yml'), 'utf8')) as {
+      scrape_configs: Array<{ job_name: string; metrics_path: string; static_configs: Array<{ targets: string[] }> }>;
+    };
+    const jobs = Object.fromEntries(prom.scrape_configs.map((j) => [j.job_name, { path: j.metrics_path, targets: j.static_configs.flatMap((s) => s.targets).sort() }]));
+    expect(jobs).toEqual({
+      switchyard: { path: '/metrics', targets: [`switchyard:${config.services.switchyard!.environment!.SWITCHYARD_ADMIN_ADDRESS!.split(':')[1]}`] },
+      envoy: { path: '/stats/prometheus', targets: apps.map(([n]) => `${n}:15090`).sort() },
+    });
+    // Prometheus can reach each of them: it is on every network.
+    expect(Object.keys(config.services.prometheus!.networks ?? {}).sort()).toEqual(Object.keys(config.networks).sort());
+  });
+});

@@ -47,6 +47,8 @@ interface TypeState {
   subscription?: 'wildcard' | Set<string>;
   /** Whether the last accepted response (SotW) or everything held (delta) covers the subscription. */
   complete: boolean;
+  /** SotW, until synced: every name received. */
+  seen?: Set<string>;
   /** Delta only: held resources, name → version. */
   held: Map<string, string>;
   /** Delta only: for each held resource, the names it makes the proxy subscribe to. */
@@ -259,11 +261,13 @@ export class SimulatedProxy {
       this.send(encodeSotwRequest({ typeUrl: r.typeUrl, versionInfo: t.ackedVersion, responseNonce: r.nonce, resourceNames: names, errorMessage: error }));
       return;
     }
-    // A SotW response is the whole set, so nothing about earlier ones needs keeping. Reading
-    // every name matters only until the proxy is synced.
+    // Only LDS and CDS responses are whole sets; for EDS and RDS a response carries what changed
+    // and the proxy keeps the rest, so completeness is judged on every name received. Reading
+    // names matters only until the proxy is synced.
     if (t.subscription instanceof Set && this.syncedAt === undefined) {
-      const got = new Set(r.resources.map(nameOf));
-      t.complete = [...t.subscription].every((n) => got.has(n));
+      const seen = (t.seen ??= new Set());
+      for (const res of r.resources) seen.add(intern(nameOf(res)));
+      t.complete = [...t.subscription].every((n) => seen.has(n));
     } else if (!(t.subscription instanceof Set)) {
       t.complete = true;
     }
@@ -336,6 +340,7 @@ export class SimulatedProxy {
     }
     if (this.syncedAt === undefined && [CDS, EDS, LDS, RDS].every((t) => this.satisfied(t)) && this.types.get(LDS)!.subscription !== undefined) {
       this.syncedAt = performance.now();
+      for (const t of this.types.values()) t.seen = undefined;
       for (const w of this.syncWaiters) w();
       this.syncWaiters = [];
     }

@@ -87,6 +87,9 @@ export class SotwStream extends XdsStream {
     if (st.wildcard !== wasWildcard || !sameNames(st.names, next)) {
       this.requestChanged(typeUrl);
       st.names = new Set([...next].map((n) => this.sharedName(typeUrl, n)));
+      // A name asked for again after being dropped must be sent again even if unchanged (xDS
+      // protocol), so what the proxy no longer asks for stops counting as held.
+      if (!st.wildcard) st.sent = new Map([...st.sent].filter(([name]) => st.names.has(name)));
     }
     this.scheduleFlush();
   }
@@ -121,6 +124,11 @@ export class SotwStream extends XdsStream {
       return undefined;
     }
 
+    // Only LDS and CDS are full-state in SotW. For RDS, EDS and SDS a resource left out of a
+    // response is unchanged, not removed (xDS protocol; Envoy and gRPC both read it so), so a
+    // response carries only what the proxy does not already hold: one changed endpoint set, not
+    // every endpoint set the sidecar subscribes to.
+    const carried = fullState ? resources : resources.filter((r) => st.sent.get(r.name)?.version !== r.version);
     const nonce = this.nextNonce();
     st.mustRespond = false;
     st.sent = chosen;
@@ -132,10 +140,10 @@ export class SotwStream extends XdsStream {
       versionInfo: version,
       typeUrl,
       nonce,
-      resourceEntries: resources.map((r) => r.sotwEntry),
+      resourceEntries: carried.map((r) => r.sotwEntry),
       controlPlane: this.deps.controlPlane,
     });
-    this.deps.observer.responseSent?.(this.info, typeUrl, version, bytes.length, resources.length, 0);
+    this.deps.observer.responseSent?.(this.info, typeUrl, version, bytes.length, carried.length, 0);
     return bytes;
   }
 

@@ -118,9 +118,12 @@ describe('State-of-the-World ADS', () => {
     c.send({ type_url: TypeUrl.ClusterLoadAssignment, version_info: first.version_info, response_nonce: first.nonce, resource_names: ['a', 'b'] });
     expect(await c.inbox.quiet()).toBe(true);
     expect(h.observer.rejected.some((r) => r.reason === 'stale_nonce')).toBe(true);
-    // Answering the latest nonce with the new names is honoured.
+    // Answering the latest nonce with the new names is honoured: b is sent (a is held, unchanged;
+    // EDS is incremental even in SotW) under a version covering both.
     c.send({ type_url: TypeUrl.ClusterLoadAssignment, version_info: second.version_info, response_nonce: second.nonce, resource_names: ['a', 'b'] });
-    expect(resourceNames(await c.inbox.next())).toEqual(['a', 'b']);
+    const third = await c.inbox.next();
+    expect(resourceNames(third)).toEqual(['b']);
+    expect(third.version_info).not.toBe(second.version_info);
   });
 
   it('LDS and CDS responses carry the full set; what is left out is removed', async () => {
@@ -143,7 +146,8 @@ describe('State-of-the-World ADS', () => {
     expect(resourceNames(r1)).toEqual(['a']);
     c.ack(r1, ['a', 'c']);
     const r2 = await c.inbox.next();
-    expect(resourceNames(r2)).toEqual(['a', 'c']);
+    // Only what the client does not hold: a is unchanged (xDS: in SotW only LDS and CDS are full-state).
+    expect(resourceNames(r2)).toEqual(['c']);
     // Dropping a name needs no answer in SotW EDS.
     c.ack(r2, ['c']);
     expect(await c.inbox.quiet()).toBe(true);
@@ -152,7 +156,31 @@ describe('State-of-the-World ADS', () => {
     expect(await c.inbox.quiet()).toBe(true);
     // …and a change to one it does ask for is, with only that name.
     h.cache.setSnapshot(GROUP, resourceSet({ [TypeUrl.ClusterLoadAssignment]: [endpoints('a', [9]), endpoints('b', [2]), endpoints('c', [4])] }));
-    expect(resourceNames(await c.inbox.next())).toEqual(['c']);
+    const r3 = await c.inbox.next();
+    expect(resourceNames(r3)).toEqual(['c']);
+    // A name asked for again after being dropped is sent again, changed or not (xDS protocol).
+    c.ack(r3, ['a', 'c']);
+    expect(resourceNames(await c.inbox.next())).toEqual(['a']);
+    c.ack(r3, ['c']);
+  });
+
+  it('an EDS push after a change carries only the changed endpoint set, not every subscribed one', async () => {
+    h.cache.setSnapshot(GROUP, resourceSet({ [TypeUrl.ClusterLoadAssignment]: [endpoints('a', [1]), endpoints('b', [2]), endpoints('c', [3])] }));
+    const c = connect();
+    c.send({ node: TEST_NODE, type_url: TypeUrl.ClusterLoadAssignment, resource_names: ['a', 'b', 'c'] });
+    const r1 = await c.inbox.next();
+    expect(resourceNames(r1)).toEqual(['a', 'b', 'c']);
+    c.ack(r1, ['a', 'b', 'c']);
+    expect(await c.inbox.quiet(200)).toBe(true); // the ACK is in before the next change
+    h.cache.setSnapshot(GROUP, resourceSet({ [TypeUrl.ClusterLoadAssignment]: [endpoints('a', [1]), endpoints('b', [5]), endpoints('c', [3])] }));
+    const r2 = await c.inbox.next();
+    expect(resourceNames(r2)).toEqual(['b']);
+    expect(r2.version_info).not.toBe(r1.version_info);
+    // After a NACK the client holds what it ACKed; the next change is measured from there.
+    c.nack(r2, 'rejected', ['a', 'b', 'c']);
+    expect(await c.inbox.quiet(200)).toBe(true);
+    h.cache.setSnapshot(GROUP, resourceSet({ [TypeUrl.ClusterLoadAssignment]: [endpoints('a', [7]), endpoints('b', [5]), endpoints('c', [3])] }));
+    expect(resourceNames(await c.inbox.next())).toEqual(['a', 'b']);
   });
 
   it('wildcard subscriptions get everything, named ones only their names; "*" restores wildcard', async () => {

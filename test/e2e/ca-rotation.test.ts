@@ -26,10 +26,17 @@ interface SecretMsg {
   validation_context?: { trusted_ca?: { inline_string?: string } };
 }
 
+// What the proxy holds: SDS, like EDS and RDS, is incremental even in SotW (a secret left out of a
+// response is unchanged), so each response updates this rather than replacing it.
+const held = new Map<string, SecretMsg>();
+
 function read(res: DiscoveryResponse__Output): { cert: X509Certificate; roots: number; bundle: string } {
-  const secrets = res.resources.map((a) => decodeMessage<SecretMsg>(a.type_url, a.value));
-  const bundle = secrets.find((s) => s.name === 'ROOTCA')!.validation_context!.trusted_ca!.inline_string!;
-  const cert = new X509Certificate(secrets.find((s) => s.name === 'default')!.tls_certificate!.certificate_chain!.inline_string!);
+  for (const a of res.resources) {
+    const secret = decodeMessage<SecretMsg>(a.type_url, a.value);
+    held.set(secret.name, secret);
+  }
+  const bundle = held.get('ROOTCA')!.validation_context!.trusted_ca!.inline_string!;
+  const cert = new X509Certificate(held.get('default')!.tls_certificate!.certificate_chain!.inline_string!);
   return { cert, roots: bundle.match(/BEGIN CERTIFICATE/g)!.length, bundle };
 }
 

@@ -8,6 +8,11 @@ import { RESOURCE_TYPE_URLS } from '../proto/type-urls';
 export interface Translator {
   groupKey(state: MeshState, proxy: ProxyIdentity): string;
   translate(state: MeshState, proxy: ProxyIdentity): { resources: ResourceSet; warnings: string[] };
+  /**
+   * `previous` (translated from `before`) brought up to `state` by rebuilding only what depends on
+   * `services`, or undefined when that cannot be exact and a full translation is needed.
+   */
+  patch?(before: MeshState, state: MeshState, proxy: ProxyIdentity, previous: ResourceSet, services: ReadonlySet<string>): { resources: ResourceSet; warnings: string[] } | undefined;
   /** Services whose policy or instances a proxy's config is built from. */
   dependsOn(state: MeshState, proxy: ProxyIdentity): readonly string[];
 }
@@ -29,9 +34,11 @@ export class MeshPublisher implements GroupDemandHandler {
   private state: MeshState;
   private pending?: MeshState | (() => MeshState);
   private timer?: NodeJS.Timeout;
-  private readonly groups = new Map<string, { proxy: ProxyIdentity; deps: Set<string> }>();
+  private readonly groups = new Map<string, { proxy: ProxyIdentity; deps: Set<string>; last?: ResourceSet }>();
   private readonly validated = new WeakSet<object>();
   publishCount = 0;
+  /** Publications that patched a group's last set instead of translating it in full. */
+  patchCount = 0;
 
   constructor(
     initial: MeshState,
@@ -87,27 +94,39 @@ export class MeshPublisher implements GroupDemandHandler {
     if (!offered) return;
     this.pending = undefined;
     const next = typeof offered === 'function' ? offered() : offered;
-    const changed = changedServices(this.state, next);
+    const before = this.state;
+    const changed = changedServices(before, next);
     this.state = next;
     for (const [group, entry] of this.groups) {
-      if (changed === 'all' || [...entry.deps].some((s) => changed.has(s))) this.publish(group);
+      if (changed === 'all') {
+        this.publish(group);
+        continue;
+      }
+      const relevant = new Set([...entry.deps].filter((s) => changed.has(s)));
+      if (relevant.size > 0) this.publish(group, { before, services: relevant });
     }
   }
 
-  private publish(group: string): void {
+  /** Translates a group in full, or (after a change to `services` only) patches its last published set. */
+  private publish(group: string, change?: { before: MeshState; services: ReadonlySet<string> }): void {
     const entry = this.groups.get(group);
     if (!entry) return;
     const started = performance.now();
-    const { resources, warnings } = this.translator.translate(this.state, entry.proxy);
-    entry.deps = new Set(this.translator.dependsOn(this.state, entry.proxy));
+    const patched = change && entry.last ? this.translator.patch?.(change.before, this.state, entry.proxy, entry.last, change.services) : undefined;
+    const { resources, warnings } = patched ?? this.translator.translate(this.state, entry.proxy);
+    if (!patched) entry.deps = new Set(this.translator.dependsOn(this.state, entry.proxy));
+    if (patched) this.patchCount++;
     for (const w of warnings) this.logger.debug({ group }, w);
     const problems = this.validateSet(resources);
     if (problems.length > 0) {
       // A bad translation is an error here, at the boundary, never a NACK at the proxy.
       this.logger.error({ group, problems: problems.slice(0, 5).map((p) => `${p.path}: ${p.message}`) }, 'translation failed validation; keeping the last good config for this group');
       this.events.translationRejected?.(group, problems);
+      // The next change must start from a full translation, not from a set that was never published.
+      entry.last = undefined;
       return;
     }
+    entry.last = resources;
     this.cache.setSnapshot(group, resources, this.state.changedAt);
     this.publishCount++;
     this.events.published?.(group, performance.now() - started);

@@ -46,6 +46,7 @@ import { Warnings, type TranslateContext } from './context';
 import { addEnvoySidecarResources } from './envoy-sidecar';
 import { addGrpcClientResources } from './grpc-client';
 import { TranslationMemo } from './memo';
+import { onlyInstancesChanged, patchServiceBundles } from './patch';
 import { resolveOptions, type TranslateOptions } from './options';
 import { compareNames, reachableServices } from './reachability';
 import { ResourceCollector } from './resource-collector';
@@ -63,7 +64,7 @@ export interface TranslateResult {
   readonly warnings: string[];
 }
 
-export function translateForProxy(state: MeshState, proxy: ProxyIdentity, opts?: TranslateOptions, memo?: TranslationMemo): TranslateResult {
+function newContext(state: MeshState, proxy: ProxyIdentity, opts: TranslateOptions | undefined, memo: TranslationMemo | undefined): TranslateContext {
   const base = {
     memo,
     state,
@@ -74,7 +75,11 @@ export function translateForProxy(state: MeshState, proxy: ProxyIdentity, opts?:
     services: new Map<string, ServicePolicy>(state.config.services.map((s) => [s.name, s])),
     upstreamVariant: '',
   };
-  const ctx: TranslateContext = { ...base, upstreamVariant: `${proxy.kind}\0${base.security.upstreamVariant(base)}` };
+  return { ...base, upstreamVariant: `${proxy.kind}\0${base.security.upstreamVariant(base)}` };
+}
+
+export function translateForProxy(state: MeshState, proxy: ProxyIdentity, opts?: TranslateOptions, memo?: TranslationMemo): TranslateResult {
+  const ctx = newContext(state, proxy, opts, memo);
   if (!opts?.security && state.config.mesh.mtls !== 'disabled') {
     ctx.warnings.add('', `mesh.mtls is ${state.config.mesh.mtls} but no security hooks are configured; resources are plaintext`);
   }
@@ -113,12 +118,19 @@ export function proxyDependencies(state: MeshState, proxy: ProxyIdentity): strin
 export function createTranslator(opts?: TranslateOptions): {
   groupKey(state: MeshState, proxy: ProxyIdentity): string;
   translate(state: MeshState, proxy: ProxyIdentity): TranslateResult;
+  patch(before: MeshState, state: MeshState, proxy: ProxyIdentity, previous: ResourceSet, services: ReadonlySet<string>): TranslateResult | undefined;
   dependsOn(state: MeshState, proxy: ProxyIdentity): readonly string[];
   readonly memo: TranslationMemo;
 } {
   const memo = new TranslationMemo();
   return {
     memo,
+    patch: (before, state, proxy, previous, services) => {
+      if (!onlyInstancesChanged(before, state)) return undefined;
+      const ctx = newContext(state, proxy, opts, memo);
+      const resources = patchServiceBundles(ctx, proxy, previous, services);
+      return resources ? { resources, warnings: ctx.warnings.list() } : undefined;
+    },
     groupKey: (state, proxy) => proxyGroupKey(state, proxy, opts),
     translate: (state, proxy) => translateForProxy(state, proxy, opts, memo),
     dependsOn: proxyDependencies,

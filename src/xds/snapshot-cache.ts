@@ -23,18 +23,26 @@ export class SnapshotCache {
 
   /** Encodes (once per message object or content) and publishes a group's resource set. Returns the snapshot, or the current one when nothing changed. */
   setSnapshot(group: string, set: ResourceSet, changedAt = Date.now()): Snapshot {
-    const byType = new Map<string, Map<string, EncodedResource>>();
+    const previous = this.snapshots.get(group);
+    const byType = new Map<string, ReadonlyMap<string, EncodedResource>>();
     for (const typeUrl of RESOURCE_TYPE_URLS) {
       const list = set[typeUrl] ?? [];
-      const resources = new Map<string, EncodedResource>();
+      const encoded: EncodedResource[] = [];
       for (const r of [...list].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
-        if (resources.has(r.name)) throw new Error(`duplicate ${typeUrl} resource name "${r.name}" in group ${group}`);
-        resources.set(r.name, this.encoder.encode(typeUrl, r));
+        // Sorted, so a repeated name is adjacent.
+        if (encoded.length > 0 && encoded[encoded.length - 1]!.name === r.name) throw new Error(`duplicate ${typeUrl} resource name "${r.name}" in group ${group}`);
+        encoded.push(this.encoder.encode(typeUrl, r));
       }
-      byType.set(typeUrl, resources);
+      // A type whose resources are all the ones already published keeps its map (and with it
+      // its version): after an endpoint change only the endpoint type is new.
+      const before = previous?.resources(typeUrl);
+      if (before && before.size === encoded.length && encoded.every((e) => before.get(e.name) === e)) {
+        byType.set(typeUrl, before);
+        continue;
+      }
+      byType.set(typeUrl, new Map(encoded.map((e) => [e.name, e])));
     }
-    const snapshot = new Snapshot(byType, changedAt);
-    const previous = this.snapshots.get(group);
+    const snapshot = new Snapshot(byType, changedAt, previous);
     if (previous && previous.version === snapshot.version) return previous;
     this.snapshots.set(group, snapshot);
     for (const listener of [...(this.watchers.get(group) ?? [])]) listener(snapshot);

@@ -7,38 +7,36 @@ export type ResourceMap = ReadonlyMap<string, EncodedResource>;
 /** One proxy group's complete resource set at one version. Immutable. */
 export class Snapshot {
   readonly version: string;
+  /** setVersion of each type's whole set: what every wildcard stream answers with. */
+  private readonly typeVersions = new Map<string, string>();
 
+  /**
+   * `byType`'s maps must be in name order. Maps shared with `previous` (a type that did not
+   * change) keep its type version, so a snapshot that changes one type hashes only that type.
+   */
   constructor(
     private readonly byType: ReadonlyMap<string, ResourceMap>,
     /** Epoch ms of the upstream change that produced it (registry write, config reload). */
     readonly changedAt: number,
+    previous?: Snapshot,
   ) {
-    // One digest update over a joined string: thousands of small native calls per snapshot cost
-    // more than the hashing itself.
     const parts: string[] = [];
     for (const typeUrl of [...byType.keys()].sort()) {
-      parts.push(typeUrl);
-      for (const [name, r] of byType.get(typeUrl) ?? new Map<string, EncodedResource>()) parts.push(`\0${name}\0${r.version}`);
-      parts.push('\n');
+      const map = byType.get(typeUrl)!;
+      const inherited = previous && previous.byType.get(typeUrl) === map ? previous.typeVersions.get(typeUrl) : undefined;
+      const v = inherited ?? sortedSetVersion(map.values());
+      this.typeVersions.set(typeUrl, v);
+      parts.push(`${typeUrl}\0${v}\n`);
     }
-    const hash = createHash('sha256').update(parts.join(''));
-    this.version = hash.digest('base64url').slice(0, 16);
+    this.version = createHash('sha256').update(parts.join('')).digest('base64url').slice(0, 16);
   }
 
   resources(typeUrl: string): ResourceMap {
     return this.byType.get(typeUrl) ?? EMPTY;
   }
 
-  private readonly typeVersions = new Map<string, string>();
-
-  /** setVersion of a type's whole set, computed once: every wildcard stream answers with it. */
   typeVersion(typeUrl: string): string {
-    let v = this.typeVersions.get(typeUrl);
-    if (v === undefined) {
-      v = setVersion(this.resources(typeUrl).values());
-      this.typeVersions.set(typeUrl, v);
-    }
-    return v;
+    return this.typeVersions.get(typeUrl) ?? setVersion([]);
   }
 
   typeUrls(): ResourceTypeUrl[] {
@@ -50,6 +48,16 @@ const EMPTY: ResourceMap = new Map();
 
 /** A content version for a set of (name, version) pairs: what SotW puts in version_info. */
 export function setVersion(resources: Iterable<EncodedResource>): string {
-  const parts = [...resources].map((r) => `${r.name}\0${r.version}`).sort();
+  return hashParts([...resources].map((r) => `${r.name}\0${r.version}`).sort());
+}
+
+/** setVersion for resources already in name order (a snapshot's maps): the same value, without the sort. */
+function sortedSetVersion(resources: Iterable<EncodedResource>): string {
+  const parts: string[] = [];
+  for (const r of resources) parts.push(`${r.name}\0${r.version}`);
+  return hashParts(parts);
+}
+
+function hashParts(parts: readonly string[]): string {
   return createHash('sha256').update(parts.join('\n')).digest('base64url').slice(0, 16);
 }

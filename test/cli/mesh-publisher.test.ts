@@ -48,6 +48,32 @@ describe('MeshPublisher', () => {
     stopP();
   });
 
+  it('patches groups after a registry-only change, to exactly what a full translation publishes', () => {
+    const cache = new SnapshotCache();
+    const first = state(1, { catalog: [instance('catalog', 'a', 1, { version: 'v1' })], orders: [instance('orders', 'o', 7)] });
+    const publisher = new MeshPublisher(first, cache, meshTranslator(), silent, 10, resourceValidator);
+    cache.setDemandHandler(publisher);
+    const group = publisher.groupFor(envoy('frontend'));
+    cache.watch(group, () => undefined);
+    const before = cache.getSnapshot(group)!;
+    // Same config object, new instance lists: a registry-only change.
+    const next: MeshState = { ...first, version: 2, instances: new Map([...first.instances, ['catalog', [instance('catalog', 'a', 1, { version: 'v1' }), instance('catalog', 'b', 2, { version: 'v2' })]]]) };
+    publisher.update(next);
+    publisher.flush();
+    expect(publisher.patchCount).toBe(1);
+    const patched = cache.getSnapshot(group)!;
+    // Only the endpoints changed: the other types keep their maps.
+    expect(patched.resources(TypeUrl.Cluster)).toBe(before.resources(TypeUrl.Cluster));
+    expect(patched.resources(TypeUrl.Listener)).toBe(before.resources(TypeUrl.Listener));
+    expect(patched.resources(TypeUrl.ClusterLoadAssignment)).not.toBe(before.resources(TypeUrl.ClusterLoadAssignment));
+    // And the result is what a fresh publisher translating the new state in full publishes.
+    const freshCache = new SnapshotCache();
+    const fresh = new MeshPublisher(next, freshCache, meshTranslator(), silent, 10, resourceValidator);
+    freshCache.setDemandHandler(fresh);
+    freshCache.watch(fresh.groupFor(envoy('frontend')), () => undefined);
+    expect(patched.version).toBe(freshCache.getSnapshot(group)!.version);
+  });
+
   it('keeps the last good snapshot when a translation fails validation', () => {
     const cache = new SnapshotCache();
     let rejected = 0;

@@ -39,55 +39,54 @@ function table(header: string[], rows: string[][]): string {
   return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 }
 
+function printShape(r: ShapeResult): void {
+  console.log(`### shape (${r.mode}): every sidecar connects at once; until all are synced (CDS, EDS, LDS, RDS ACKed)\n`);
+  console.log(table(['stream', 'sidecars', 'all synced (ms)', 'median synced (ms)', 'server CPU (s)', 'server peak RSS (MB)', 'bytes sent (MB)', 'reconnects'],
+    [[r.mode, String(r.sidecars), ms(r.allSyncedMs), ms(r.medianSyncedMs), r.serverCpuSeconds.toFixed(2), mb(r.serverPeakRssBytes), mb(r.bytesSent), String(r.reconnects)]]));
+  console.log();
+}
+
+function printChurn(r: ChurnResult): void {
+  console.log(`### churn (${r.mode}): one instance's port changes; every sidecar that calls it must ACK the new endpoints (times after the ${debounceMs} ms debounce)\n`);
+  console.log(table(['stream', 'changes', 'proxy ACK p50 (ms)', 'proxy ACK p99 (ms)', 'all ACKed p50 (ms)', 'all ACKed p99 (ms)', 'bytes per change per proxy', 'bytes per change, all proxies (MB)'],
+    [[r.mode, String(r.changes), ms(r.proxyAckP50Ms), ms(r.proxyAckP99Ms), ms(r.allAckedP50Ms), ms(r.allAckedP99Ms), r.bytesPerChangePerProxy.toFixed(0), mb(r.bytesPerChange)]]));
+  console.log();
+}
+
+function printBurst(r: BurstResult): void {
+  console.log('### burst: new instances registered within one second (SotW fleet)\n');
+  console.log(table(['registrations', 'write time (s)', 'EDS pushes per proxy p50', 'EDS pushes per proxy max', 'converged after (ms)'],
+    [[String(r.registrations), r.writeSeconds.toFixed(2), String(r.edsPushesPerProxyP50), String(r.edsPushesPerProxyMax), ms(r.convergedMs)]]));
+  console.log();
+}
+
+function printIdle(r: IdleResult): void {
+  console.log(`### idle: synced streams doing nothing (${r.services} services)\n`);
+  console.log(table(['streams', 'synced in (ms)', 'server RSS before (MB)', 'server RSS after (MB)', 'RSS per stream (KB)'],
+    [[String(r.streams), ms(r.allSyncedMs), mb(r.rssBeforeBytes), mb(r.rssAfterBytes), kb(r.rssPerStreamBytes)]]));
+  console.log();
+}
+
+/** Each table is printed as soon as its scenario ends, so a later failure loses nothing. */
 async function main(): Promise<void> {
   console.log(`machine: ${machineDescription()}`);
   console.log(`shape: ${shape.services} services × ${shape.instancesPerService} instances, ${sidecars} sidecars, full mesh; debounce ${debounceMs} ms\n`);
-  const shapes: ShapeResult[] = [];
-  const churns: ChurnResult[] = [];
-  let burst: BurstResult | undefined;
-  let idle: IdleResult | undefined;
-
   if (only.has('shape') || only.has('churn') || only.has('burst')) {
     for (const mode of ['sotw', 'delta'] as StreamMode[]) {
       let server: ServeProcess | undefined;
       try {
         server = await startServer(shape, debounceMs);
         const { result, fleet } = await shapeScenario(server, shape, sidecars, mode, 600_000);
-        shapes.push(result);
-        console.error(`shape ${mode}: synced in ${ms(result.allSyncedMs)} ms`);
-        if (only.has('churn')) churns.push(await churnScenario(server, fleet, shape, mode, Number(values.changes), debounceMs));
-        if (only.has('burst') && mode === 'sotw') burst = await burstScenario(server, fleet, shape, Number(values.burst), debounceMs);
+        printShape(result);
+        if (only.has('churn')) printChurn(await churnScenario(server, fleet, shape, mode, Number(values.changes), debounceMs));
+        if (only.has('burst') && mode === 'sotw') printBurst(await burstScenario(server, fleet, shape, Number(values.burst), debounceMs));
         await fleet.close();
       } finally {
         await server?.stop();
       }
     }
   }
-  if (only.has('idle')) idle = await idleScenario(Number(values.idle), { services: 10, instancesPerService: 1 }, debounceMs);
-
-  if (shapes.length > 0) {
-    console.log('### shape: every sidecar connects at once; until all are synced (CDS, EDS, LDS, RDS ACKed)\n');
-    console.log(table(['stream', 'sidecars', 'all synced (ms)', 'median synced (ms)', 'server CPU (s)', 'server peak RSS (MB)', 'bytes sent (MB)', 'reconnects'],
-      shapes.map((r) => [r.mode, String(r.sidecars), ms(r.allSyncedMs), ms(r.medianSyncedMs), r.serverCpuSeconds.toFixed(2), mb(r.serverPeakRssBytes), mb(r.bytesSent), String(r.reconnects)])));
-    console.log();
-  }
-  if (churns.length > 0) {
-    console.log(`### churn: one instance's port changes; every sidecar must ACK the new endpoints (times after the ${debounceMs} ms debounce)\n`);
-    console.log(table(['stream', 'changes', 'proxy ACK p50 (ms)', 'proxy ACK p99 (ms)', 'all ACKed p50 (ms)', 'all ACKed p99 (ms)', 'bytes per change per proxy', 'bytes per change, all proxies (MB)'],
-      churns.map((r) => [r.mode, String(r.changes), ms(r.proxyAckP50Ms), ms(r.proxyAckP99Ms), ms(r.allAckedP50Ms), ms(r.allAckedP99Ms), r.bytesPerChangePerProxy.toFixed(0), mb(r.bytesPerChange)])));
-    console.log();
-  }
-  if (burst) {
-    console.log('### burst: new instances registered within one second (SotW fleet)\n');
-    console.log(table(['registrations', 'write time (s)', 'EDS pushes per proxy p50', 'EDS pushes per proxy max', 'converged after (ms)'],
-      [[String(burst.registrations), burst.writeSeconds.toFixed(2), String(burst.edsPushesPerProxyP50), String(burst.edsPushesPerProxyMax), ms(burst.convergedMs)]]));
-    console.log();
-  }
-  if (idle) {
-    console.log(`### idle: synced streams doing nothing (${idle.services} services)\n`);
-    console.log(table(['streams', 'synced in (ms)', 'server RSS before (MB)', 'server RSS after (MB)', 'RSS per stream (KB)'],
-      [[String(idle.streams), ms(idle.allSyncedMs), mb(idle.rssBeforeBytes), mb(idle.rssAfterBytes), kb(idle.rssPerStreamBytes)]]));
-  }
+  if (only.has('idle')) printIdle(await idleScenario(Number(values.idle), { services: 10, instancesPerService: 1 }, debounceMs));
 }
 
 main().then(

@@ -39,7 +39,10 @@ async function registerInstances(server: ServeProcess, shape: MeshShape): Promis
 }
 
 export async function putInstance(server: ServeProcess, service: string, id: string, body: { address: string; port: number }): Promise<void> {
-  const res = await fetch(`${server.adminUrl}/v1/services/${service}/instances/${id}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const put = () => fetch(`${server.adminUrl}/v1/services/${service}/instances/${id}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  // PUT is idempotent, so a request lost to a keep-alive connection the server was closing just
+  // then (ECONNRESET) is simply sent again.
+  const res = await put().catch(put);
   if (res.status !== 200) throw new Error(`PUT ${service}/${id}: ${res.status} ${await res.text()}`);
   await res.arrayBuffer();
 }

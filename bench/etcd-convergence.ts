@@ -8,21 +8,10 @@ import { TypeUrl } from '../src/proto/type-urls';
 import { sotwClient } from '../test/support/ads-client';
 import { startEtcd } from '../test/support/etcd-cluster';
 import { adminJson } from '../test/support/serve-process';
-import { startReplica, uniquePrefix, writeMesh } from '../test/etcd/replicas';
+import { openHttpMesh, startReplica, uniquePrefix, writeMesh } from '../test/etcd/replicas';
 import type { DiscoveryResponse__Output } from '../src/generated/envoy/service/discovery/v3/DiscoveryResponse';
 
-const MESH = `mesh:
-  trustDomain: switchyard.local
-  mtls: disabled
-  defaultPolicy: allow
-services:
-  - name: frontend
-    protocol: http
-    port: 8080
-  - name: catalog
-    protocol: http
-    port: 8080
-`;
+const MESH = openHttpMesh({ frontend: undefined, catalog: undefined });
 
 function percentile(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);

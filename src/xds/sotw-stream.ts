@@ -1,7 +1,7 @@
 import type { DiscoveryRequest__Output } from '../generated/envoy/service/discovery/v3/DiscoveryRequest';
 import { isFullStateType, type ResourceTypeUrl } from '../proto/type-urls';
 import type { EncodedResource } from './encoded-resource';
-import { setVersion, type Snapshot } from './snapshot';
+import { setVersion, type Snapshot, type TypeChange } from './snapshot';
 import { XdsStream } from './stream-base';
 import { newSubscriptionState, syncStatus, type SentResources, type TypeSubscriptionState, type TypeSyncStatus } from './stream-status';
 import { encodeDiscoveryResponse } from './wire';
@@ -15,6 +15,16 @@ interface SotwTypeState extends TypeSubscriptionState {
   pendingAck: boolean;
   /** version_info of a first request on this stream: what a reconnecting proxy already holds. */
   heldVersion?: string;
+  /** The names of the last request, as sent: an ACK repeating them changes nothing. */
+  lastRequestNames?: readonly string[];
+  /** Whether `names` covered every name of `map` (a named subscription to everything, e.g. Envoy's EDS). */
+  coverage?: { names: ReadonlySet<string>; map: ReadonlyMap<string, EncodedResource>; covers: boolean };
+}
+
+function sameList(a: readonly string[] | undefined, b: readonly string[]): boolean {
+  if (!a || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function sameNames(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
@@ -83,13 +93,18 @@ export class SotwStream extends XdsStream {
       st.wildcard = names.includes('*') || (st.wildcard && names.length === 0);
     }
     st.subscribed = true;
-    const next = new Set(names.filter((n) => n !== '*'));
-    if (st.wildcard !== wasWildcard || !sameNames(st.names, next)) {
-      this.requestChanged(typeUrl);
-      st.names = new Set([...next].map((n) => this.sharedName(typeUrl, n)));
-      // A name asked for again after being dropped must be sent again even if unchanged (xDS
-      // protocol), so what the proxy no longer asks for stops counting as held.
-      if (!st.wildcard) st.sent = new Map([...st.sent].filter(([name]) => st.names.has(name)));
+    // Envoy's every EDS ACK repeats all its cluster names; the same list as last time is no change.
+    const repeated = st.wildcard === wasWildcard && sameList(st.lastRequestNames, names);
+    st.lastRequestNames = names;
+    if (!repeated) {
+      const next = new Set(names.filter((n) => n !== '*'));
+      if (st.wildcard !== wasWildcard || !sameNames(st.names, next)) {
+        this.requestChanged(typeUrl);
+        st.names = new Set([...next].map((n) => this.sharedName(typeUrl, n)));
+        // A name asked for again after being dropped must be sent again even if unchanged (xDS
+        // protocol), so what the proxy no longer asks for stops counting as held.
+        if (!st.wildcard) st.sent = new Map([...st.sent].filter(([name]) => st.names.has(name)));
+      }
     }
     this.scheduleFlush();
   }
@@ -99,10 +114,11 @@ export class SotwStream extends XdsStream {
     if (!st || !st.subscribed) return undefined;
     const available = snapshot.resources(typeUrl);
     const fullState = isFullStateType(typeUrl);
-    const chosen = this.choose(st, available, fullState);
-    const resources = [...chosen.values()];
-    const version = chosen === available ? snapshot.typeVersion(typeUrl) : setVersion(resources);
-    const answersRequest = st.mustRespond && (fullState || st.wildcard || resources.length > 0);
+    const change = snapshot.change(typeUrl);
+    const chosen = this.choose(st, available, fullState, change);
+    const whole = chosen === available;
+    const version = whole ? snapshot.typeVersion(typeUrl) : setVersion(chosen.values());
+    const answersRequest = st.mustRespond && (fullState || st.wildcard || chosen.size > 0);
     // A reconnecting proxy that already holds exactly this answer is not sent it again (versions are
     // content hashes, equal on every replica for equal state): it counts as sent and ACKed.
     const alreadyHeld = st.heldVersion !== undefined && st.sentVersion === undefined && version === st.heldVersion;
@@ -117,18 +133,24 @@ export class SotwStream extends XdsStream {
     }
     // An unchanged answer is not sent again, including one the proxy NACKed: the next push waits for a change.
     if (!answersRequest && version === st.sentVersion) return undefined;
-    if (!fullState && !answersRequest && !resources.some((r) => st.sent.get(r.name)?.version !== r.version)) {
+
+    // Only LDS and CDS are full-state in SotW. For RDS, EDS and SDS a resource left out of a
+    // response is unchanged, not removed (xDS protocol; Envoy and gRPC both read it so), so a
+    // response carries only what the proxy does not already hold: one changed endpoint set, not
+    // every endpoint set the sidecar subscribes to. A stream holding exactly the group's previous
+    // set takes the snapshot's own list of what changed.
+    const carried = fullState
+      ? [...chosen.values()]
+      : whole && change && st.sent === change.from
+        ? change.changed
+        : [...chosen.values()].filter((r) => st.sent.get(r.name)?.version !== r.version);
+    if (!fullState && !answersRequest && carried.length === 0) {
       // For RDS, EDS and SDS an omitted name means nothing in SotW, so a response that would only
       // drop names is not worth a round trip; forget them so config dumps stay accurate.
       st.sent = new Map([...st.sent].filter(([name]) => chosen.has(name)));
       return undefined;
     }
 
-    // Only LDS and CDS are full-state in SotW. For RDS, EDS and SDS a resource left out of a
-    // response is unchanged, not removed (xDS protocol; Envoy and gRPC both read it so), so a
-    // response carries only what the proxy does not already hold: one changed endpoint set, not
-    // every endpoint set the sidecar subscribes to.
-    const carried = fullState ? resources : resources.filter((r) => st.sent.get(r.name)?.version !== r.version);
     const nonce = this.nextNonce();
     st.mustRespond = false;
     st.sent = chosen;
@@ -152,9 +174,9 @@ export class SotwStream extends XdsStream {
    * wildcard, or names covering everything, with nothing held back for make-before-break) the
    * snapshot's own map is returned as is: no copy, and its version is already computed.
    */
-  private choose(st: SotwTypeState, available: ReadonlyMap<string, EncodedResource>, fullState: boolean): ReadonlyMap<string, EncodedResource> {
+  private choose(st: SotwTypeState, available: ReadonlyMap<string, EncodedResource>, fullState: boolean, change: TypeChange | undefined): ReadonlyMap<string, EncodedResource> {
     const holding = fullState && this.holdRemovals;
-    const covers = st.wildcard || (st.names.size >= available.size && [...available.keys()].every((n) => st.names.has(n)));
+    const covers = st.wildcard || this.namesCover(st, available, change);
     if (covers && (!holding || [...st.sent.keys()].every((n) => available.has(n)))) return available;
     const chosen = new Map<string, EncodedResource>();
     if (st.wildcard) for (const [name, r] of available) chosen.set(name, r);
@@ -167,6 +189,18 @@ export class SotwStream extends XdsStream {
       for (const [name, r] of st.sent) if (!chosen.has(name) && (st.wildcard || st.names.has(name))) chosen.set(name, r);
     }
     return chosen;
+  }
+
+  /** Whether the named subscription covers every name in `available`; remembered while neither changes its names. */
+  private namesCover(st: SotwTypeState, available: ReadonlyMap<string, EncodedResource>, change: TypeChange | undefined): boolean {
+    const known = st.coverage;
+    if (known && known.names === st.names && (known.map === available || (change?.sameNames && known.map === change.from))) {
+      st.coverage = { ...known, map: available };
+      return known.covers;
+    }
+    const covers = st.names.size >= available.size && [...available.keys()].every((n) => st.names.has(n));
+    st.coverage = { names: st.names, map: available, covers };
+    return covers;
   }
 
   protected anyPendingAck(): boolean {

@@ -9,26 +9,10 @@ import { etcdKeys } from '../../src/registry/etcd-keys';
 import { startEtcd, type EtcdCluster } from '../support/etcd-cluster';
 import { adminJson, type ServeProcess } from '../support/serve-process';
 import { eventually } from '../support/xds-harness';
-import { startReplica, uniquePrefix } from './replicas';
+import { openHttpMesh, startReplica, uniquePrefix } from './replicas';
 
 function mesh(address: string): string {
-  return `mesh:
-  trustDomain: switchyard.local
-  mtls: disabled
-  defaultPolicy: allow
-services:
-  - name: frontend
-    protocol: http
-    port: 8080
-  - name: catalog
-    protocol: http
-    port: 8080
-  - name: orders
-    protocol: http
-    port: 8080
-    endpoints:
-      - { address: ${address}, port: 8080 }
-`;
+  return openHttpMesh({ frontend: undefined, catalog: undefined, orders: address });
 }
 
 let etcd: EtcdCluster;

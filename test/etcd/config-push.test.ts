@@ -10,23 +10,10 @@ import { etcdKeys } from '../../src/registry/etcd-keys';
 import { startEtcd, type EtcdCluster } from '../support/etcd-cluster';
 import { adminJson, BIN, type ServeProcess } from '../support/serve-process';
 import { eventually } from '../support/xds-harness';
-import { startReplica, uniquePrefix, writeMesh } from './replicas';
+import { openHttpMesh, startReplica, uniquePrefix, writeMesh } from './replicas';
 
 function mesh(staticAddress: string): string {
-  return `mesh:
-  trustDomain: switchyard.local
-  mtls: disabled
-  defaultPolicy: allow
-services:
-  - name: frontend
-    protocol: http
-    port: 8080
-  - name: catalog
-    protocol: http
-    port: 8080
-    endpoints:
-      - { address: ${staticAddress}, port: 8080 }
-`;
+  return openHttpMesh({ frontend: undefined, catalog: staticAddress });
 }
 
 let etcd: EtcdCluster;

@@ -9,24 +9,10 @@ import { TypeUrl } from '../../src/proto/type-urls';
 import { deltaClient, resourceNames, sotwClient, type DeltaClient, type SotwClient } from '../support/ads-client';
 import { startEtcd, type EtcdCluster } from '../support/etcd-cluster';
 import { adminJson, type ServeProcess } from '../support/serve-process';
-import { startReplica, uniquePrefix, writeMesh } from './replicas';
+import { openHttpMesh, startReplica, uniquePrefix, writeMesh } from './replicas';
 
 const NODE = { id: 'frontend-1', cluster: 'frontend', user_agent_name: 'envoy' };
-const MESH = `mesh:
-  trustDomain: switchyard.local
-  mtls: disabled
-  defaultPolicy: allow
-services:
-  - name: frontend
-    protocol: http
-    port: 8080
-  - name: catalog
-    protocol: http
-    port: 8080
-  - name: orders
-    protocol: http
-    port: 8080
-`;
+const MESH = openHttpMesh({ frontend: undefined, catalog: undefined, orders: undefined });
 
 let etcd: EtcdCluster;
 let a: ServeProcess;

@@ -22,6 +22,19 @@ services:
 `;
 }
 
+/**
+ * A mesh where every service may call every other: http services on port 8080, each optionally
+ * with one static endpoint (an address, port 8080).
+ */
+export function openHttpMesh(services: Record<string, string | undefined>, mtls: 'disabled' | 'strict' = 'disabled'): string {
+  const lines = ['mesh:', '  trustDomain: switchyard.local', `  mtls: ${mtls}`, '  defaultPolicy: allow', 'services:'];
+  for (const [name, endpoint] of Object.entries(services)) {
+    lines.push(`  - name: ${name}`, '    protocol: http', '    port: 8080');
+    if (endpoint) lines.push('    endpoints:', `      - { address: ${endpoint}, port: 8080 }`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
 export function writeMesh(content: string): string {
   const file = path.join(tempDir('switchyard-mesh-'), 'mesh.yaml');
   fs.writeFileSync(file, content);

@@ -10,20 +10,9 @@ import { etcdKeys } from '../../src/registry/etcd-keys';
 import { startEtcd, type EtcdCluster } from '../support/etcd-cluster';
 import { adminJson, startServe, type ServeProcess } from '../support/serve-process';
 import { eventually } from '../support/xds-harness';
-import { startReplica, uniquePrefix, writeMesh } from './replicas';
+import { openHttpMesh, startReplica, uniquePrefix, writeMesh } from './replicas';
 
-const MESH = `mesh:
-  trustDomain: switchyard.local
-  mtls: strict
-  defaultPolicy: allow
-services:
-  - name: frontend
-    protocol: http
-    port: 8080
-  - name: catalog
-    protocol: http
-    port: 8080
-`;
+const MESH = openHttpMesh({ frontend: undefined, catalog: undefined }, 'strict');
 
 let etcd: EtcdCluster;
 let client: Etcd3;

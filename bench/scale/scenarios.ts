@@ -71,8 +71,9 @@ export async function churnScenario(server: ServeProcess, fleet: Loadgen, shape:
     perProxy.push(...lat);
     allAcked.push(Math.max(...lat));
     for (const p of fleet.proxies) p.onAck = undefined;
-    // Let the change settle (its push went everywhere) before the next one.
-    await new Promise((r) => setTimeout(r, debounceMs + 50));
+    // Isolated changes, a second apart: a change arriving while the previous flush's echo is still
+    // fresh is a burst, which the publisher deliberately batches (see the burst scenario).
+    await new Promise((r) => setTimeout(r, Math.max(1000, debounceMs * 3)));
   }
   const bytes = fleet.totals().bytesReceived - bytes0;
   return {

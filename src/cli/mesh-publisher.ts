@@ -41,6 +41,7 @@ export class MeshPublisher implements GroupDemandHandler {
   patchCount = 0;
   /** How long the last flush took: the next debounce window is at least this long. */
   private lastFlushMs = 0;
+  private lastFlushEnd = 0;
 
   constructor(
     initial: MeshState,
@@ -84,11 +85,13 @@ export class MeshPublisher implements GroupDemandHandler {
     this.pending = next;
     if (this.timer) return;
     // A fixed window from the first change (not sliding), so a steady stream of changes still
-    // converges within debounceMs. A flush that took longer than the window stretches the next
-    // window to match: under a steady stream of registrations, publishing then takes at most
-    // about half the CPU and the registry's writes keep flowing, each flush coalescing more of
-    // them, instead of flushes of a few changes each running back to back.
-    this.timer = setTimeout(() => this.flush(), Math.max(this.debounceMs, this.lastFlushMs));
+    // converges within debounceMs. A flush that took longer than the window, and ended only just
+    // now, stretches the next window to match: under a steady stream of registrations publishing
+    // then takes at most about half the CPU and the registry's writes keep flowing, each flush
+    // coalescing more of them, instead of flushes of a few changes each running back to back.
+    // A change after a quiet spell waits only the debounce window.
+    const sinceLastFlush = performance.now() - this.lastFlushEnd;
+    this.timer = setTimeout(() => this.flush(), Math.max(this.debounceMs, this.lastFlushMs - sinceLastFlush));
   }
 
   /** Applies a pending state now (tests and shutdown). */
@@ -97,7 +100,8 @@ export class MeshPublisher implements GroupDemandHandler {
     try {
       this.applyPending();
     } finally {
-      this.lastFlushMs = performance.now() - started;
+      this.lastFlushEnd = performance.now();
+      this.lastFlushMs = this.lastFlushEnd - started;
     }
   }
 

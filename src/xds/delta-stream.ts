@@ -26,6 +26,12 @@ interface DeltaTypeState extends TypeSubscriptionState {
   /** Versions the proxy NACKed, by name: not offered again until the resource changes. */
   rejected: Map<string, string>;
   pending: Map<string, PendingResponse>;
+  /**
+   * The snapshot map this stream's held resources last matched in full (nothing rejected, no
+   * removal held back). When the next snapshot's change record starts from it, only the changed
+   * entries need looking at.
+   */
+  syncedTo?: ReadonlyMap<string, EncodedResource>;
 }
 
 /**
@@ -48,6 +54,7 @@ export class DeltaStream extends XdsStream {
     if (!st.subscribed) {
       st.subscribed = true;
       st.mustRespond = true;
+      st.syncedTo = undefined;
       this.requestChanged(typeUrl);
       st.wildcard = req.resource_names_subscribe.length === 0;
       for (const [name, version] of Object.entries(req.initial_resource_versions ?? {})) st.held.set(name, { version });
@@ -70,6 +77,7 @@ export class DeltaStream extends XdsStream {
             else st.held.delete(name);
           }
           st.lastNack = { version: pending.version, message, at: Date.now() };
+          st.syncedTo = undefined;
           this.requestChanged(typeUrl);
           this.deps.logger.warn({ stream: this.info.id, node: this.info.node?.id, typeUrl, version: pending.version }, `NACK: ${message}`);
           this.deps.observer.nackReceived?.(this.info, typeUrl, pending.version, message);
@@ -80,7 +88,10 @@ export class DeltaStream extends XdsStream {
       }
     }
 
-    if (req.resource_names_subscribe.length > 0 || req.resource_names_unsubscribe.length > 0) this.requestChanged(typeUrl);
+    if (req.resource_names_subscribe.length > 0 || req.resource_names_unsubscribe.length > 0) {
+      st.syncedTo = undefined;
+      this.requestChanged(typeUrl);
+    }
     for (const name of req.resource_names_subscribe) {
       if (name === '*') st.wildcard = true;
       else st.names.add(this.sharedName(typeUrl, name));
@@ -102,15 +113,22 @@ export class DeltaStream extends XdsStream {
     const available = snapshot.resources(typeUrl);
     const wanted = (name: string) => st.wildcard || st.names.has(name);
 
+    const change = snapshot.change(typeUrl);
     const updates: EncodedResource[] = [];
-    for (const [name, r] of available) {
-      if (!wanted(name)) continue;
-      if (st.held.get(name)?.version === r.version || st.rejected.get(name) === r.version) continue;
-      updates.push(r);
-    }
     const removals: string[] = [];
-    if (!this.holdRemovals) for (const name of st.held.keys()) if (!available.has(name)) removals.push(name);
-
+    if (change && st.syncedTo === change.from) {
+      // In step with the group's previous set: only its changes can be owed.
+      for (const r of change.changed) if (wanted(r.name) && st.held.get(r.name)?.version !== r.version) updates.push(r);
+      if (!this.holdRemovals && !change.sameNames) for (const name of change.from.keys()) if (!available.has(name) && st.held.has(name)) removals.push(name);
+    } else {
+      for (const [name, r] of available) {
+        if (!wanted(name)) continue;
+        if (st.held.get(name)?.version === r.version || st.rejected.get(name) === r.version) continue;
+        updates.push(r);
+      }
+      if (!this.holdRemovals) for (const name of st.held.keys()) if (!available.has(name)) removals.push(name);
+    }
+    st.syncedTo = !this.holdRemovals && st.rejected.size === 0 ? available : undefined;
     const answersRequest = st.mustRespond && st.wildcard;
     st.mustRespond = false;
     if (updates.length === 0 && removals.length === 0 && !answersRequest) return undefined;

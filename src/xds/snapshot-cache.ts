@@ -17,6 +17,8 @@ export interface GroupDemandHandler {
  */
 export class SnapshotCache {
   private readonly snapshots = new Map<string, Snapshot>();
+  /** The set each group's snapshot was last built from: a type whose list is the very same array is reused as is. */
+  private readonly sources = new Map<string, ResourceSet>();
   private readonly watchers = new Map<string, Set<SnapshotListener>>();
   private readonly encoder = new ResourceEncoder();
   private demand?: GroupDemandHandler;
@@ -24,9 +26,16 @@ export class SnapshotCache {
   /** Encodes (once per message object or content) and publishes a group's resource set. Returns the snapshot, or the current one when nothing changed. */
   setSnapshot(group: string, set: ResourceSet, changedAt = Date.now()): Snapshot {
     const previous = this.snapshots.get(group);
+    const source = this.sources.get(group);
+    this.sources.set(group, set);
     const byType = new Map<string, ReadonlyMap<string, EncodedResource>>();
     for (const typeUrl of RESOURCE_TYPE_URLS) {
       const list = set[typeUrl] ?? [];
+      // A patched set keeps the arrays of the types it did not touch (translate/patch.ts).
+      if (previous && source && source[typeUrl] === set[typeUrl]) {
+        byType.set(typeUrl, previous.resources(typeUrl));
+        continue;
+      }
       const encoded: EncodedResource[] = [];
       for (const r of [...list].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
         // Sorted, so a repeated name is adjacent.
@@ -55,6 +64,7 @@ export class SnapshotCache {
 
   clearSnapshot(group: string): void {
     this.snapshots.delete(group);
+    this.sources.delete(group);
   }
 
   watchedGroups(): string[] {

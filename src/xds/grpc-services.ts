@@ -1,25 +1,25 @@
 import type { MethodDefinition, ServiceDefinition } from '@grpc/grpc-js';
-import type { DiscoveryRequest__Output } from '../generated/envoy/service/discovery/v3/DiscoveryRequest';
 import type { DeltaDiscoveryRequest__Output } from '../generated/envoy/service/discovery/v3/DeltaDiscoveryRequest';
 import { decodeMessage, encodeMessage } from '../proto/codec';
 import { TypeUrl, type ResourceTypeUrl } from '../proto/type-urls';
+import { decodeSotwRequest, type SotwDiscoveryRequest } from './sotw-request';
 
 /** A request the server could not decode; handed to the handler so it can log and count it. */
 export interface MalformedRequest {
   readonly malformed: string;
 }
 
-export type SotwRequest = DiscoveryRequest__Output | MalformedRequest;
+export type SotwRequest = SotwDiscoveryRequest | MalformedRequest;
 export type DeltaRequest = DeltaDiscoveryRequest__Output | MalformedRequest;
 
 export function isMalformed(req: object): req is MalformedRequest {
   return 'malformed' in req;
 }
 
-function decoder<T>(typeName: string): (bytes: Buffer) => T | MalformedRequest {
+function decoder<T>(typeName: string, decode: (bytes: Buffer) => T = (bytes) => decodeMessage<T>(typeName, bytes)): (bytes: Buffer) => T | MalformedRequest {
   return (bytes) => {
     try {
-      return decodeMessage<T>(typeName, bytes);
+      return decode(bytes);
     } catch (err) {
       return { malformed: `cannot decode ${typeName}: ${(err as Error).message}` };
     }
@@ -30,13 +30,13 @@ function decoder<T>(typeName: string): (bytes: Buffer) => T | MalformedRequest {
 // so the transport passes bytes through untouched.
 const passThrough = (b: Buffer): Buffer => b;
 
-function streamMethod<Req>(path: string, requestType: string): MethodDefinition<Req, Buffer> {
+function streamMethod<Req>(path: string, requestType: string, decode?: (bytes: Buffer) => Req): MethodDefinition<Req, Buffer> {
   return {
     path,
     requestStream: true,
     responseStream: true,
     requestSerialize: (req: Req) => encodeMessage(requestType, req as object),
-    requestDeserialize: decoder(requestType) as (bytes: Buffer) => Req,
+    requestDeserialize: decoder(requestType, decode) as (bytes: Buffer) => Req,
     responseSerialize: passThrough,
     responseDeserialize: passThrough,
   };
@@ -61,7 +61,7 @@ function spec(name: string, service: string, sotw: string, delta: string, fixedT
     sotwMethod: sotw,
     deltaMethod: delta,
     definition: {
-      [sotw]: streamMethod<SotwRequest>(`/${service}/${sotw}`, SOTW_REQUEST),
+      [sotw]: streamMethod<SotwRequest>(`/${service}/${sotw}`, SOTW_REQUEST, decodeSotwRequest),
       [delta]: streamMethod<DeltaRequest>(`/${service}/${delta}`, DELTA_REQUEST),
     },
   };

@@ -1,4 +1,4 @@
-import type { DiscoveryRequest__Output } from '../generated/envoy/service/discovery/v3/DiscoveryRequest';
+import { namesFromBytes, type SotwDiscoveryRequest } from './sotw-request';
 import { isFullStateType, type ResourceTypeUrl } from '../proto/type-urls';
 import type { EncodedResource } from './encoded-resource';
 import { setVersion, type Snapshot, type TypeChange } from './snapshot';
@@ -17,6 +17,8 @@ interface SotwTypeState extends TypeSubscriptionState {
   heldVersion?: string;
   /** The names of the last request, as sent: an ACK repeating them changes nothing. */
   lastRequestNames?: readonly string[];
+  /** Their bytes, when the request kept them as bytes. */
+  lastNamesBytes?: Buffer;
   /** Whether `names` covered every name of `map` (a named subscription to everything, e.g. Envoy's EDS). */
   coverage?: { names: ReadonlySet<string>; map: ReadonlyMap<string, EncodedResource>; covers: boolean };
 }
@@ -44,7 +46,7 @@ function newTypeState(): SotwTypeState {
 export class SotwStream extends XdsStream {
   private readonly types = new Map<ResourceTypeUrl, SotwTypeState>();
 
-  onRequest(req: DiscoveryRequest__Output): void {
+  onRequest(req: SotwDiscoveryRequest): void {
     if (!this.bindNode(req.node)) return;
     const typeUrl = this.requestType(req.type_url);
     if (!typeUrl) return;
@@ -84,7 +86,7 @@ export class SotwStream extends XdsStream {
       if (st.sentVersion === undefined && req.version_info) st.heldVersion = req.version_info;
     }
 
-    const names = req.resource_names;
+    const names = this.requestNames(st, req);
     const wasWildcard = st.wildcard;
     if (!st.subscribed) {
       // Legacy wildcard: a first request with no names asks for everything.
@@ -94,7 +96,7 @@ export class SotwStream extends XdsStream {
     }
     st.subscribed = true;
     // Envoy's every EDS ACK repeats all its cluster names; the same list as last time is no change.
-    const repeated = st.wildcard === wasWildcard && sameList(st.lastRequestNames, names);
+    const repeated = st.wildcard === wasWildcard && (names === st.lastRequestNames || sameList(st.lastRequestNames, names));
     st.lastRequestNames = names;
     if (!repeated) {
       const next = new Set(names.filter((n) => n !== '*'));
@@ -107,6 +109,17 @@ export class SotwStream extends XdsStream {
       }
     }
     this.scheduleFlush();
+  }
+
+  /** The request's names; the same array as last time when their bytes are the same (sotw-request.ts). */
+  private requestNames(st: SotwTypeState, req: SotwDiscoveryRequest): readonly string[] {
+    if (!req.namesBytes) {
+      st.lastNamesBytes = undefined;
+      return req.resource_names;
+    }
+    if (st.lastRequestNames && st.lastNamesBytes?.equals(req.namesBytes)) return st.lastRequestNames;
+    st.lastNamesBytes = req.namesBytes;
+    return namesFromBytes(req.namesBytes);
   }
 
   protected buildResponse(typeUrl: ResourceTypeUrl, snapshot: Snapshot): Buffer | undefined {

@@ -164,6 +164,20 @@ describe('State-of-the-World ADS', () => {
     c.ack(r3, ['c']);
   });
 
+  it('follows subscription changes when the request names many resources (names kept as bytes)', async () => {
+    const all = Array.from({ length: 24 }, (_, i) => `e${String(i).padStart(2, '0')}`);
+    h.cache.setSnapshot(GROUP, resourceSet({ [TypeUrl.ClusterLoadAssignment]: all.map((n, i) => endpoints(n, [2000 + i])) }));
+    const c = connect();
+    const first = all.slice(0, 20);
+    c.send({ node: TEST_NODE, type_url: TypeUrl.ClusterLoadAssignment, resource_names: first });
+    const r1 = await c.inbox.next();
+    expect(resourceNames(r1)).toEqual(first);
+    c.ack(r1, first);
+    expect(await c.inbox.quiet(200)).toBe(true); // the same 20 names again: nothing owed
+    c.ack(r1, all);
+    expect(resourceNames(await c.inbox.next())).toEqual(all.slice(20));
+  });
+
   it('an EDS push after a change carries only the changed endpoint set, not every subscribed one', async () => {
     h.cache.setSnapshot(GROUP, resourceSet({ [TypeUrl.ClusterLoadAssignment]: [endpoints('a', [1]), endpoints('b', [2]), endpoints('c', [3])] }));
     const c = connect();

@@ -39,7 +39,7 @@ export class MeshPublisher implements GroupDemandHandler {
   publishCount = 0;
   /** Publications that patched a group's last set instead of translating it in full. */
   patchCount = 0;
-  /** How long the last flush took: the next debounce window is at least this long. */
+  /** How long the last flush took, and when it ended: a change soon after a long flush waits longer (see update). */
   private lastFlushMs = 0;
   private lastFlushEnd = 0;
 

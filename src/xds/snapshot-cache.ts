@@ -27,7 +27,6 @@ export class SnapshotCache {
   setSnapshot(group: string, set: ResourceSet, changedAt = Date.now()): Snapshot {
     const previous = this.snapshots.get(group);
     const source = this.sources.get(group);
-    this.sources.set(group, set);
     const byType = new Map<string, ReadonlyMap<string, EncodedResource>>();
     for (const typeUrl of RESOURCE_TYPE_URLS) {
       const list = set[typeUrl] ?? [];
@@ -51,6 +50,8 @@ export class SnapshotCache {
       }
       byType.set(typeUrl, new Map(encoded.map((e) => [e.name, e])));
     }
+    // Only a set that went through whole (no duplicate names) is a source to compare against.
+    this.sources.set(group, set);
     const snapshot = new Snapshot(byType, changedAt, previous);
     if (previous && previous.version === snapshot.version) return previous;
     this.snapshots.set(group, snapshot);

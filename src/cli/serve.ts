@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import type { MeshConfig, MeshState, Problem } from '../model';
+import type { MeshConfig, MeshState, Problem, ServicePolicy } from '../model';
 import { formatProblem } from '../model';
 import { SnapshotCache, XdsServer } from '../xds';
 import { SwitchyardMetrics } from '../metrics/metrics';
@@ -26,6 +26,16 @@ import { openSharedCa, type SharedCa } from './etcd-ca-state';
 import { parseEncryptionKey } from '../ca/sealed-key';
 import * as fs from 'node:fs';
 import { startAdmin } from './serve-admin';
+
+/**
+ * Sidecar certificates are issued up front only when the mesh uses mTLS: with `mtls: disabled`
+ * no proxy is sent one, and issuing a thousand of them would only delay start-up (proxyless
+ * workloads still get theirs from `switchyard agent` on demand). A reload that turns mTLS on
+ * issues them then, before the first push that needs them.
+ */
+function servicesNeedingCertificates(config: MeshConfig): readonly ServicePolicy[] {
+  return config.mesh.mtls === 'disabled' ? [] : config.services;
+}
 
 const USAGE = 'usage: switchyard serve [--config FILE] [--data-dir DIR] [--xds-address H:P] [--admin-address H:P] [--admin-token T] [--require-xds-token] [--ca-cert FILE --ca-key FILE] [--ca-key-type ecdsa-p256|rsa-2048] [--xds-tls] [--xds-tls-names localhost,…] [--debounce 100ms] [--log-level info] [--log-format auto|json|pretty] [--registry embedded|etcd --etcd-endpoints URL,… [--etcd-prefix /switchyard/] --ca-encryption-key-file FILE]';
 
@@ -165,7 +175,7 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
     refreshCaGauges();
     republish();
   });
-  await keeper.ensure(config.services);
+  await keeper.ensure(servicesNeedingCertificates(config));
   let stateVersion = 0;
   const buildState = (changedAt = Date.now()): MeshState => {
     const instances = instancesOf(config, registry);
@@ -216,7 +226,7 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
     metrics.configValid.set(1);
     logger.info({ file: configSource }, 'mesh file reloaded');
     // New services get certificates first, so their proxies' first config can carry them.
-    keeper.ensure(config.services).then(
+    keeper.ensure(servicesNeedingCertificates(config)).then(
       stateChanged,
       (err: unknown) => logger.error({ err }, 'issuing certificates after reload failed'),
     );

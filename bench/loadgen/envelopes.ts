@@ -1,7 +1,8 @@
-// xDS discovery requests and responses at the envelope level: requests are written by hand,
-// responses are read without decoding the resources they carry (field numbers from
-// envoy/service/discovery/v3/discovery.proto and envoy/config/core/v3/base.proto).
-import { MessageWriter, forEachField, stringsAt } from './protowire';
+// xDS discovery requests and responses at the envelope level: requests are encoded with the
+// project's codec (they are small and few: one per response), responses are read without
+// decoding the resources they carry (field numbers from envoy/service/discovery/v3/discovery.proto).
+import { encodeMessage } from '../../src/proto/codec';
+import { forEachField, stringsAt } from './protowire';
 
 export interface NodeInfo {
   id: string;
@@ -10,13 +11,13 @@ export interface NodeInfo {
   userAgentName: string;
 }
 
-function nodeMessage(node: NodeInfo): MessageWriter {
-  return new MessageWriter().string(1, node.id).string(2, node.cluster).string(6, node.userAgentName).string(7, 'loadgen');
+function nodeMessage(node: NodeInfo | undefined): object | undefined {
+  return node && { id: node.id, cluster: node.cluster, user_agent_name: node.userAgentName, user_agent_version: 'loadgen' };
 }
 
-function statusMessage(message: string): MessageWriter {
-  // google.rpc.Status: code 3 (INVALID_ARGUMENT), as Envoy reports a rejected update.
-  return new MessageWriter().varint(1, 3).string(2, message);
+/** As Envoy reports a rejected update: INVALID_ARGUMENT with the reason. */
+function errorDetail(message: string | undefined): object | undefined {
+  return message === undefined ? undefined : { code: 3, message };
 }
 
 export interface SotwRequest {
@@ -29,14 +30,14 @@ export interface SotwRequest {
 }
 
 export function encodeSotwRequest(r: SotwRequest): Buffer {
-  const w = new MessageWriter()
-    .string(1, r.versionInfo)
-    .message(2, r.node ? nodeMessage(r.node) : undefined)
-    .strings(3, r.resourceNames)
-    .string(4, r.typeUrl)
-    .string(5, r.responseNonce);
-  if (r.errorMessage) w.message(6, statusMessage(r.errorMessage));
-  return w.finish();
+  return encodeMessage('envoy.service.discovery.v3.DiscoveryRequest', {
+    version_info: r.versionInfo ?? '',
+    node: nodeMessage(r.node),
+    resource_names: r.resourceNames,
+    type_url: r.typeUrl,
+    response_nonce: r.responseNonce ?? '',
+    error_detail: errorDetail(r.errorMessage),
+  });
 }
 
 export interface DeltaRequest {
@@ -50,15 +51,15 @@ export interface DeltaRequest {
 }
 
 export function encodeDeltaRequest(r: DeltaRequest): Buffer {
-  const w = new MessageWriter()
-    .message(1, r.node ? nodeMessage(r.node) : undefined)
-    .string(2, r.typeUrl)
-    .strings(3, r.subscribe ?? [])
-    .strings(4, r.unsubscribe ?? []);
-  for (const [name, version] of r.initialVersions ?? []) w.message(5, new MessageWriter().string(1, name).string(2, version));
-  w.string(6, r.responseNonce);
-  if (r.errorMessage) w.message(7, statusMessage(r.errorMessage));
-  return w.finish();
+  return encodeMessage('envoy.service.discovery.v3.DeltaDiscoveryRequest', {
+    node: nodeMessage(r.node),
+    type_url: r.typeUrl,
+    resource_names_subscribe: r.subscribe ?? [],
+    resource_names_unsubscribe: r.unsubscribe ?? [],
+    initial_resource_versions: Object.fromEntries(r.initialVersions ?? []),
+    response_nonce: r.responseNonce ?? '',
+    error_detail: errorDetail(r.errorMessage),
+  });
 }
 
 /** A resource as it arrived: its Any's type and value, located in the response buffer. */

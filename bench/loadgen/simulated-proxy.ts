@@ -12,12 +12,13 @@ import {
   type NodeInfo,
   type ResourceRef,
 } from './envelopes';
+import { TypeUrl } from '../../src/proto/type-urls';
 import { forEachField } from './protowire';
 
-export const CDS = 'type.googleapis.com/envoy.config.cluster.v3.Cluster';
-export const EDS = 'type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment';
-export const LDS = 'type.googleapis.com/envoy.config.listener.v3.Listener';
-export const RDS = 'type.googleapis.com/envoy.config.route.v3.RouteConfiguration';
+export const CDS: string = TypeUrl.Cluster;
+export const EDS: string = TypeUrl.ClusterLoadAssignment;
+export const LDS: string = TypeUrl.Listener;
+export const RDS: string = TypeUrl.RouteConfiguration;
 
 const SOTW_PATH = '/envoy.service.discovery.v3.AggregatedDiscoveryService/StreamAggregatedResources';
 const DELTA_PATH = '/envoy.service.discovery.v3.AggregatedDiscoveryService/DeltaAggregatedResources';

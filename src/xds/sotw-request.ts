@@ -3,6 +3,7 @@
 // large mesh), and almost always the same ones; a stream compares the bytes with its previous
 // request's and decodes names only when they differ, instead of building a thousand strings per ACK.
 import type { DiscoveryRequest__Output } from '../generated/envoy/service/discovery/v3/DiscoveryRequest';
+import { Reader } from 'protobufjs';
 import { decodeMessage } from '../proto/codec';
 
 export interface SotwDiscoveryRequest extends DiscoveryRequest__Output {
@@ -15,42 +16,25 @@ export interface SotwDiscoveryRequest extends DiscoveryRequest__Output {
 
 const REQUEST_TYPE = 'envoy.service.discovery.v3.DiscoveryRequest';
 const RESOURCE_NAMES_FIELD = 3;
-const WIRE_VARINT = 0;
-const WIRE_I64 = 1;
 const WIRE_LEN = 2;
-const WIRE_I32 = 5;
 /** Below this many names, decoding them is cheaper than keeping the bytes. */
 const DEFER_AT = 16;
 
-function readVarint(buf: Buffer, pos: number): [number, number] {
-  let value = 0;
-  for (let shift = 0; shift < 64; shift += 7) {
-    if (pos >= buf.length) throw new Error('truncated varint');
-    const b = buf[pos++]!;
-    value += (b & 0x7f) * 2 ** shift;
-    if (b < 0x80) return [value, pos];
-  }
-  throw new Error('varint too long');
-}
-
-/** Each top-level length-delimited field 3 (resource_names) as [entry start, value start, end]. */
+/** Each top-level field 3 (resource_names) as [entry start, value start, end]; throws on malformed bytes. */
 function nameEntries(buf: Buffer): Array<[number, number, number]> {
   const entries: Array<[number, number, number]> = [];
-  let pos = 0;
-  while (pos < buf.length) {
-    const start = pos;
-    const [tag, afterTag] = readVarint(buf, pos);
-    const wireType = tag & 7;
-    pos = afterTag;
-    if (wireType === WIRE_VARINT) pos = readVarint(buf, pos)[1];
-    else if (wireType === WIRE_I64) pos += 8;
-    else if (wireType === WIRE_I32) pos += 4;
-    else if (wireType === WIRE_LEN) {
-      const [len, afterLen] = readVarint(buf, pos);
-      pos = afterLen + len;
-      if (Math.floor(tag / 8) === RESOURCE_NAMES_FIELD) entries.push([start, afterLen, pos]);
-    } else throw new Error(`unsupported wire type ${wireType}`);
-    if (pos > buf.length) throw new Error('field overruns the message');
+  const r = Reader.create(buf);
+  while (r.pos < r.len) {
+    const start = r.pos;
+    const tag = r.uint32();
+    if (tag >>> 3 === RESOURCE_NAMES_FIELD && (tag & 7) === WIRE_LEN) {
+      const len = r.uint32();
+      const from = r.pos;
+      r.skip(len);
+      entries.push([start, from, r.pos]);
+    } else {
+      r.skipType(tag & 7);
+    }
   }
   return entries;
 }

@@ -120,7 +120,8 @@ export class MeshPublisher implements GroupDemandHandler {
         this.publish(group);
         continue;
       }
-      const relevant = new Set([...entry.deps].filter((s) => changed.has(s)));
+      // Usually one or a few services changed and a group depends on many: walk the short list.
+      const relevant = new Set([...changed].filter((s) => entry.deps.has(s)));
       if (relevant.size > 0) this.publish(group, { before, services: relevant });
     }
   }

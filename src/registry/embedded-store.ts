@@ -16,6 +16,7 @@ import { DeadlineQueue } from './deadline-queue';
 import { RegistryError } from './errors';
 import { InstanceTable } from './instance-table';
 import type { Registry, RegistryListener, RegistrySnapshot } from './registry';
+import { RegistryWatchers } from './watchers';
 import type { RegistryFileContent } from './registry-file';
 import { loadRegistryState, RegistryPersistence } from './registry-persistence';
 import { sameRegistration } from './same-registration';
@@ -99,8 +100,8 @@ export class EmbeddedStore implements Registry {
   private committed: RegistrySnapshot;
   private table: InstanceTable;
   private persistedRevision: number;
-  private readonly listeners = new Set<RegistryListener>();
   private readonly logger: Logger;
+  private readonly watchers: RegistryWatchers;
   private readonly deadlines = new DeadlineQueue();
   private cancelTimer: (() => void) | undefined;
   private timerAt: number | undefined;
@@ -124,6 +125,7 @@ export class EmbeddedStore implements Registry {
     this.persistedRevision = initial.revision;
     this.table = new InstanceTable(initial);
     this.logger = options.logger.child({ component: 'registry' });
+    this.watchers = new RegistryWatchers(this.logger);
     this.rebuildDeadlines();
   }
 
@@ -132,12 +134,7 @@ export class EmbeddedStore implements Registry {
   }
 
   watch(listener: RegistryListener): () => void {
-    // Wrapped so the same function can subscribe twice and unsubscribe each separately.
-    const entry: RegistryListener = (snapshot) => listener(snapshot);
-    this.listeners.add(entry);
-    return () => {
-      this.listeners.delete(entry);
-    };
+    return this.watchers.add(listener);
   }
 
   register(service: string, id: string, registration: InstanceRegistration): Promise<Instance> {
@@ -204,7 +201,7 @@ export class EmbeddedStore implements Registry {
     await this.whenIdle();
     this.cancelTimer?.();
     this.cancelTimer = undefined;
-    this.listeners.clear();
+    this.watchers.clear();
     await this.persistence.close();
   }
 
@@ -265,13 +262,7 @@ export class EmbeddedStore implements Registry {
     const changed = candidate.revision !== this.committed.revision;
     this.committed = candidate;
     if (!changed) return;
-    for (const listener of [...this.listeners]) {
-      try {
-        listener(candidate);
-      } catch (error) {
-        this.logger.error({ err: error }, 'registry watcher threw; other watchers still notified');
-      }
-    }
+    this.watchers.notify(candidate);
   }
 
   /**

@@ -37,6 +37,7 @@ import { EtcdLeases } from './etcd-leases';
 import { decodeRecord, encodeRecord, instanceFromRecord, recordFor, type InstanceRecord } from './etcd-record';
 import { InstanceTable } from './instance-table';
 import type { Registry, RegistryListener, RegistrySnapshot } from './registry';
+import { RegistryWatchers } from './watchers';
 import { sameRegistration } from './same-registration';
 import { removalGraceMs } from './ttl';
 import { checkInstanceId, checkServiceName, parseInstanceRegistration } from './validation';
@@ -84,8 +85,8 @@ export class EtcdStore implements Registry {
   private readonly keys: EtcdKeys;
   private readonly clock: Clock;
   private readonly logger: Logger;
+  private readonly watchers: RegistryWatchers;
   private readonly leases: EtcdLeases;
-  private readonly listeners = new Set<RegistryListener>();
   private readonly records = new Map<string, Stored>();
   /** `service/id` of TTL instances whose alive key exists. */
   private readonly alive = new Set<string>();
@@ -110,6 +111,7 @@ export class EtcdStore implements Registry {
     this.keys = etcdKeys(options.prefix);
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger.child({ component: 'registry', store: 'etcd' });
+    this.watchers = new RegistryWatchers(this.logger);
     this.leases = new EtcdLeases(this.client);
   }
 
@@ -118,11 +120,7 @@ export class EtcdStore implements Registry {
   }
 
   watch(listener: RegistryListener): () => void {
-    const entry: RegistryListener = (snapshot) => listener(snapshot);
-    this.listeners.add(entry);
-    return () => {
-      this.listeners.delete(entry);
-    };
+    return this.watchers.add(listener);
   }
 
   /** The etcd revision this replica has caught up to (tests and readiness use it). */
@@ -214,7 +212,7 @@ export class EtcdStore implements Registry {
     if (this.closed) return;
     this.closed = true;
     this.setReaper(false);
-    this.listeners.clear();
+    this.watchers.clear();
     for (const waiter of this.revisionWaiters) waiter.resolve();
     this.revisionWaiters = [];
     const watcher = this.watcher;
@@ -418,13 +416,7 @@ export class EtcdStore implements Registry {
     if (revision > this.appliedRevision) this.appliedRevision = revision;
     if (visible) {
       this.committed = Object.freeze({ revision: this.appliedRevision, services: this.table.cut().services });
-      for (const listener of [...this.listeners]) {
-        try {
-          listener(this.committed);
-        } catch (error) {
-          this.logger.error({ err: error }, 'registry watcher threw; other watchers still notified');
-        }
-      }
+      this.watchers.notify(this.committed);
     }
     const due = this.revisionWaiters.filter((w) => w.revision <= this.appliedRevision);
     this.revisionWaiters = this.revisionWaiters.filter((w) => w.revision > this.appliedRevision);

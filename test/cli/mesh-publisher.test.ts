@@ -1,5 +1,5 @@
 import pino from 'pino';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { parseExampleMesh } from '../../src/config';
 import type { Instance, MeshConfig, MeshState } from '../../src/model';
 import { MeshPublisher, changedServices } from '../../src/cli/mesh-publisher';
@@ -72,6 +72,37 @@ describe('MeshPublisher', () => {
     freshCache.setDemandHandler(fresh);
     freshCache.watch(fresh.groupFor(envoy('frontend')), () => undefined);
     expect(patched.version).toBe(freshCache.getSnapshot(group)!.version);
+  });
+
+  it('a change right after a long flush waits that flush\'s length; one after a quiet spell only the window', () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    try {
+      const cache = new SnapshotCache();
+      const real = meshTranslator();
+      // Each translation takes 500 ms of (fake) time, as a flush over a thousand groups would.
+      const slow = { ...real, translate: (s: MeshState, p: ReturnType<typeof envoy>) => (vi.advanceTimersByTime(500), real.translate(s, p)) };
+      const publisher = new MeshPublisher(state(1, {}), cache, slow, silent, 20, resourceValidator);
+      cache.setDemandHandler(publisher);
+      cache.watch(publisher.groupFor(envoy('frontend')), () => undefined);
+      const catalog = (port: number) => ({ catalog: [instance('catalog', 'a', port, { version: 'v1' })] });
+      // A config change (new config object) forces a full, slow translation.
+      publisher.update(state(2, catalog(1), { ...shop }));
+      vi.advanceTimersByTime(20);
+      expect(publisher.publishCount).toBe(2);
+      // Straight after that 500 ms flush: the next window stretches to about 500 ms.
+      publisher.update(state(3, catalog(2), { ...shop }));
+      vi.advanceTimersByTime(100);
+      expect(publisher.publishCount).toBe(2);
+      vi.advanceTimersByTime(400);
+      expect(publisher.publishCount).toBe(3);
+      // After a quiet second, a change waits only the 20 ms window again.
+      vi.advanceTimersByTime(1000);
+      publisher.update(state(4, catalog(3), { ...shop }));
+      vi.advanceTimersByTime(20);
+      expect(publisher.publishCount).toBe(4);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('keeps the last good snapshot when a translation fails validation', () => {

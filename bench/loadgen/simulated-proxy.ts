@@ -117,15 +117,12 @@ export class SimulatedProxy {
   lastAckAt = 0;
   /** Told of every ACK as it is sent (benchmarks time convergence with it). */
   onAck?: (typeUrl: string, at: number) => void;
-  startedAt = 0;
   error?: Error;
-  ended = false;
   private stream?: http2.ClientHttp2Stream;
   /** Received bytes not yet parsed into messages, as chunks: joining them only once a message is whole keeps big responses linear. */
   private chunks: Buffer[] = [];
   private buffered = 0;
   private sentNode = false;
-  private syncWaiters: Array<() => void> = [];
 
   constructor(readonly options: SimulatedProxyOptions) {
     this.reset();
@@ -137,7 +134,6 @@ export class SimulatedProxy {
     this.buffered = 0;
     this.sentNode = false;
     this.error = undefined;
-    this.ended = false;
   }
 
   /** Starts over on a new connection, as Envoy does when its xDS connection fails. */
@@ -153,7 +149,6 @@ export class SimulatedProxy {
   }
 
   start(session: http2.ClientHttp2Session): void {
-    this.startedAt ||= performance.now();
     const headers: http2.OutgoingHttpHeaders = {
       ':method': 'POST',
       ':path': this.options.mode === 'sotw' ? SOTW_PATH : DELTA_PATH,
@@ -169,15 +164,8 @@ export class SimulatedProxy {
       if (status !== undefined && status !== '0') this.error ??= new Error(`stream ended: grpc-status ${String(status)} ${String(trailers['grpc-message'] ?? '')}`);
     });
     stream.on('error', (err) => { this.error ??= err; });
-    stream.on('close', () => { this.ended = true; });
     if (this.options.shape === 'envoy') this.subscribe(CDS, 'wildcard');
     else this.subscribe(LDS, new Set(this.options.listeners ?? []));
-  }
-
-  /** Resolves once synced (or rejects when the stream fails first). */
-  whenSynced(): Promise<void> {
-    if (this.synced) return Promise.resolve();
-    return new Promise((resolve) => this.syncWaiters.push(resolve));
   }
 
   close(): void {
@@ -342,8 +330,6 @@ export class SimulatedProxy {
     if (this.syncedAt === undefined && [CDS, EDS, LDS, RDS].every((t) => this.satisfied(t)) && this.types.get(LDS)!.subscription !== undefined) {
       this.syncedAt = performance.now();
       for (const t of this.types.values()) t.seen = undefined;
-      for (const w of this.syncWaiters) w();
-      this.syncWaiters = [];
     }
   }
 

@@ -1,36 +1,22 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { TypeUrl } from '../../src/proto/type-urls';
-import { TEST_NODE, decodeName, deltaClient, type DeltaClient } from '../support/ads-client';
+import { TEST_NODE, decodeName, type DeltaClient } from '../support/ads-client';
 import { cluster, endpoints, resourceSet } from '../support/resources';
-import { eventually, startHarness, type Harness } from '../support/xds-harness';
+import { eventually } from '../support/xds-harness';
+import { harnessPerTest } from '../support/harness-per-test';
 import type { DeltaDiscoveryResponse__Output } from '../../src/generated/envoy/service/discovery/v3/DeltaDiscoveryResponse';
 
 const GROUP = TEST_NODE.cluster;
-let h: Harness;
-let clients: DeltaClient[] = [];
-
-function connect(): DeltaClient {
-  const c = deltaClient(h.address);
-  clients.push(c);
-  return c;
-}
+const env = harnessPerTest();
+const connect = (): DeltaClient => env.delta();
 
 function names(res: DeltaDiscoveryResponse__Output): string[] {
   return res.resources.map((r) => r.name).sort();
 }
 
-beforeEach(async () => {
-  h = await startHarness();
-});
-afterEach(async () => {
-  for (const c of clients) c.close();
-  clients = [];
-  await h.stop();
-});
-
 describe('incremental (delta) ADS', () => {
   it('a wildcard subscription gets every resource with its version, then only what changed', async () => {
-    h.cache.setSnapshot(GROUP, resourceSet({ [TypeUrl.Cluster]: [cluster('a'), cluster('b')] }));
+    env.h.cache.setSnapshot(GROUP, resourceSet({ [TypeUrl.Cluster]: [cluster('a'), cluster('b')] }));
     const c = connect();
     c.send({ node: TEST_NODE, type_url: TypeUrl.Cluster });
     const first = await c.inbox.next();
@@ -39,21 +25,21 @@ describe('incremental (delta) ADS', () => {
       expect(r.version).not.toBe('');
       expect(decodeName(r.resource!.type_url, r.resource!.value)).toBe(r.name);
     }
-    expect(first.system_version_info).toBe(h.cache.getSnapshot(GROUP)!.version);
+    expect(first.system_version_info).toBe(env.h.cache.getSnapshot(GROUP)!.version);
     c.ack(first);
-    h.cache.setSnapshot(GROUP, resourceSet({ [TypeUrl.Cluster]: [cluster('a'), cluster('b', 7), cluster('c')] }));
+    env.h.cache.setSnapshot(GROUP, resourceSet({ [TypeUrl.Cluster]: [cluster('a'), cluster('b', 7), cluster('c')] }));
     const second = await c.inbox.next();
     expect(names(second)).toEqual(['b', 'c']);
     expect(second.removed_resources).toEqual([]);
   });
 
   it('removal is removed_resources, sent once the rest of the push is acknowledged', async () => {
-    h.cache.setSnapshot(GROUP, resourceSet({ [TypeUrl.Cluster]: [cluster('a'), cluster('b')] }));
+    env.h.cache.setSnapshot(GROUP, resourceSet({ [TypeUrl.Cluster]: [cluster('a'), cluster('b')] }));
     const c = connect();
     c.send({ node: TEST_NODE, type_url: TypeUrl.Cluster });
     c.ack(await c.inbox.next());
-    await eventually(() => h.observer.acks.length === 1, 2000, 'ack');
-    h.cache.setSnapshot(GROUP, resourceSet({ [TypeUrl.Cluster]: [cluster('a', 3)] }));
+    await eventually(() => env.h.observer.acks.length === 1, 2000, 'ack');
+    env.h.cache.setSnapshot(GROUP, resourceSet({ [TypeUrl.Cluster]: [cluster('a', 3)] }));
     const update = await c.inbox.next();
     expect(names(update)).toEqual(['a']);
     expect(update.removed_resources).toEqual([]);
@@ -65,7 +51,7 @@ describe('incremental (delta) ADS', () => {
   });
 
   it('named subscribe and unsubscribe change what is sent mid-stream', async () => {
-    h.cache.setSnapshot(GROUP, resourceSet({ [TypeUrl.ClusterLoadAssignment]: [endpoints('a', [1]), endpoints('b', [2])] }));
+    env.h.cache.setSnapshot(GROUP, resourceSet({ [TypeUrl.ClusterLoadAssignment]: [endpoints('a', [1]), endpoints('b', [2])] }));
     const c = connect();
     c.send({ node: TEST_NODE, type_url: TypeUrl.ClusterLoadAssignment, resource_names_subscribe: ['a'] });
     const r1 = await c.inbox.next();
@@ -76,19 +62,19 @@ describe('incremental (delta) ADS', () => {
     expect(r2.removed_resources).toEqual([]);
     c.ack(r2);
     // "a" is no longer subscribed: its change is not sent.
-    h.cache.setSnapshot(GROUP, resourceSet({ [TypeUrl.ClusterLoadAssignment]: [endpoints('a', [5]), endpoints('b', [2])] }));
+    env.h.cache.setSnapshot(GROUP, resourceSet({ [TypeUrl.ClusterLoadAssignment]: [endpoints('a', [5]), endpoints('b', [2])] }));
     expect(await c.inbox.quiet()).toBe(true);
   });
 
   it('on reconnect, initial_resource_versions means only what changed is sent, and what is gone is removed', async () => {
-    h.cache.setSnapshot(GROUP, resourceSet({ [TypeUrl.Cluster]: [cluster('a'), cluster('b')] }));
+    env.h.cache.setSnapshot(GROUP, resourceSet({ [TypeUrl.Cluster]: [cluster('a'), cluster('b')] }));
     const c1 = connect();
     c1.send({ node: TEST_NODE, type_url: TypeUrl.Cluster });
     const first = await c1.inbox.next();
     const held = Object.fromEntries(first.resources.map((r) => [r.name, r.version]));
     c1.close();
 
-    h.cache.setSnapshot(GROUP, resourceSet({ [TypeUrl.Cluster]: [cluster('a'), cluster('c')] }));
+    env.h.cache.setSnapshot(GROUP, resourceSet({ [TypeUrl.Cluster]: [cluster('a'), cluster('c')] }));
     const c2 = connect();
     c2.send({ node: TEST_NODE, type_url: TypeUrl.Cluster, initial_resource_versions: { ...held, gone: 'v0' } });
     const update = await c2.inbox.next();
@@ -99,35 +85,35 @@ describe('incremental (delta) ADS', () => {
   });
 
   it('a NACK keeps the proxy on what it had, is recorded, and the rejected version is not offered again', async () => {
-    h.cache.setSnapshot(GROUP, resourceSet({ [TypeUrl.Cluster]: [cluster('a')] }));
+    env.h.cache.setSnapshot(GROUP, resourceSet({ [TypeUrl.Cluster]: [cluster('a')] }));
     const c = connect();
     c.send({ node: TEST_NODE, type_url: TypeUrl.Cluster });
     const good = await c.inbox.next();
     c.ack(good);
-    await eventually(() => h.observer.acks.length === 1, 2000, 'ack');
-    h.cache.setSnapshot(GROUP, resourceSet({ [TypeUrl.Cluster]: [cluster('a', 9)] }));
+    await eventually(() => env.h.observer.acks.length === 1, 2000, 'ack');
+    env.h.cache.setSnapshot(GROUP, resourceSet({ [TypeUrl.Cluster]: [cluster('a', 9)] }));
     const bad = await c.inbox.next();
     c.nack(bad, 'no thanks');
-    await eventually(() => h.observer.nacks.length === 1, 2000, 'nack');
-    expect(h.server.streams()[0]!.types[0]!.lastNack?.message).toBe('no thanks');
-    const dump = h.server.streamsForNode(TEST_NODE.id)[0]!.sentResources().get(TypeUrl.Cluster)!;
+    await eventually(() => env.h.observer.nacks.length === 1, 2000, 'nack');
+    expect(env.h.server.streams()[0]!.types[0]!.lastNack?.message).toBe('no thanks');
+    const dump = env.h.server.streamsForNode(TEST_NODE.id)[0]!.sentResources().get(TypeUrl.Cluster)!;
     expect(dump.map((r) => r.version)).toEqual([good.resources[0]!.version]);
     // Republishing the rejected content offers nothing; a new change is offered.
-    h.cache.setSnapshot(GROUP, resourceSet({ [TypeUrl.Cluster]: [cluster('a', 8)] }));
-    h.cache.setSnapshot(GROUP, resourceSet({ [TypeUrl.Cluster]: [cluster('a', 9)] }));
+    env.h.cache.setSnapshot(GROUP, resourceSet({ [TypeUrl.Cluster]: [cluster('a', 8)] }));
+    env.h.cache.setSnapshot(GROUP, resourceSet({ [TypeUrl.Cluster]: [cluster('a', 9)] }));
     expect(await c.inbox.quiet(300)).toBe(true);
-    h.cache.setSnapshot(GROUP, resourceSet({ [TypeUrl.Cluster]: [cluster('a', 4)] }));
+    env.h.cache.setSnapshot(GROUP, resourceSet({ [TypeUrl.Cluster]: [cluster('a', 4)] }));
     const next = await c.inbox.next();
     expect(next.resources[0]!.version).not.toBe(bad.resources[0]!.version);
   });
 
   it('an ACK with an unknown nonce is counted as stale but its subscription change is honoured', async () => {
-    h.cache.setSnapshot(GROUP, resourceSet({ [TypeUrl.ClusterLoadAssignment]: [endpoints('a', [1]), endpoints('b', [2])] }));
+    env.h.cache.setSnapshot(GROUP, resourceSet({ [TypeUrl.ClusterLoadAssignment]: [endpoints('a', [1]), endpoints('b', [2])] }));
     const c = connect();
     c.send({ node: TEST_NODE, type_url: TypeUrl.ClusterLoadAssignment, resource_names_subscribe: ['a'] });
     await c.inbox.next();
     c.send({ type_url: TypeUrl.ClusterLoadAssignment, response_nonce: 'nope', resource_names_subscribe: ['b'] });
     expect(names(await c.inbox.next())).toEqual(['b']);
-    expect(h.observer.rejected.some((r) => r.reason === 'stale_nonce')).toBe(true);
+    expect(env.h.observer.rejected.some((r) => r.reason === 'stale_nonce')).toBe(true);
   });
 });

@@ -1,32 +1,18 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { TypeUrl } from '../../src/proto/type-urls';
 import * as grpc from '@grpc/grpc-js';
-import { TEST_NODE, cdsProto, resourceNames, sotwClient, type SotwClient } from '../support/ads-client';
+import { TEST_NODE, cdsProto, resourceNames, type SotwClient } from '../support/ads-client';
 import { cluster, endpoints, resourceSet, apiListener, weightedRoute } from '../support/resources';
-import { eventually, startHarness, type Harness } from '../support/xds-harness';
+import { eventually } from '../support/xds-harness';
+import { harnessPerTest } from '../support/harness-per-test';
 
 const GROUP = TEST_NODE.cluster;
-let h: Harness;
-let clients: SotwClient[] = [];
-
-function connect(): SotwClient {
-  const c = sotwClient(h.address);
-  clients.push(c);
-  return c;
-}
-
-beforeEach(async () => {
-  h = await startHarness();
-});
-afterEach(async () => {
-  for (const c of clients) c.close();
-  clients = [];
-  await h.stop();
-});
+const env = harnessPerTest();
+const connect = (): SotwClient => env.sotw();
 
 describe('State-of-the-World ADS', () => {
   it('sends nothing for a type before the client asks for it', async () => {
-    h.cache.setSnapshot(GROUP, resourceSet({ [TypeUrl.Cluster]: [cluster('a')], [TypeUrl.Listener]: [apiListener('l', 'r')] }));
+    env.h.cache.setSnapshot(GROUP, resourceSet({ [TypeUrl.Cluster]: [cluster('a')], [TypeUrl.Listener]: [apiListener('l', 'r')] }));
     const c = connect();
     c.send({ node: TEST_NODE, type_url: TypeUrl.Cluster });
     const res = await c.inbox.next();
@@ -40,12 +26,12 @@ describe('State-of-the-World ADS', () => {
     const c = connect();
     c.send({ node: TEST_NODE, type_url: TypeUrl.Cluster });
     expect(await c.inbox.quiet(200)).toBe(true);
-    h.cache.setSnapshot(GROUP, resourceSet({ [TypeUrl.Cluster]: [cluster('a')] }));
+    env.h.cache.setSnapshot(GROUP, resourceSet({ [TypeUrl.Cluster]: [cluster('a')] }));
     expect(resourceNames(await c.inbox.next())).toEqual(['a']);
   });
 
   it('gives each response a version and nonce, records ACKs, and re-sends nothing unchanged', async () => {
-    h.cache.setSnapshot(GROUP, resourceSet({ [TypeUrl.Cluster]: [cluster('a')] }));
+    env.h.cache.setSnapshot(GROUP, resourceSet({ [TypeUrl.Cluster]: [cluster('a')] }));
     const c = connect();
     c.send({ node: TEST_NODE, type_url: TypeUrl.Cluster });
     const first = await c.inbox.next();
@@ -53,23 +39,23 @@ describe('State-of-the-World ADS', () => {
     expect(first.nonce).not.toBe('');
     expect(first.control_plane?.identifier).toBe('switchyard');
     c.ack(first);
-    await eventually(() => h.observer.acks.length === 1, 2000, 'ack');
-    const status = h.server.streams()[0]!.types.find((t) => t.typeUrl === TypeUrl.Cluster)!;
+    await eventually(() => env.h.observer.acks.length === 1, 2000, 'ack');
+    const status = env.h.server.streams()[0]!.types.find((t) => t.typeUrl === TypeUrl.Cluster)!;
     expect(status.ackedVersion).toBe(first.version_info);
     expect(status.pendingAck).toBe(false);
 
     // Republishing identical content keeps the version: nothing is pushed.
-    h.cache.setSnapshot(GROUP, resourceSet({ [TypeUrl.Cluster]: [cluster('a')] }));
+    env.h.cache.setSnapshot(GROUP, resourceSet({ [TypeUrl.Cluster]: [cluster('a')] }));
     expect(await c.inbox.quiet()).toBe(true);
 
-    h.cache.setSnapshot(GROUP, resourceSet({ [TypeUrl.Cluster]: [cluster('a', 2)] }));
+    env.h.cache.setSnapshot(GROUP, resourceSet({ [TypeUrl.Cluster]: [cluster('a', 2)] }));
     const second = await c.inbox.next();
     expect(second.version_info).not.toBe(first.version_info);
     expect(second.nonce).not.toBe(first.nonce);
   });
 
   it('versions are content hashes: the same content yields the same version on another stream', async () => {
-    h.cache.setSnapshot(GROUP, resourceSet({ [TypeUrl.Cluster]: [cluster('a'), cluster('b')] }));
+    env.h.cache.setSnapshot(GROUP, resourceSet({ [TypeUrl.Cluster]: [cluster('a'), cluster('b')] }));
     const c1 = connect();
     const c2 = connect();
     c1.send({ node: TEST_NODE, type_url: TypeUrl.Cluster });
@@ -79,45 +65,45 @@ describe('State-of-the-World ADS', () => {
   });
 
   it('a NACK leaves the proxy on its last good config, is recorded, and the rejected version is not re-sent', async () => {
-    h.cache.setSnapshot(GROUP, resourceSet({ [TypeUrl.Cluster]: [cluster('a')] }));
+    env.h.cache.setSnapshot(GROUP, resourceSet({ [TypeUrl.Cluster]: [cluster('a')] }));
     const c = connect();
     c.send({ node: TEST_NODE, type_url: TypeUrl.Cluster });
     const good = await c.inbox.next();
     c.ack(good);
-    await eventually(() => h.observer.acks.length === 1, 2000, 'ack');
-    h.cache.setSnapshot(GROUP, resourceSet({ [TypeUrl.Cluster]: [cluster('a', 5)] }));
+    await eventually(() => env.h.observer.acks.length === 1, 2000, 'ack');
+    env.h.cache.setSnapshot(GROUP, resourceSet({ [TypeUrl.Cluster]: [cluster('a', 5)] }));
     const bad = await c.inbox.next();
     c.nack(bad, 'cluster a: bad timeout');
-    await eventually(() => h.observer.nacks.length === 1, 2000, 'nack');
-    expect(h.observer.nacks[0]).toMatchObject({ typeUrl: TypeUrl.Cluster, version: bad.version_info, message: 'cluster a: bad timeout' });
-    const status = h.server.streams()[0]!.types.find((t) => t.typeUrl === TypeUrl.Cluster)!;
+    await eventually(() => env.h.observer.nacks.length === 1, 2000, 'nack');
+    expect(env.h.observer.nacks[0]).toMatchObject({ typeUrl: TypeUrl.Cluster, version: bad.version_info, message: 'cluster a: bad timeout' });
+    const status = env.h.server.streams()[0]!.types.find((t) => t.typeUrl === TypeUrl.Cluster)!;
     expect(status.lastNack?.message).toBe('cluster a: bad timeout');
     expect(status.ackedVersion).toBe(good.version_info);
     // The proxy holds the last good config, which is what config-dump shows.
-    const held = h.server.streamsForNode(TEST_NODE.id)[0]!.sentResources().get(TypeUrl.Cluster)!;
-    expect(held[0]!.version).not.toBe(h.cache.getSnapshot(GROUP)!.resources(TypeUrl.Cluster).get('a')!.version);
+    const held = env.h.server.streamsForNode(TEST_NODE.id)[0]!.sentResources().get(TypeUrl.Cluster)!;
+    expect(held[0]!.version).not.toBe(env.h.cache.getSnapshot(GROUP)!.resources(TypeUrl.Cluster).get('a')!.version);
 
     // Same content again: no loop of re-sending the rejected version.
-    h.cache.setSnapshot(GROUP, resourceSet({ [TypeUrl.Cluster]: [cluster('a', 5)] }));
+    env.h.cache.setSnapshot(GROUP, resourceSet({ [TypeUrl.Cluster]: [cluster('a', 5)] }));
     expect(await c.inbox.quiet(400)).toBe(true);
     // A real change is pushed.
-    h.cache.setSnapshot(GROUP, resourceSet({ [TypeUrl.Cluster]: [cluster('a', 3)] }));
+    env.h.cache.setSnapshot(GROUP, resourceSet({ [TypeUrl.Cluster]: [cluster('a', 3)] }));
     const fixed = await c.inbox.next();
     expect(fixed.version_info).not.toBe(bad.version_info);
   });
 
   it('ignores a request with a stale nonce, including its resource names', async () => {
-    h.cache.setSnapshot(GROUP, resourceSet({ [TypeUrl.ClusterLoadAssignment]: [endpoints('a', [1001]), endpoints('b', [1002])] }));
+    env.h.cache.setSnapshot(GROUP, resourceSet({ [TypeUrl.ClusterLoadAssignment]: [endpoints('a', [1001]), endpoints('b', [1002])] }));
     const c = connect();
     c.send({ node: TEST_NODE, type_url: TypeUrl.ClusterLoadAssignment, resource_names: ['a'] });
     const first = await c.inbox.next();
     expect(resourceNames(first)).toEqual(['a']);
-    h.cache.setSnapshot(GROUP, resourceSet({ [TypeUrl.ClusterLoadAssignment]: [endpoints('a', [1003]), endpoints('b', [1002])] }));
+    env.h.cache.setSnapshot(GROUP, resourceSet({ [TypeUrl.ClusterLoadAssignment]: [endpoints('a', [1003]), endpoints('b', [1002])] }));
     const second = await c.inbox.next();
     // Answering the first (stale) nonce and asking for b must be ignored whole.
     c.send({ type_url: TypeUrl.ClusterLoadAssignment, version_info: first.version_info, response_nonce: first.nonce, resource_names: ['a', 'b'] });
     expect(await c.inbox.quiet()).toBe(true);
-    expect(h.observer.rejected.some((r) => r.reason === 'stale_nonce')).toBe(true);
+    expect(env.h.observer.rejected.some((r) => r.reason === 'stale_nonce')).toBe(true);
     // Answering the latest nonce with the new names is honoured: b is sent (a is held, unchanged;
     // EDS is incremental even in SotW) under a version covering both.
     c.send({ type_url: TypeUrl.ClusterLoadAssignment, version_info: second.version_info, response_nonce: second.nonce, resource_names: ['a', 'b'] });
@@ -127,19 +113,19 @@ describe('State-of-the-World ADS', () => {
   });
 
   it('LDS and CDS responses carry the full set; what is left out is removed', async () => {
-    h.cache.setSnapshot(GROUP, resourceSet({ [TypeUrl.Cluster]: [cluster('a'), cluster('b')] }));
+    env.h.cache.setSnapshot(GROUP, resourceSet({ [TypeUrl.Cluster]: [cluster('a'), cluster('b')] }));
     const c = connect();
     c.send({ node: TEST_NODE, type_url: TypeUrl.Cluster });
     const first = await c.inbox.next();
     expect(resourceNames(first)).toEqual(['a', 'b']);
     c.ack(first);
-    h.cache.setSnapshot(GROUP, resourceSet({ [TypeUrl.Cluster]: [cluster('a')] }));
+    env.h.cache.setSnapshot(GROUP, resourceSet({ [TypeUrl.Cluster]: [cluster('a')] }));
     const second = await c.inbox.next();
     expect(resourceNames(second)).toEqual(['a']);
   });
 
   it('EDS answers only the names requested, and follows subscription changes mid-stream', async () => {
-    h.cache.setSnapshot(GROUP, resourceSet({ [TypeUrl.ClusterLoadAssignment]: [endpoints('a', [1]), endpoints('b', [2]), endpoints('c', [3])] }));
+    env.h.cache.setSnapshot(GROUP, resourceSet({ [TypeUrl.ClusterLoadAssignment]: [endpoints('a', [1]), endpoints('b', [2]), endpoints('c', [3])] }));
     const c = connect();
     c.send({ node: TEST_NODE, type_url: TypeUrl.ClusterLoadAssignment, resource_names: ['a'] });
     const r1 = await c.inbox.next();
@@ -152,10 +138,10 @@ describe('State-of-the-World ADS', () => {
     c.ack(r2, ['c']);
     expect(await c.inbox.quiet()).toBe(true);
     // A change to a resource the client no longer asks for is not pushed…
-    h.cache.setSnapshot(GROUP, resourceSet({ [TypeUrl.ClusterLoadAssignment]: [endpoints('a', [9]), endpoints('b', [2]), endpoints('c', [3])] }));
+    env.h.cache.setSnapshot(GROUP, resourceSet({ [TypeUrl.ClusterLoadAssignment]: [endpoints('a', [9]), endpoints('b', [2]), endpoints('c', [3])] }));
     expect(await c.inbox.quiet()).toBe(true);
     // …and a change to one it does ask for is, with only that name.
-    h.cache.setSnapshot(GROUP, resourceSet({ [TypeUrl.ClusterLoadAssignment]: [endpoints('a', [9]), endpoints('b', [2]), endpoints('c', [4])] }));
+    env.h.cache.setSnapshot(GROUP, resourceSet({ [TypeUrl.ClusterLoadAssignment]: [endpoints('a', [9]), endpoints('b', [2]), endpoints('c', [4])] }));
     const r3 = await c.inbox.next();
     expect(resourceNames(r3)).toEqual(['c']);
     // A name asked for again after being dropped is sent again, changed or not (xDS protocol).
@@ -166,7 +152,7 @@ describe('State-of-the-World ADS', () => {
 
   it('follows subscription changes when the request names many resources (names kept as bytes)', async () => {
     const all = Array.from({ length: 24 }, (_, i) => `e${String(i).padStart(2, '0')}`);
-    h.cache.setSnapshot(GROUP, resourceSet({ [TypeUrl.ClusterLoadAssignment]: all.map((n, i) => endpoints(n, [2000 + i])) }));
+    env.h.cache.setSnapshot(GROUP, resourceSet({ [TypeUrl.ClusterLoadAssignment]: all.map((n, i) => endpoints(n, [2000 + i])) }));
     const c = connect();
     const first = all.slice(0, 20);
     c.send({ node: TEST_NODE, type_url: TypeUrl.ClusterLoadAssignment, resource_names: first });
@@ -179,26 +165,26 @@ describe('State-of-the-World ADS', () => {
   });
 
   it('an EDS push after a change carries only the changed endpoint set, not every subscribed one', async () => {
-    h.cache.setSnapshot(GROUP, resourceSet({ [TypeUrl.ClusterLoadAssignment]: [endpoints('a', [1]), endpoints('b', [2]), endpoints('c', [3])] }));
+    env.h.cache.setSnapshot(GROUP, resourceSet({ [TypeUrl.ClusterLoadAssignment]: [endpoints('a', [1]), endpoints('b', [2]), endpoints('c', [3])] }));
     const c = connect();
     c.send({ node: TEST_NODE, type_url: TypeUrl.ClusterLoadAssignment, resource_names: ['a', 'b', 'c'] });
     const r1 = await c.inbox.next();
     expect(resourceNames(r1)).toEqual(['a', 'b', 'c']);
     c.ack(r1, ['a', 'b', 'c']);
     expect(await c.inbox.quiet(200)).toBe(true); // the ACK is in before the next change
-    h.cache.setSnapshot(GROUP, resourceSet({ [TypeUrl.ClusterLoadAssignment]: [endpoints('a', [1]), endpoints('b', [5]), endpoints('c', [3])] }));
+    env.h.cache.setSnapshot(GROUP, resourceSet({ [TypeUrl.ClusterLoadAssignment]: [endpoints('a', [1]), endpoints('b', [5]), endpoints('c', [3])] }));
     const r2 = await c.inbox.next();
     expect(resourceNames(r2)).toEqual(['b']);
     expect(r2.version_info).not.toBe(r1.version_info);
     // After a NACK the client holds what it ACKed; the next change is measured from there.
     c.nack(r2, 'rejected', ['a', 'b', 'c']);
     expect(await c.inbox.quiet(200)).toBe(true);
-    h.cache.setSnapshot(GROUP, resourceSet({ [TypeUrl.ClusterLoadAssignment]: [endpoints('a', [7]), endpoints('b', [5]), endpoints('c', [3])] }));
+    env.h.cache.setSnapshot(GROUP, resourceSet({ [TypeUrl.ClusterLoadAssignment]: [endpoints('a', [7]), endpoints('b', [5]), endpoints('c', [3])] }));
     expect(resourceNames(await c.inbox.next())).toEqual(['a', 'b']);
   });
 
   it('wildcard subscriptions get everything, named ones only their names; "*" restores wildcard', async () => {
-    h.cache.setSnapshot(GROUP, resourceSet({ [TypeUrl.Listener]: [apiListener('x', 'rx'), apiListener('y', 'ry')] }));
+    env.h.cache.setSnapshot(GROUP, resourceSet({ [TypeUrl.Listener]: [apiListener('x', 'rx'), apiListener('y', 'ry')] }));
     const c = connect();
     c.send({ node: TEST_NODE, type_url: TypeUrl.Listener, resource_names: ['x'] });
     const named = await c.inbox.next();
@@ -209,7 +195,7 @@ describe('State-of-the-World ADS', () => {
   });
 
   it('answers a named LDS request for a missing listener with an empty response (so gRPC knows it does not exist)', async () => {
-    h.cache.setSnapshot(GROUP, resourceSet({ [TypeUrl.Listener]: [apiListener('x', 'rx')] }));
+    env.h.cache.setSnapshot(GROUP, resourceSet({ [TypeUrl.Listener]: [apiListener('x', 'rx')] }));
     const c = connect();
     c.send({ node: TEST_NODE, type_url: TypeUrl.Listener, resource_names: ['missing'] });
     const res = await c.inbox.next();
@@ -217,7 +203,7 @@ describe('State-of-the-World ADS', () => {
   });
 
   it('pushes make-before-break: new clusters first, old ones withdrawn only after the routes moved', async () => {
-    h.cache.setSnapshot(GROUP, resourceSet({
+    env.h.cache.setSnapshot(GROUP, resourceSet({
       [TypeUrl.Cluster]: [cluster('old')],
       [TypeUrl.ClusterLoadAssignment]: [endpoints('old', [1])],
       [TypeUrl.RouteConfiguration]: [weightedRoute('r', { old: 100 })],
@@ -231,9 +217,9 @@ describe('State-of-the-World ADS', () => {
     c.send({ type_url: TypeUrl.RouteConfiguration, resource_names: ['r'] });
     const rds1 = await c.inbox.next();
     c.ack(rds1, ['r']);
-    await eventually(() => h.observer.acks.length === 3, 2000, 'initial acks');
+    await eventually(() => env.h.observer.acks.length === 3, 2000, 'initial acks');
 
-    h.cache.setSnapshot(GROUP, resourceSet({
+    env.h.cache.setSnapshot(GROUP, resourceSet({
       [TypeUrl.Cluster]: [cluster('new')],
       [TypeUrl.ClusterLoadAssignment]: [endpoints('new', [2])],
       [TypeUrl.RouteConfiguration]: [weightedRoute('r', { new: 100 })],
@@ -260,14 +246,14 @@ describe('State-of-the-World ADS', () => {
   });
 
   it('serves the per-type CDS service as well as ADS', async () => {
-    h.cache.setSnapshot(GROUP, resourceSet({ [TypeUrl.Cluster]: [cluster('a')] }));
-    const client = new (cdsProto().envoy.service.cluster.v3.ClusterDiscoveryService)(h.address, grpc.credentials.createInsecure());
+    env.h.cache.setSnapshot(GROUP, resourceSet({ [TypeUrl.Cluster]: [cluster('a')] }));
+    const client = new (cdsProto().envoy.service.cluster.v3.ClusterDiscoveryService)(env.h.address, grpc.credentials.createInsecure());
     const call = client.StreamClusters();
     const got = new Promise<string[]>((resolve) => call.on('data', (r: Parameters<typeof resourceNames>[0]) => resolve(resourceNames(r))));
     call.on('error', () => undefined);
     call.write({ node: TEST_NODE });
     expect(await got).toEqual(['a']);
-    expect(h.server.streams()[0]!.service).toBe('cds');
+    expect(env.h.server.streams()[0]!.service).toBe('cds');
     call.cancel();
     client.close();
   });

@@ -1,31 +1,15 @@
 // A SotW stream that starts by naming the version it already holds (a proxy reconnecting, to
 // this server or to another replica computing the same content-hash versions) is not sent
 // that version again; anything else still gets its full answer.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { TypeUrl } from '../../src/proto/type-urls';
-import { TEST_NODE, resourceNames, sotwClient, type SotwClient } from '../support/ads-client';
+import { TEST_NODE, resourceNames, type SotwClient } from '../support/ads-client';
 import { cluster, endpoints, resourceSet } from '../support/resources';
-import { startHarness, type Harness } from '../support/xds-harness';
+import { harnessPerTest } from '../support/harness-per-test';
 
 const GROUP = TEST_NODE.cluster;
-let h: Harness;
-let clients: SotwClient[] = [];
-
-function connect(): SotwClient {
-  const c = sotwClient(h.address);
-  clients.push(c);
-  return c;
-}
-
-beforeEach(async () => {
-  h = await startHarness();
-  h.cache.setSnapshot(GROUP, resourceSet({ [TypeUrl.Cluster]: [cluster('a'), cluster('b')], [TypeUrl.ClusterLoadAssignment]: [endpoints('a', [1]), endpoints('b', [2])] }));
-});
-afterEach(async () => {
-  for (const c of clients) c.close();
-  clients = [];
-  await h.stop();
-});
+const env = harnessPerTest((h) => h.cache.setSnapshot(GROUP, resourceSet({ [TypeUrl.Cluster]: [cluster('a'), cluster('b')], [TypeUrl.ClusterLoadAssignment]: [endpoints('a', [1]), endpoints('b', [2])] })));
+const connect = (): SotwClient => env.sotw();
 
 async function heldVersions(): Promise<{ cds: string; eds: string }> {
   const first = connect();
@@ -47,7 +31,7 @@ describe('SotW reconnect with the version the proxy holds', () => {
     c.send({ node: TEST_NODE, type_url: TypeUrl.ClusterLoadAssignment, version_info: held.eds, resource_names: ['a'] });
     expect(await c.inbox.quiet(300)).toBe(true);
 
-    h.cache.setSnapshot(GROUP, resourceSet({ [TypeUrl.Cluster]: [cluster('a'), cluster('b')], [TypeUrl.ClusterLoadAssignment]: [endpoints('a', [1, 3]), endpoints('b', [2])] }));
+    env.h.cache.setSnapshot(GROUP, resourceSet({ [TypeUrl.Cluster]: [cluster('a'), cluster('b')], [TypeUrl.ClusterLoadAssignment]: [endpoints('a', [1, 3]), endpoints('b', [2])] }));
     const eds = await c.inbox.next();
     expect(eds.type_url).toBe(TypeUrl.ClusterLoadAssignment);
     expect(resourceNames(eds)).toEqual(['a']);

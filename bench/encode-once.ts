@@ -9,7 +9,7 @@ import { XdsServer } from '../src/xds/server';
 import { encodeDiscoveryResponse } from '../src/xds/wire';
 import { sotwClient } from '../test/support/ads-client';
 import { resourceSet } from '../test/support/resources';
-import type { NamedResource } from '../src/translate/resource-set';
+import type { NamedResource } from '../src/xds/resource-set';
 
 const CLUSTERS = 1000;
 

@@ -81,7 +81,7 @@ export async function callAdmin(
   return { kind: 'answered', status: response.status, body: text === '' ? undefined : parsed };
 }
 
-/** The SPEC §3 error object of an answer, when it has one. */
+/** The documented error object of an answer, when it has one. */
 export function adminErrorOf(body: unknown): AdminErrorDetail | undefined {
   if (typeof body !== 'object' || body === null || !('error' in body)) return undefined;
   const error = (body as { error: unknown }).error;

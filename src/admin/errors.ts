@@ -1,4 +1,4 @@
-// The admin API's one error shape (SPEC §3): {"error": {"code", "message", "field"}}.
+// The admin API's one error shape: {"error": {"code", "message", "field"}}.
 // `field` names the JSON body field, path parameter or header at fault, or is null.
 
 import type { RegistryError, RegistryErrorCode } from '../registry/errors';

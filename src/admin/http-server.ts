@@ -1,4 +1,4 @@
-// The admin HTTP server: routing, the admin token on writes, JSON bodies and the SPEC §3 error
+// The admin HTTP server: routing, the admin token on writes, JSON bodies and the documented error
 // shape are handled here once, so route files only deal with their own resources.
 
 import * as http from 'node:http';

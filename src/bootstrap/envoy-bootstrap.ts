@@ -7,7 +7,7 @@ export interface EnvoyBootstrapOptions {
   readonly instance: string;
   readonly xdsHost: string;
   readonly xdsPort: number;
-  /** xDS credential (SPEC §4): sent as `authorization: Bearer <token>` on the ADS stream. */
+  /** xDS credential: sent as `authorization: Bearer <token>` on the ADS stream. */
   readonly token?: string;
   readonly adminPort: number;
   /** CA bundle file (on the proxy's host) to verify a TLS xDS listener (`serve --xds-tls`). */

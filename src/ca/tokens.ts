@@ -15,7 +15,7 @@ export type TokenCheck = { ok: true; claims: TokenClaims } | { ok: false; reason
 const PREFIX = 'syt1';
 
 /**
- * xDS credentials (SPEC §4): `syt1.<claims>.<hmac>`, HMAC-SHA256 with a key kept in the data
+ * xDS credentials: `syt1.<claims>.<hmac>`, HMAC-SHA256 with a key kept in the data
  * dir (0600). Verifying needs no lookup; revocation is a persisted list of token ids.
  */
 export class TokenAuthority {

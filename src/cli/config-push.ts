@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { parseMeshFile } from '../config';
 import { unreadableFile } from '../config/load';
 import { formatProblem } from '../model/errors';
-import { connectEtcd, etcdKeys, parseEtcdEndpoints, DEFAULT_ETCD_PREFIX } from '../registry';
+import { connectEtcd, etcdKeys, parseEtcdEndpoints, DEFAULT_ETCD_PREFIX } from '../etcd';
 import { parseFlags, stringFlag } from './flags';
 import { EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, UsageError, type CliIo } from './io';
 

@@ -1,4 +1,4 @@
-import { DURATION_EXAMPLES, parseDuration } from '../config/durations';
+import { DURATION_EXAMPLES, parseDuration } from '../util/durations';
 import { UsageError } from './io';
 
 /** A duration flag (`250ms`, `2s`, `1m`, `720h`) in milliseconds; a usage error naming the flag otherwise. */

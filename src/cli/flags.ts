@@ -3,7 +3,7 @@ import { UsageError } from './io';
 
 export interface FlagSpec {
   readonly type: 'string' | 'boolean';
-  /** Environment variable read when the flag is absent (SPEC §1: every flag has one). */
+  /** Environment variable read when the flag is absent (every flag has one). */
   readonly env?: string;
   readonly default?: string;
   readonly multiple?: boolean;

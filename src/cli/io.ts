@@ -9,7 +9,7 @@ export const processIo: CliIo = {
   stderr: (s) => process.stderr.write(s.endsWith('\n') ? s : `${s}\n`),
 };
 
-/** Exit codes of SPEC §1. */
+/** Exit codes: 0 success, 1 failure, 2 bad usage or input. */
 export const EXIT_OK = 0;
 export const EXIT_RUNTIME = 1;
 export const EXIT_USAGE = 2;

@@ -1,5 +1,5 @@
 // `switchyard register` and `switchyard deregister`: registry writes through the admin API
-// of a running server (SPEC §1). Exit 0 on success, 1 when the server is unreachable or
+// of a running server. Exit 0 on success, 1 when the server is unreachable or
 // fails, 2 for bad usage or a request the server refused (4xx), with the server's reason.
 
 import { adminBaseUrl, adminErrorOf, adminPath, callAdmin, type AdminCallResult, type AdminTarget } from '../admin/client';

@@ -1,4 +1,4 @@
-// `switchyard validate FILE`: checks a mesh file offline (SPEC §1, §2).
+// `switchyard validate FILE`: checks a mesh file offline.
 // The report (every problem, then a summary) is the command's output, so it goes to stdout as
 // a linter's does; stderr carries only usage mistakes.
 

@@ -4,9 +4,9 @@
 
 import type { Problem } from '../model/errors';
 import type { MeshConfig, Route, ServicePolicy } from '../model/mesh';
-import { formatDuration } from './durations';
+import { formatDuration } from '../util/durations';
 import { childPath, isWithin, type MeshSource } from './source';
-import { closestMatch } from './suggest';
+import { closestMatch } from '../util/suggest';
 
 export function checkReferences(src: MeshSource, config: MeshConfig): void {
   // Taken before any check runs, so a check's own findings never count as "uncertain input".

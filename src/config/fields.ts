@@ -4,9 +4,9 @@
 
 import { isMap, isScalar, isSeq, type YAMLMap } from 'yaml';
 import type { Location } from '../model/errors';
-import { DURATION_EXAMPLES, parseDuration } from './durations';
+import { DURATION_EXAMPLES, parseDuration } from '../util/durations';
 import { childPath, itemPath, type MeshSource, type YamlValue } from './source';
-import { closestMatch, oneOf } from './suggest';
+import { closestMatch, oneOf } from '../util/suggest';
 
 /** One value to read: its node (aliases already followed), its path, and where to point. */
 export interface Field {

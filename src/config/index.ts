@@ -1,8 +1,8 @@
-// The mesh file stage (DESIGN.md): parse and validate with locations, load from disk, watch.
+// The mesh file stage (see ARCHITECTURE.md): parse and validate with locations, load from disk, watch.
 
 export { parseMeshFile, type MeshParseResult } from './parse';
 export { loadMeshFile, loadMeshFileSync } from './load';
 export { watchMeshFile, DEFAULT_WATCH_DEBOUNCE_MS, type MeshFileListener, type WatchMeshOptions } from './watch';
 export { EXAMPLE_MESH_YAML, EXAMPLE_MESH_FILE_NAME, parseExampleMesh } from './example-mesh';
-export { parseDuration, formatDuration, type DurationParse } from './durations';
+export { parseDuration, formatDuration, type DurationParse } from '../util/durations';
 export { GRPC_LOAD_BALANCER_FALLBACK } from './grpc-compat';

@@ -15,7 +15,7 @@ import {
 import { headerNameProblem } from './names';
 import { definedOnly } from './objects';
 import { childPath, type MeshSource } from './source';
-import { closestMatch } from './suggest';
+import { closestMatch } from '../util/suggest';
 
 /** Envoy's HTTP and gRPC `retry_on` conditions; anything else would be silently ignored. */
 export const HTTP_RETRY_CONDITIONS = [

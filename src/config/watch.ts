@@ -1,5 +1,5 @@
 // watchMeshFile: re-reads the mesh file when it changes and hands every parse to the caller,
-// which keeps serving its last valid config while a result carries errors (SPEC §2).
+// which keeps serving its last valid config while a result carries errors.
 
 import { watch, type FSWatcher } from 'node:fs';
 import { readFile } from 'node:fs/promises';

@@ -1,4 +1,4 @@
-// Prometheus metrics (SPEC §6), all prefixed switchyard_. The admin server exposes `registry`.
+// Prometheus metrics, all prefixed switchyard_. The admin server exposes `registry`.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { shortTypeName } from '../proto/type-urls';
 import type { RejectReason, StreamInfo, XdsObserver } from '../xds/observer';

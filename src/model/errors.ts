@@ -1,4 +1,4 @@
-// Errors are values with a place (DESIGN.md): every stage reports problems this way.
+// Errors are values with a place (see ARCHITECTURE.md): every stage reports problems this way.
 
 export interface Location {
   readonly file?: string;

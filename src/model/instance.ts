@@ -1,4 +1,4 @@
-// A running copy of a service, as the registry knows it (SPEC §3).
+// A running copy of a service, as the registry knows it.
 
 export type HealthStatus = 'healthy' | 'unhealthy';
 
@@ -22,7 +22,7 @@ export interface Instance {
   readonly source: InstanceSource;
 }
 
-/** The registration request body (SPEC §3 PUT /v1/services/{service}/instances/{id}). */
+/** The registration request body (PUT /v1/services/{service}/instances/{id}). */
 export interface InstanceRegistration {
   readonly address: string;
   readonly port: number;

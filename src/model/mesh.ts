@@ -1,4 +1,4 @@
-// The operator's mesh policy, as read from the mesh file (SPEC §2) after validation.
+// The operator's mesh policy, as read from the mesh file after validation.
 // Durations are kept in milliseconds so every later stage works with plain numbers.
 
 export type MtlsMode = 'strict' | 'permissive' | 'disabled';

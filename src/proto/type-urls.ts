@@ -15,7 +15,7 @@ export type ResourceTypeUrl = (typeof TypeUrl)[keyof typeof TypeUrl];
 export const RESOURCE_TYPE_URLS: readonly ResourceTypeUrl[] = Object.values(TypeUrl);
 
 /**
- * Make-before-break push order (SPEC §4): what a resource references is sent before it.
+ * Make-before-break push order: what a resource references is sent before it.
  * Secrets come first since clusters and listeners name them.
  */
 export const PUSH_ORDER: readonly ResourceTypeUrl[] = [

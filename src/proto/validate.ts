@@ -1,4 +1,4 @@
-// Validation of Envoy resources and bootstraps against Envoy's own definitions (DESIGN.md): the
+// Validation of Envoy resources and bootstraps against Envoy's own definitions (see ARCHITECTURE.md): the
 // message must decode strictly with the vendored protos (unknown fields, wrong types and
 // unknown enum names are errors; every Any must resolve and its contents are validated too) and
 // satisfy their protoc-gen-validate (`validate.rules`) annotations.

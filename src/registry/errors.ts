@@ -23,3 +23,13 @@ export function isRegistryError(value: unknown): value is RegistryError {
 export function invalidArgument(field: string, message: string): RegistryError {
   return new RegistryError('invalid_argument', field, message);
 }
+
+/** What a registry caller sees when etcd did not answer: the admin API turns it into a 503. */
+export function etcdUnavailable(cause: unknown): RegistryError {
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  return new RegistryError(
+    'unavailable',
+    undefined,
+    `etcd is unreachable, so the registry cannot accept writes (it keeps serving its last known state): ${reason}`,
+  );
+}

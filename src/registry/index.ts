@@ -1,5 +1,5 @@
-export type { Registry, RegistryListener, RegistrySnapshot } from './registry';
-export { RegistryError, isRegistryError, type RegistryErrorCode } from './errors';
+export type { Registry, RegistryReader, RegistryWriter, RegistryListener, RegistrySnapshot } from './registry';
+export { RegistryError, isRegistryError, etcdUnavailable, type RegistryErrorCode } from './errors';
 export { EmbeddedStore, REGISTRY_FILE_NAME, type EmbeddedStoreOptions } from './embedded-store';
 export { RegistryFileError } from './registry-file';
 export { mergeInstances, staticEndpointId } from './merge';
@@ -16,6 +16,3 @@ export {
   STATIC_ID_PREFIX,
 } from './validation';
 export { EtcdStore, type EtcdStoreOptions } from './etcd-store';
-export { EtcdLeadership, type EtcdLeadershipOptions } from './etcd-leadership';
-export { connectEtcd, parseEtcdEndpoints, etcdUnavailable, type EtcdClientOptions } from './etcd-client';
-export { etcdKeys, DEFAULT_ETCD_PREFIX, type EtcdKeys } from './etcd-keys';

@@ -1,5 +1,6 @@
-// The registry as every downstream stage sees it. The embedded file store implements it today;
-// an etcd-backed store can implement it later without any consumer noticing.
+// The registry in two halves. Downstream stages (mesh state, the admin API's reads) need only
+// the read side, so a read-only source such as a Kubernetes or Consul catalog can feed the mesh
+// by implementing RegistryReader alone. The stores we own (embedded file, etcd) implement both.
 
 import type { Instance, InstanceRegistration } from '../model/instance';
 
@@ -16,7 +17,7 @@ export interface RegistrySnapshot {
 
 export type RegistryListener = (snapshot: RegistrySnapshot) => void;
 
-export interface Registry {
+export interface RegistryReader {
   /** The latest committed state: only writes that are durable are ever visible here. */
   snapshot(): RegistrySnapshot;
   /**
@@ -24,6 +25,10 @@ export interface Registry {
    * It is not called with the current state: read `snapshot()` first. Returns an unsubscribe.
    */
   watch(listener: RegistryListener): () => void;
+}
+
+/** Registration through the admin API; a read-only source has none. */
+export interface RegistryWriter {
   /**
    * Registers or updates an instance. Idempotent: the same body again renews a TTL instance
    * but produces no change event. Rejects with a RegistryError; a rejected write changes nothing.
@@ -32,6 +37,10 @@ export interface Registry {
   /** Renews a TTL instance (and makes a lapsed one healthy again). */
   heartbeat(service: string, id: string): Promise<Instance>;
   deregister(service: string, id: string): Promise<void>;
+}
+
+/** A store that is both: what `switchyard serve` opens with `--registry embedded|etcd`. */
+export interface Registry extends RegistryReader, RegistryWriter {
   /** Finishes pending writes, then rejects every later write with `unavailable`. */
   close(): Promise<void>;
 }

@@ -1,6 +1,6 @@
 // A service's trafficPolicy as cluster fields, per consumer. Envoy applies all of it; proxyless
 // gRPC applies a subset (gRFC A42 ring hash, A32 circuit breaking, A50 outlier detection), so a
-// policy gRPC cannot apply becomes the nearest one it can, with a warning (SPEC §2).
+// policy gRPC cannot apply becomes the nearest one it can, with a warning.
 import type { CircuitBreakers } from '../generated/envoy/config/cluster/v3/CircuitBreakers';
 import type { _envoy_config_cluster_v3_Cluster_LbPolicy as LbPolicy } from '../generated/envoy/config/cluster/v3/Cluster';
 import type { OutlierDetection as EnvoyOutlierDetection } from '../generated/envoy/config/cluster/v3/OutlierDetection';

@@ -1,4 +1,4 @@
-// What an Envoy sidecar of service S gets (SPEC §4): an inbound listener to S's application,
+// What an Envoy sidecar of service S gets: an inbound listener to S's application,
 // and for the services S may call, outbound listeners with their routes, clusters and endpoints.
 import type { ServicePolicy } from '../model';
 import { TypeUrl } from '../proto/type-urls';

@@ -1,4 +1,4 @@
-// Mesh mTLS and authorization (SPEC §4-§5) as SecurityHooks: `createTranslator({ security: meshSecurity() })`.
+// Mesh mTLS and authorization as SecurityHooks: `createTranslator({ security: meshSecurity() })`.
 //
 // By mesh.mtls and who is asking:
 // - disabled: exactly PLAINTEXT.
@@ -8,7 +8,7 @@
 //   mesh client certificate (strict) or takes TLS and plaintext side by side (permissive), and
 //   RBAC from `allow` guards it.
 // - Envoy sidecar that did not prove its service, or has no certificate yet: no secrets and no
-//   secret references (keys only ever go to a stream that proved the service; SPEC §4), so its
+//   secret references (keys only ever go to a stream that proved the service), so its
 //   traffic is plaintext, with a warning. Its inbound side still gets RBAC: without mTLS no caller
 //   has an identity, so wherever an allow list (or defaultPolicy deny) applies, calls are refused
 //   rather than let through unchecked.

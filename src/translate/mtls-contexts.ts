@@ -10,7 +10,7 @@ import type { UpstreamTlsContext } from '../generated/envoy/extensions/transport
 import { SECRET_NAMES, type ServicePolicy, type WorkloadKeyPair } from '../model';
 import { packAny } from '../proto/codec';
 import { adsConfigSource } from './clusters';
-import type { NamedResource } from './resource-set';
+import type { NamedResource } from '../xds/resource-set';
 
 export const MtlsTypeName = {
   UpstreamTlsContext: 'envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext',

@@ -9,11 +9,11 @@ import { memoized } from './memo';
 import { serviceClusterName, subsetClusterName } from './names';
 import { compareNames } from './reachability';
 import type { ResourceCollector } from './resource-collector';
-import type { NamedResource } from './resource-set';
+import type { NamedResource } from '../xds/resource-set';
 
 /**
  * Clusters for every defined subset, not only those a route names today: subsets no route can
- * reach are a config error (SPEC §2), and keeping the set independent of the routes means a
+ * reach are a config error, and keeping the set independent of the routes means a
  * route change never removes a cluster that an in-flight route update still points at.
  */
 export function addServiceClusters(ctx: TranslateContext, service: ServicePolicy, out: ResourceCollector): void {

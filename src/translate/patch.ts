@@ -9,7 +9,7 @@ import { TypeUrl, type ResourceTypeUrl } from '../proto/type-urls';
 import { serviceClusterName } from './names';
 import { addServiceClusters } from './outbound-service';
 import { ResourceCollector } from './resource-collector';
-import type { NamedResource, ResourceSet } from './resource-set';
+import type { NamedResource, ResourceSet } from '../xds/resource-set';
 import type { TranslateContext } from './context';
 
 /** The types a service bundle contributes to; every other type is carried over untouched. */

@@ -1,4 +1,4 @@
-// RBAC from a service's `allow` list (SPEC §2) and mesh.defaultPolicy, for the inbound side of its
+// RBAC from a service's `allow` list and mesh.defaultPolicy, for the inbound side of its
 // sidecars: an HTTP filter ahead of the router, or a network filter ahead of tcp_proxy. Callers
 // are named by the SPIFFE ID in their client certificate, so these rules only admit anyone on a
 // connection that completed mTLS; a plaintext connection has no principal and matches no policy.

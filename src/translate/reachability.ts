@@ -1,4 +1,4 @@
-// Who may call whom. A proxy is only sent config for services it may call (SPEC §2 `allow`,
+// Who may call whom. A proxy is only sent config for services it may call (`allow`,
 // mesh.defaultPolicy), so reachability decides the shape of every outbound resource set.
 import type { MeshConfig, ServicePolicy } from '../model';
 

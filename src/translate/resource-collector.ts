@@ -1,7 +1,7 @@
 // Gathers resources as builders produce them and hands back a ResourceSet in a stable order.
 import { RESOURCE_TYPE_URLS, TypeUrl, type ResourceTypeUrl } from '../proto/type-urls';
 import { compareNames } from './reachability';
-import type { NamedResource, ResourceSet } from './resource-set';
+import type { NamedResource, ResourceSet } from '../xds/resource-set';
 
 export class ResourceCollector {
   private readonly byType = new Map<ResourceTypeUrl, Map<string, NamedResource>>(RESOURCE_TYPE_URLS.map((t) => [t, new Map()]));

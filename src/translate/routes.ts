@@ -36,7 +36,7 @@ export function buildSidecarOutboundRouteConfiguration(ctx: TranslateContext, se
 }
 
 function buildVirtualHost(ctx: TranslateContext, service: ServicePolicy, domains: string[]): VirtualHost {
-  // No routes means all traffic to all instances (SPEC §2). With routes, a request none of them
+  // No routes means all traffic to all instances. With routes, a request none of them
   // matches gets no route (404 from Envoy, UNAVAILABLE in gRPC), as the mesh file says: first
   // match wins and there is nothing after the last.
   const routes = service.routes.length > 0 ? service.routes.map((r) => buildRoute(ctx, service, r)) : [buildCatchAllRoute(ctx, service)];

@@ -8,7 +8,7 @@ import type { ListenerFilter } from '../generated/envoy/config/listener/v3/Liste
 import type { HttpFilter } from '../generated/envoy/extensions/filters/network/http_connection_manager/v3/HttpFilter';
 import type { MeshState, ProxyIdentity, ServicePolicy } from '../model';
 import type { TranslateContext } from './context';
-import type { NamedResource } from './resource-set';
+import type { NamedResource } from '../xds/resource-set';
 
 export interface InboundChains {
   readonly filterChains: FilterChain[];

@@ -50,7 +50,7 @@ import { onlyInstancesChanged, patchServiceBundles } from './patch';
 import { resolveOptions, type TranslateOptions } from './options';
 import { compareNames, reachableServices } from './reachability';
 import { ResourceCollector } from './resource-collector';
-import type { ResourceSet } from './resource-set';
+import type { ResourceSet } from '../xds/resource-set';
 import { PLAINTEXT } from './security';
 
 export { reachableServices, mayCall } from './reachability';
@@ -111,7 +111,7 @@ export function proxyDependencies(state: MeshState, proxy: ProxyIdentity): strin
 }
 
 /**
- * The translation stage in the shape the mesh publisher consumes (src/cli/mesh-publisher.ts
+ * The translation stage in the shape the mesh publisher consumes (src/publish/mesh-publisher.ts
  * Translator). It keeps a memo, so groups translated from one state (and later states that left
  * a service untouched) share that service's clusters, endpoints and virtual hosts as objects.
  */

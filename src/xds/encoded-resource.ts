@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { TYPE_PREFIX } from '../proto/type-urls';
-import type { NamedResource } from '../translate/resource-set';
+import type { NamedResource } from './resource-set';
 import { SplicingEncoder } from './spliced-encoding';
 import {
   DeltaResponseField,

@@ -1,5 +1,5 @@
 import { RESOURCE_TYPE_URLS } from '../proto/type-urls';
-import type { ResourceSet } from '../translate/resource-set';
+import type { ResourceSet } from './resource-set';
 import { ResourceEncoder, type EncodedResource } from './encoded-resource';
 import { Snapshot } from './snapshot';
 

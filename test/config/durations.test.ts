@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDuration, parseDuration } from '../../src/config/durations';
+import { formatDuration, parseDuration } from '../../src/util/durations';
 
 describe('parseDuration', () => {
   it.each([

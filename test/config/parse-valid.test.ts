@@ -4,7 +4,7 @@ import { DEFAULT_MESH_SETTINGS } from '../../src/model/mesh';
 import { found, parseLines } from './problems';
 
 describe('parseMeshFile on valid files', () => {
-  it('turns the SPEC §2 file, extended with every field, into the exact MeshConfig', () => {
+  it('turns the reference mesh file, extended with every field, into the exact MeshConfig', () => {
     const result = parseLines([
       'mesh:',
       '  trustDomain: shop.example.com',

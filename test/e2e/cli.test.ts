@@ -1,4 +1,4 @@
-// The real executable as a process: exit codes and messages (SPEC §1).
+// The real executable as a process: exit codes and messages.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';

@@ -4,8 +4,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Etcd3 } from 'etcd3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectEtcd } from '../../src/registry/etcd-client';
-import { etcdKeys } from '../../src/registry/etcd-keys';
+import { connectEtcd } from '../../src/etcd/client';
+import { etcdKeys } from '../../src/etcd/keys';
 import { startEtcd, type EtcdCluster } from '../support/etcd-cluster';
 import { adminJson, type ServeProcess } from '../support/serve-process';
 import { eventually } from '../support/xds-harness';

@@ -3,9 +3,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Etcd3 } from 'etcd3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { connectEtcd } from '../../src/registry/etcd-client';
-import { etcdKeys } from '../../src/registry/etcd-keys';
-import { EtcdLeadership } from '../../src/registry/etcd-leadership';
+import { connectEtcd } from '../../src/etcd/client';
+import { etcdKeys } from '../../src/etcd/keys';
+import { EtcdLeadership } from '../../src/etcd/leadership';
 import { EtcdStore } from '../../src/registry/etcd-store';
 import { RegistryError } from '../../src/registry/errors';
 import type { RegistrySnapshot } from '../../src/registry/registry';

@@ -1,7 +1,7 @@
 // Small hand-built resources for protocol tests (translation has its own tests).
 import { TypeUrl, type ResourceTypeUrl } from '../../src/proto/type-urls';
 import { packAny } from '../../src/proto/codec';
-import type { NamedResource, ResourceSet } from '../../src/translate/resource-set';
+import type { NamedResource, ResourceSet } from '../../src/xds/resource-set';
 
 export function cluster(name: string, timeoutSeconds = 1): NamedResource {
   return { name, message: { name, type: 'EDS', connect_timeout: { seconds: timeoutSeconds }, eds_cluster_config: { eds_config: { ads: {}, resource_api_version: 'V3' } } } };

@@ -1,9 +1,9 @@
-// translate is pure and deterministic (DESIGN.md): same inputs, byte-identical resources, in an
+// translate is pure and deterministic (see ARCHITECTURE.md): same inputs, byte-identical resources, in an
 // order that does not depend on the order of services in the file or of instances in the registry.
 import { describe, expect, it } from 'vitest';
 import type { MeshState } from '../../src/model';
 import { RESOURCE_TYPE_URLS } from '../../src/proto/type-urls';
-import type { ResourceSet } from '../../src/translate/resource-set';
+import type { ResourceSet } from '../../src/xds/resource-set';
 import { proxyGroupKey, translateForProxy } from '../../src/translate/translate';
 import { CASES } from './support/cases';
 import { envoy, grpcClient, proxyLabel } from './support/mesh-fixtures';

@@ -7,7 +7,7 @@ import type { MeshState } from '../../src/model';
 import { encodeMessage } from '../../src/proto/codec';
 import { RESOURCE_TYPE_URLS, TypeUrl } from '../../src/proto/type-urls';
 import { meshSecurity } from '../../src/translate/mesh-security';
-import type { ResourceSet } from '../../src/translate/resource-set';
+import type { ResourceSet } from '../../src/xds/resource-set';
 import { createTranslator, translateForProxy, type TranslateOptions } from '../../src/translate/translate';
 import { SplicingEncoder } from '../../src/xds/spliced-encoding';
 import { CASES } from './support/cases';

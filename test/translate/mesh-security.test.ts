@@ -14,7 +14,7 @@ import { SECRET_NAMES, type MeshState, type ProxyIdentity } from '../../src/mode
 import { validateMessage } from '../../src/proto/validate';
 import { RESOURCE_TYPE_URLS, TypeUrl, type ResourceTypeUrl } from '../../src/proto/type-urls';
 import { GRPC_CERTIFICATE_PROVIDER_INSTANCE, meshSecurity } from '../../src/translate/mesh-security';
-import type { ResourceSet } from '../../src/translate/resource-set';
+import type { ResourceSet } from '../../src/xds/resource-set';
 import { PLAINTEXT, proxyGroupKey, translateForProxy, type SecurityHooks } from '../../src/translate/translate';
 import { envoy, grpcClient } from './support/mesh-fixtures';
 import { anonymous, fakeKeyPair, MTLS_CASES, mtlsProxyLabel, PRIVATE_KEY_MARKER, securedShop } from './support/mtls-cases';

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { Instance, MeshState } from '../../src/model';
 import { RESOURCE_TYPE_URLS } from '../../src/proto/type-urls';
 import { meshSecurity } from '../../src/translate/mesh-security';
-import type { ResourceSet } from '../../src/translate/resource-set';
+import type { ResourceSet } from '../../src/xds/resource-set';
 import { createTranslator, translateForProxy, type TranslateOptions } from '../../src/translate/translate';
 import { CASES } from './support/cases';
 import { instance } from './support/mesh-fixtures';

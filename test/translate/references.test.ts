@@ -1,7 +1,7 @@
-// No proxy is sent a reference it is not also sent (SPEC §4).
+// No proxy is sent a reference it is not also sent.
 import { describe, expect, it } from 'vitest';
 import { TypeUrl } from '../../src/proto/type-urls';
-import type { ResourceSet } from '../../src/translate/resource-set';
+import type { ResourceSet } from '../../src/xds/resource-set';
 import { translateForProxy } from '../../src/translate/translate';
 import { CASES } from './support/cases';
 import { proxyLabel } from './support/mesh-fixtures';

@@ -1,5 +1,5 @@
 // Every resource translation produces decodes with Envoy's protos and satisfies their
-// validate.rules (SPEC §4), checked by the project's strict validator (src/proto/validate.ts).
+// validate.rules, checked by the project's strict validator (src/proto/validate.ts).
 //
 // The validator is imported at run time, not statically, only so that this file typechecks
 // before src/proto/validate.ts exists; if it is missing, every test here FAILS (never skips).

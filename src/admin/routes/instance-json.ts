@@ -1,7 +1,7 @@
 // How instances look on the admin API. Field names mirror the PUT body (ttl as a duration
 // string), so what GET returns can be sent back unchanged.
 
-import { formatDuration } from '../../config/durations';
+import { formatDuration } from '../../util/durations';
 import type { HealthStatus, Instance, InstanceSource } from '../../model/instance';
 
 export interface InstanceJson {

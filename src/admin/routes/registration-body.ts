@@ -1,7 +1,7 @@
 // The PUT body: the registry's registration, except that `ttl` is a duration string ("30s")
 // as everywhere else users write durations.
 
-import { formatDuration, parseDuration } from '../../config/durations';
+import { formatDuration, parseDuration } from '../../util/durations';
 import type { InstanceRegistration } from '../../model/instance';
 import { invalidArgument, type RegistryError } from '../../registry/errors';
 import { MAX_TTL_MS, MIN_TTL_MS, parseInstanceRegistration } from '../../registry/validation';

@@ -1,11 +1,11 @@
-// Registry routes (SPEC §3): list services, read one, and register, renew or deregister an
+// Registry routes: list services, read one, and register, renew or deregister an
 // instance. Listings include the mesh file's static endpoints when the caller supplies them.
 
 import type { ServicePolicy } from '../../model/mesh';
 import type { Instance } from '../../model/instance';
 import { RegistryError } from '../../registry/errors';
 import { mergeInstances } from '../../registry/merge';
-import type { Registry } from '../../registry/registry';
+import type { RegistryReader, RegistryWriter } from '../../registry/registry';
 import { checkInstanceId, checkServiceName } from '../../registry/validation';
 import { registryErrorResponse } from '../errors';
 import { emptyResponse, jsonResponse, type AdminRequest, type AdminResponse, type RouteDefinition } from '../route';
@@ -13,7 +13,7 @@ import { serviceJson, instanceJson } from './instance-json';
 import { parseRegistrationBody } from './registration-body';
 
 export interface RegistryRoutesOptions {
-  readonly registry: Registry;
+  readonly registry: RegistryReader & RegistryWriter;
   /** The current mesh file's services, so listings show static endpoints too. */
   readonly meshServices?: () => readonly ServicePolicy[];
 }

@@ -1,7 +1,7 @@
 // POST /v1/tokens (an xDS credential for a service), GET /v1/ca (CA facts), POST /v1/ca/rotate.
 
 import type { CaFacts } from '../../ca/authority';
-import { parseDuration } from '../../config/durations';
+import { parseDuration } from '../../util/durations';
 import { jsonResponse, type RouteDefinition } from '../route';
 
 export interface SecurityRoutesOptions {

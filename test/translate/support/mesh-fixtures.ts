@@ -50,7 +50,7 @@ export function proxyLabel(proxy: ProxyIdentity): string {
 }
 
 /**
- * The demo shop (SPEC's example policy): frontend → catalog, orders; orders → payments, db;
+ * The demo shop (the example policy): frontend → catalog, orders; orders → payments, db;
  * catalog → db; everything else denied.
  */
 export function shopState(): MeshState {

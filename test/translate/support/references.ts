@@ -1,7 +1,7 @@
 // Finds references a resource set makes to resources it does not contain. Works on the decoded,
 // Any-expanded form so references inside packed HCM and tcp_proxy configs are seen too.
 import { TypeUrl } from '../../../src/proto/type-urls';
-import type { ResourceSet } from '../../../src/translate/resource-set';
+import type { ResourceSet } from '../../../src/xds/resource-set';
 import { decodeReadable, encodeResource } from './render';
 
 export interface References {

@@ -3,7 +3,7 @@
 // (a field protobufjs dropped while encoding would be missing here, not silently present).
 import { decodeMessage, encodeMessage, expandAnys } from '../../../src/proto/codec';
 import { TypeUrl, type ResourceTypeUrl } from '../../../src/proto/type-urls';
-import type { ResourceSet } from '../../../src/translate/resource-set';
+import type { ResourceSet } from '../../../src/xds/resource-set';
 
 export const TYPE_ORDER: readonly { typeUrl: ResourceTypeUrl; key: string }[] = [
   { typeUrl: TypeUrl.Listener, key: 'listeners' },

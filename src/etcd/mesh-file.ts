@@ -6,7 +6,7 @@
 import type { Etcd3, IKeyValue } from 'etcd3';
 import type { Logger } from 'pino';
 import { parseMeshFile, type MeshParseResult } from '../config';
-import { follow } from './etcd-follow';
+import { follow } from './follow';
 
 export function etcdMeshSourceName(key: string): string {
   return `etcd:${key}`;

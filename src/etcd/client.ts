@@ -6,7 +6,6 @@
 
 import { ConsecutiveBreaker, ExponentialBackoff, handleWhen, retry, circuitBreaker, type IBackoff } from 'cockatiel';
 import { Etcd3, isRecoverableError } from 'etcd3';
-import { RegistryError } from './errors';
 
 export interface EtcdClientOptions {
   /** Client URLs (`http://10.0.0.1:2379`), any member of the cluster. */
@@ -50,14 +49,4 @@ export function parseEtcdEndpoints(value: string): string[] | string {
     if (url.port === '') return `"${endpoint}": give the port (etcd's client port is usually 2379)`;
   }
   return endpoints;
-}
-
-/** What a registry caller sees when etcd did not answer: the admin API turns it into a 503. */
-export function etcdUnavailable(cause: unknown): RegistryError {
-  const reason = cause instanceof Error ? cause.message : String(cause);
-  return new RegistryError(
-    'unavailable',
-    undefined,
-    `etcd is unreachable, so the registry cannot accept writes (it keeps serving its last known state): ${reason}`,
-  );
 }

@@ -2,8 +2,8 @@ import pino from 'pino';
 import { describe, expect, it, vi } from 'vitest';
 import { parseExampleMesh } from '../../src/config';
 import type { Instance, MeshConfig, MeshState } from '../../src/model';
-import { MeshPublisher, changedServices } from '../../src/cli/mesh-publisher';
-import { meshTranslator, resourceValidator } from '../../src/cli/serve-translate';
+import { MeshPublisher, changedServices } from '../../src/publish/mesh-publisher';
+import { meshTranslator, resourceValidator } from '../../src/publish/translator';
 import { SnapshotCache } from '../../src/xds/snapshot-cache';
 import { TypeUrl } from '../../src/proto/type-urls';
 

@@ -5,7 +5,7 @@
 //   <prefix>registry/alive/<service>/<id>      '' on the instance's lease, TTL instances only
 //   <prefix>leader                             the replica id of the current leader, on its lease
 //   <prefix>config/mesh                        the mesh file pushed with `switchyard config push`
-//   <prefix>ca/…                               the shared CA and xDS token state (see src/cli/etcd-ca-state.ts)
+//   <prefix>ca/…                               the shared CA and xDS token state (see src/ca/shared-ca.ts)
 //
 // Service names and ids are DNS labels, so '/' never occurs inside them and keys split cleanly.
 

@@ -15,13 +15,14 @@
 import { randomBytes } from 'node:crypto';
 import type { Etcd3 } from 'etcd3';
 import type { Logger } from 'pino';
-import { CertificateAuthority, type CaOptions, type RootPersistence, type SharedRootState } from '../ca/authority';
-import type { KeyType } from '../ca/keys';
-import { createRoot } from '../ca/root';
-import { seal, unseal } from '../ca/sealed-key';
-import { TokenAuthority } from '../ca/tokens';
-import { etcdUnavailable, type EtcdKeys } from '../registry';
-import { follow } from './etcd-follow';
+import { CertificateAuthority, type CaOptions, type RootPersistence, type SharedRootState } from './authority';
+import type { KeyType } from './keys';
+import { createRoot } from './root';
+import { seal, unseal } from './sealed-key';
+import { TokenAuthority } from './tokens';
+import { etcdUnavailable } from '../registry';
+import type { EtcdKeys } from '../etcd';
+import { follow } from '../etcd/follow';
 
 interface StoredRoot {
   readonly certPem: string;

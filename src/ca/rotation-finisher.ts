@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { CertificateAuthority } from '../ca/authority';
+import type { CertificateAuthority } from './authority';
 import { TypeUrl } from '../proto/type-urls';
 import type { XdsServer } from '../xds';
 

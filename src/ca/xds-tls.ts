@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
-import type { CertificateAuthority } from '../ca/authority';
+import type { CertificateAuthority } from './authority';
 
 /** A year: the listener takes its certificate at start, so it must outlast any sensible uptime. */
 const XDS_SERVER_CERT_TTL_MS = 365 * 24 * 3600_000;

@@ -2,7 +2,8 @@ import * as os from 'node:os';
 import type { Etcd3 } from 'etcd3';
 import type { Logger } from 'pino';
 import type { Instance, MeshConfig } from '../model';
-import { EmbeddedStore, EtcdLeadership, EtcdStore, connectEtcd, etcdKeys, mergeInstances, type EtcdKeys, type Registry } from '../registry';
+import { EmbeddedStore, EtcdStore, mergeInstances, type Registry, type RegistryReader } from '../registry';
+import { EtcdLeadership, connectEtcd, etcdKeys, type EtcdKeys } from '../etcd';
 
 export type RegistryKind = 'embedded' | 'etcd';
 
@@ -74,6 +75,6 @@ export async function openRegistry(options: RegistryWiringOptions): Promise<Regi
 }
 
 /** What translation sees: the mesh file's static endpoints merged with registered instances. */
-export function instancesOf(config: MeshConfig, registry: Registry): ReadonlyMap<string, readonly Instance[]> {
+export function instancesOf(config: MeshConfig, registry: RegistryReader): ReadonlyMap<string, readonly Instance[]> {
   return mergeInstances(config.services, registry.snapshot().services);
 }

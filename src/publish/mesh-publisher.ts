@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { MeshState, ProxyIdentity, Problem } from '../model';
-import type { ResourceSet } from '../translate/resource-set';
+import type { ResourceSet } from '../xds/resource-set';
 import type { GroupDemandHandler, SnapshotCache } from '../xds';
 import { RESOURCE_TYPE_URLS } from '../proto/type-urls';
 

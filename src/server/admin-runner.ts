@@ -1,41 +1,42 @@
+// The admin HTTP API as serve runs it: every route file composed over the running stages.
 import type { Logger } from 'pino';
 import { healthRoutes, registryRoutes, startAdminServer, type AdminServer } from '../admin';
 import { metricsRoutes } from '../admin/routes/metrics';
 import { proxyRoutes } from '../admin/routes/proxies';
 import { caRoutes } from '../admin/routes/ca';
-import { certificateRoutes, securityRoutes, type CertificateRoutesOptions, type SecurityRoutesOptions } from '../admin/routes/security';
-import type { CertificateAuthority } from '../ca/authority';
+import { certificateRoutes, securityRoutes } from '../admin/routes/security';
 import type { SwitchyardMetrics } from '../metrics/metrics';
-import type { ServicePolicy } from '../model';
+import type { MeshConfig } from '../model';
 import type { Registry } from '../registry';
 import type { XdsServer } from '../xds';
+import type { CaRunner } from './ca-runner';
+import type { HostPort } from './options';
 
 export interface AdminWiring {
-  readonly host: string;
-  readonly port: number;
+  readonly address: HostPort;
   readonly adminToken?: string;
   readonly logger: Logger;
   readonly registry: Registry;
   readonly metrics: SwitchyardMetrics;
   readonly xds: XdsServer;
-  readonly ca: CertificateAuthority;
-  readonly security: SecurityRoutesOptions;
-  readonly certificates: CertificateRoutesOptions;
-  readonly meshServices: () => readonly ServicePolicy[];
+  readonly ca: CaRunner;
+  /** The mesh file in force (its services, for listings and token minting). */
+  readonly config: () => MeshConfig;
+  /** Named readiness checks besides registry writes: registry, ca, config. */
   readonly readiness: () => ReadonlyArray<{ name: string; ok: boolean; detail?: string }>;
   /** Whether registry writes can succeed now: the `registry-writes` check (etcd reachable with a quorum). */
   readonly writable: () => Promise<{ ready: boolean; detail?: string }>;
 }
 
-/** The admin HTTP server with every route file composed: registry, health, metrics, proxies. */
 export function startAdmin(w: AdminWiring): Promise<AdminServer> {
+  const { ca, tokens } = w.ca;
   return startAdminServer({
-    host: w.host,
-    port: w.port,
+    host: w.address.host,
+    port: w.address.port,
     adminToken: w.adminToken,
     logger: w.logger,
     routes: [
-      ...registryRoutes({ registry: w.registry, meshServices: w.meshServices }),
+      ...registryRoutes({ registry: w.registry, meshServices: () => w.config().services }),
       ...healthRoutes({
         checks: [
           ...['registry', 'ca', 'config'].map((name) => ({
@@ -50,9 +51,28 @@ export function startAdmin(w: AdminWiring): Promise<AdminServer> {
       }),
       ...metricsRoutes(w.metrics.registry),
       ...proxyRoutes(w.xds),
-      ...caRoutes(w.ca),
-      ...securityRoutes(w.security),
-      ...certificateRoutes(w.certificates),
+      ...caRoutes(ca),
+      ...securityRoutes({
+        knownService: (name) => w.config().services.some((svc) => svc.name === name),
+        createToken: (service, ttlMs) => {
+          const { token, claims } = tokens.create(service, ttlMs);
+          return { token, id: claims.id, expiresAt: claims.expiresAt };
+        },
+        revokeToken: (id) => tokens.revoke(id),
+        caFacts: () => ca.facts(),
+        rotate: () => w.ca.rotate(),
+      }),
+      ...certificateRoutes({
+        verifyToken: (token) => {
+          const check = tokens.verify(token);
+          return check.ok ? { ok: true, service: check.claims.service } : { ok: false, reason: check.reason };
+        },
+        certificateFor: async (service) => {
+          const cert = await ca.certificateFor(service);
+          return { certPem: cert.certPem, keyPem: cert.keyPem, notAfter: cert.notAfter };
+        },
+        trustBundlePem: () => ca.trustBundlePem(),
+      }),
     ],
   });
 }

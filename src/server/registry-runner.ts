@@ -1,9 +1,6 @@
-import * as os from 'node:os';
-import type { Etcd3 } from 'etcd3';
 import type { Logger } from 'pino';
-import type { Instance, MeshConfig } from '../model';
-import { EmbeddedStore, EtcdStore, mergeInstances, type Registry, type RegistryReader } from '../registry';
-import { EtcdLeadership, connectEtcd, etcdKeys, type EtcdKeys } from '../etcd';
+import { EmbeddedStore, EtcdStore, type Registry } from '../registry';
+import type { EtcdConnection } from './etcd-runner';
 
 export type RegistryKind = 'embedded' | 'etcd';
 
@@ -11,23 +8,12 @@ export interface RegistryWiringOptions {
   readonly kind: RegistryKind;
   readonly dataDir: string;
   readonly logger: Logger;
-  readonly etcdEndpoints?: readonly string[];
-  readonly etcdPrefix?: string;
-  /** How this replica names itself in etcd (leader key, logs). */
-  readonly replicaId?: string;
-}
-
-/** What an etcd-backed replica shares with the other replicas besides the registry. */
-export interface EtcdWiring {
-  readonly client: Etcd3;
-  readonly keys: EtcdKeys;
-  readonly leadership: EtcdLeadership;
-  readonly replicaId: string;
+  /** The replica's etcd connection; required for `etcd`. */
+  readonly etcd?: EtcdConnection;
 }
 
 export interface RegistryWiring {
   readonly registry: Registry;
-  readonly etcd?: EtcdWiring;
   /** Whether registry writes can succeed now (a named /readyz check). */
   writable(): Promise<{ ready: boolean; detail?: string }>;
   close(): Promise<void>;
@@ -39,24 +25,19 @@ export async function openRegistry(options: RegistryWiringOptions): Promise<Regi
     const registry = await EmbeddedStore.open({ dataDir: options.dataDir, logger });
     return { registry, writable: async () => ({ ready: true }), close: () => registry.close() };
   }
-  const endpoints = options.etcdEndpoints ?? [];
-  const client = connectEtcd({ endpoints });
-  const keys = etcdKeys(options.etcdPrefix);
+  const etcd = options.etcd;
+  if (etcd === undefined) throw new Error('the etcd registry needs an etcd connection');
+  const { client, keys, leadership } = etcd;
   let store: EtcdStore;
   try {
     store = await EtcdStore.open({ client, logger, prefix: keys.prefix });
   } catch (error) {
-    client.close();
-    throw new Error(`cannot read the registry from etcd at ${endpoints.join(',')}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(`cannot read the registry from etcd at ${etcd.endpoints.join(',')}: ${error instanceof Error ? error.message : String(error)}`);
   }
-  const replicaId = options.replicaId ?? `${os.hostname()}-${process.pid}`;
-  const leadership = new EtcdLeadership({ client, key: keys.leader, id: replicaId, logger });
   // Exactly one replica reaps lapsed TTL instances: the leader.
-  leadership.onChange((leading) => store.setReaper(leading));
-  leadership.start();
+  const unsubscribe = leadership.onChange((leading) => store.setReaper(leading));
   return {
     registry: store,
-    etcd: { client, keys, leadership, replicaId },
     writable: async () => {
       try {
         // A linearizable read needs a quorum, exactly like a write.
@@ -67,14 +48,8 @@ export async function openRegistry(options: RegistryWiringOptions): Promise<Regi
       }
     },
     close: async () => {
-      await leadership.stop();
+      unsubscribe();
       await store.close();
-      client.close();
     },
   };
-}
-
-/** What translation sees: the mesh file's static endpoints merged with registered instances. */
-export function instancesOf(config: MeshConfig, registry: RegistryReader): ReadonlyMap<string, readonly Instance[]> {
-  return mergeInstances(config.services, registry.snapshot().services);
 }

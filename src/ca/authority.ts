@@ -1,3 +1,4 @@
+import { writeFileDurablySync } from '../util/durable-write';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { X509Certificate } from 'node:crypto';
@@ -220,7 +221,7 @@ export class CertificateAuthority {
     }
     // Order matters for a crash in between: the old root is saved as "previous" before the new
     // one replaces it, so a restart never loses the root that current certificates chain to.
-    fs.writeFileSync(path.join(this.options.dir, 'previous-root-cert.pem'), this.active.certPem);
+    writeFileDurablySync(path.join(this.options.dir, 'previous-root-cert.pem'), this.active.certPem, 0o644);
     saveRoot(this.options.dir, 'root', created.root.certPem, created.keyPem);
     this.previous = this.active.cert;
     this.active = created.root;

@@ -1,3 +1,4 @@
+import { writeFileDurablySync } from '../util/durable-write';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { X509Certificate, createPrivateKey } from 'node:crypto';
@@ -58,20 +59,7 @@ export function saveRoot(dir: string, prefix: string, certPem: string, keyPem: s
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const certFile = path.join(dir, `${prefix}-cert.pem`);
   const keyFile = path.join(dir, `${prefix}-key.pem`);
-  writeAtomic(keyFile, keyPem, 0o600);
-  writeAtomic(certFile, certPem, 0o644);
+  writeFileDurablySync(keyFile, keyPem, 0o600);
+  writeFileDurablySync(certFile, certPem, 0o644);
   return { certFile, keyFile };
-}
-
-export function writeAtomic(file: string, content: string, mode: number): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  const fd = fs.openSync(tmp, 'w', mode);
-  try {
-    fs.writeSync(fd, content);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.chmodSync(tmp, mode);
-  fs.renameSync(tmp, file);
 }

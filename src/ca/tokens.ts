@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { writeAtomic } from './root';
+import { writeFileDurablySync } from '../util/durable-write';
 
 /** What a valid token proves: the stream belongs to `service`. */
 export interface TokenClaims {
@@ -33,11 +33,11 @@ export class TokenAuthority {
   static open(dir: string): TokenAuthority {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     const keyFile = path.join(dir, 'token-key');
-    if (!fs.existsSync(keyFile)) writeAtomic(keyFile, randomBytes(32).toString('base64'), 0o600);
+    if (!fs.existsSync(keyFile)) writeFileDurablySync(keyFile, randomBytes(32).toString('base64'), 0o600);
     const revokedFile = path.join(dir, 'revoked-tokens.json');
     const revoked = fs.existsSync(revokedFile) ? (JSON.parse(fs.readFileSync(revokedFile, 'utf8')) as string[]) : [];
     return new TokenAuthority(Buffer.from(fs.readFileSync(keyFile, 'utf8').trim(), 'base64'), revoked, (_id, all) =>
-      writeAtomic(revokedFile, JSON.stringify([...all]), 0o600),
+      writeFileDurablySync(revokedFile, JSON.stringify([...all]), 0o600),
     );
   }
 

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { writeAtomic } from '../ca/root';
+import { writeFileDurablySync } from '../util/durable-write';
 import { adminClient, AdminError, ADMIN_FLAGS, exitCodeFor, requirePositional } from './admin-client';
 import { EXIT_OK, UsageError, type CliIo } from './io';
 import { parseFlags, stringFlag } from './flags';
@@ -45,9 +45,9 @@ export async function runAgent(argv: string[], io: CliIo): Promise<number> {
     if (issued.service !== service) throw new AdminError(`the token proves service "${issued.service}", not "${service}"`, 403);
     // Key first, certificate after: a watcher never pairs a new certificate with an old key
     // for longer than one refresh.
-    writeAtomic(path.join(out, CERT_FILES.privateKey), issued.privateKey, 0o600);
-    writeAtomic(path.join(out, CERT_FILES.certificate), issued.certificate, 0o644);
-    writeAtomic(path.join(out, CERT_FILES.trustBundle), issued.trustBundle, 0o644);
+    writeFileDurablySync(path.join(out, CERT_FILES.privateKey), issued.privateKey, 0o600);
+    writeFileDurablySync(path.join(out, CERT_FILES.certificate), issued.certificate, 0o644);
+    writeFileDurablySync(path.join(out, CERT_FILES.trustBundle), issued.trustBundle, 0o644);
     io.stderr(`switchyard agent: wrote ${service}'s certificate (expires ${issued.expiresAt}) to ${out}`);
     return issued;
   };

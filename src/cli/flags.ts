@@ -1,3 +1,4 @@
+import { DURATION_EXAMPLES, parseDuration } from '../util/durations';
 import { parseArgs } from 'node:util';
 import { UsageError } from './io';
 
@@ -55,4 +56,11 @@ export function parseHostPort(value: string, flag: string): { host: string; port
   const port = m ? Number(m[3]) : NaN;
   if (!m || !(port >= 0 && port <= 65535)) throw new UsageError(`--${flag}: expected HOST:PORT, got "${value}"`);
   return { host: (m[1] ?? m[2])!, port };
+}
+
+/** A duration flag (`250ms`, `2s`, `1m`, `720h`) in milliseconds; a usage error naming the flag otherwise. */
+export function parseDurationFlag(value: string, flag: string): number {
+  const parsed = parseDuration(value.trim());
+  if (!parsed.ok) throw new UsageError(`--${flag}: expected a duration such as ${DURATION_EXAMPLES}, got "${value}" (${parsed.reason})`);
+  return parsed.ms;
 }

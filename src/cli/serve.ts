@@ -5,8 +5,7 @@ import { DEFAULT_ETCD_PREFIX, parseEtcdEndpoints } from '../etcd';
 import type { ServeOptions } from '../server/options';
 import { LOG_LEVELS } from '../server/logger';
 import { startServer } from '../server/serve';
-import { parseDurationFlag } from './durations';
-import { parseFlags, parseHostPort, stringFlag, type ParsedFlags } from './flags';
+import { parseDurationFlag, parseFlags, parseHostPort, stringFlag, type ParsedFlags } from './flags';
 import { EXIT_OK, EXIT_USAGE, UsageError, type CliIo } from './io';
 
 const USAGE = 'usage: switchyard serve [--config FILE] [--data-dir DIR] [--xds-address H:P] [--admin-address H:P] [--admin-token T] [--require-xds-token] [--ca-cert FILE --ca-key FILE] [--ca-key-type ecdsa-p256|rsa-2048] [--xds-tls] [--xds-tls-names localhost,…] [--debounce 100ms] [--log-level info] [--log-format auto|json|pretty] [--registry embedded|etcd] [--mesh-source file|etcd] [--ca-source data-dir|etcd] [--etcd-endpoints URL,… [--etcd-prefix /switchyard/]] [--ca-encryption-key-file FILE]';

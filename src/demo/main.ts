@@ -4,7 +4,7 @@
 //   --data-dir DIR  where the demo keeps everything (default .switchyard-demo, emptied at start)
 //   --xds-address / --admin-address   where the control plane listens (default 127.0.0.1:18000 / :18080;
 //                   port 0 picks a free one)
-import { parseDurationFlag } from '../cli/durations';
+import { parseDurationFlag } from '../cli/flags';
 import { parseFlags, parseHostPort, stringFlag } from '../cli/flags';
 import { UsageError } from '../cli/io';
 import { DataDirError } from './demo-data-dir';

@@ -8,7 +8,6 @@
 // paths in proto field names, e.g.
 // `filter_chains[0].filters[0].typed_config.route_config.virtual_hosts[0].domains`.
 import { protoRoot } from './codec';
-import { JsonConverter } from './validate/json';
 import type { ValidationProblem } from './validate/problems';
 import { ProblemSink } from './validate/problems';
 import type { CompiledType, UncheckedRule } from './validate/schema';
@@ -19,8 +18,10 @@ import { decodeStrict } from './validate/wire';
 
 export type { ValidationProblem } from './validate/problems';
 export type { UncheckedRule } from './validate/schema';
+export { ProblemSink } from './validate/problems';
 
-function resolve(typeName: string, sink: ProblemSink): CompiledType | undefined {
+/** The compiled rules of a message type (a bare name, a leading dot, or a type URL); a problem when unknown. */
+export function compiledTypeFor(typeName: string, sink: ProblemSink): CompiledType | undefined {
   // Accept a bare name, a leading dot, or a type URL.
   const name = typeName.slice(typeName.lastIndexOf('/') + 1);
   const type = resolveMessageType(protoRoot(), name);
@@ -34,7 +35,7 @@ function resolve(typeName: string, sink: ProblemSink): CompiledType | undefined 
 /** Validates a message in @grpc/proto-loader input shape (snake_case keys). */
 export function validateMessage(typeName: string, message: object): ValidationProblem[] {
   const sink = new ProblemSink();
-  const ct = resolve(typeName, sink);
+  const ct = compiledTypeFor(typeName, sink);
   if (ct) new Walker(sink, protoRoot()).message(ct, message, '', true);
   return sink.problems;
 }
@@ -42,56 +43,11 @@ export function validateMessage(typeName: string, message: object): ValidationPr
 /** Decodes wire bytes strictly (unknown field numbers are errors), then validates the message. */
 export function validateMessageBytes(typeName: string, bytes: Uint8Array): ValidationProblem[] {
   const sink = new ProblemSink();
-  const ct = resolve(typeName, sink);
+  const ct = compiledTypeFor(typeName, sink);
   if (!ct) return sink.problems;
   const decoded = decodeStrict(ct.type, bytes, '', sink);
   if (decoded) new Walker(sink, protoRoot()).message(ct, decoded, '', true);
   return sink.problems;
-}
-
-export interface JsonConversion {
-  /** The message in proto-loader shape (Anys in `{'@type', ...fields}` form), if convertible. */
-  readonly message: Record<string, unknown> | undefined;
-  /** JSON-level problems only (names, JSON types); validateJsonMessage also runs the rules. */
-  readonly problems: ValidationProblem[];
-}
-
-/** Converts proto3 JSON (camelCase or proto names, `@type` Anys, "1s" durations) to proto-loader shape. */
-export function jsonToMessage(typeName: string, json: unknown): JsonConversion {
-  const sink = new ProblemSink();
-  const ct = resolve(typeName, sink);
-  const converted = ct ? new JsonConverter(sink, protoRoot()).message(ct, json, '') : undefined;
-  const message = typeof converted === 'object' && converted !== null && !Array.isArray(converted) ? (converted as Record<string, unknown>) : undefined;
-  return { message, problems: sink.problems };
-}
-
-/** Validates proto3 JSON (e.g. a bootstrap parsed from YAML): conversion problems, then every rule. */
-export function validateJsonMessage(typeName: string, json: unknown): ValidationProblem[] {
-  const { message, problems } = jsonToMessage(typeName, json);
-  if (!message) return problems;
-  const sink = new ProblemSink();
-  const ct = resolve(typeName, sink);
-  if (!ct) return problems;
-  new Walker(sink, protoRoot()).message(ct, message, '', true);
-  if (problems.length === 0 && sink.problems.length === 0) {
-    // The walked shape must also be encodable as-is; a failure here is a validator bug to fix.
-    try {
-      ct.type.encode(ct.type.fromObject(message)).finish();
-    } catch (error) {
-      sink.add('', 'encode', `protobufjs cannot encode the converted message: ${(error as Error).message}`);
-    }
-  }
-  return dedupe([...problems, ...sink.problems]);
-}
-
-function dedupe(problems: ValidationProblem[]): ValidationProblem[] {
-  const seen = new Set<string>();
-  return problems.filter((p) => {
-    const key = `${p.path}\u0000${p.message}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
 }
 
 /**

@@ -159,37 +159,3 @@ export async function readRegistryFile(file: string): Promise<RegistryFileConten
   }
   return decodeRegistryFile(file, text);
 }
-
-export function temporaryFileFor(file: string): string {
-  return `${file}.tmp`;
-}
-
-/**
- * Replaces `file` with `data` so that a crash at any point leaves either the complete old
- * file or the complete new one, and the new one survives a power cut once this resolves.
- */
-export async function writeFileAtomically(file: string, data: string): Promise<void> {
-  const temporary = temporaryFileFor(file);
-  const handle = await fs.open(temporary, 'w', 0o600);
-  try {
-    await handle.writeFile(data, 'utf8');
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await fs.rename(temporary, file);
-  await syncDirectory(path.dirname(file));
-}
-
-async function syncDirectory(directory: string): Promise<void> {
-  const handle = await fs.open(directory, 'r');
-  try {
-    await handle.sync();
-  } catch (error) {
-    // Some platforms and filesystems cannot fsync a directory; the rename is still atomic there.
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code !== 'EINVAL' && code !== 'EISDIR' && code !== 'EPERM' && code !== 'ENOTSUP') throw error;
-  } finally {
-    await handle.close();
-  }
-}

@@ -2,6 +2,7 @@
 // since. Each batch is one appended line; once the log outgrows the snapshot, a new snapshot
 // is written atomically and the log is emptied, so writes stay cheap and startup stays fast.
 
+import { temporaryFileFor, writeFileDurably } from '../util/durable-write';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { Instance } from '../model/instance';
@@ -10,8 +11,6 @@ import {
   encodeRegistryFile,
   readRegistryFile,
   RegistryFileError,
-  temporaryFileFor,
-  writeFileAtomically,
   type PersistedInstance,
   type RegistryFileContent,
 } from './registry-file';
@@ -150,7 +149,7 @@ export class RegistryPersistence {
   private async compact(snapshot: RegistrySnapshot): Promise<void> {
     this.mustCompact = true;
     const text = encodeRegistryFile(snapshot);
-    await writeFileAtomically(this.snapshotFile, text);
+    await writeFileDurably(this.snapshotFile, text);
     // Only now is the log redundant: its entries all have revisions ≤ the snapshot's.
     await this.log.reset();
     this.snapshotBytes = Buffer.byteLength(text);

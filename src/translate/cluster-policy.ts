@@ -6,7 +6,7 @@ import type { _envoy_config_cluster_v3_Cluster_LbPolicy as LbPolicy } from '../g
 import type { OutlierDetection as EnvoyOutlierDetection } from '../generated/envoy/config/cluster/v3/OutlierDetection';
 import type { LoadBalancer, ServicePolicy } from '../model';
 import { isGrpcClient, type TranslateContext } from './context';
-import { durationFromMs } from './durations';
+import { durationFromMs } from '../util/durations';
 
 const ENVOY_LB_POLICY: Readonly<Record<LoadBalancer, LbPolicy>> = {
   round_robin: 'ROUND_ROBIN',

@@ -8,7 +8,7 @@ import type { ServicePolicy } from '../model';
 import { packAny } from '../proto/codec';
 import { circuitBreakersFor, lbPolicyFor, outlierDetectionFor } from './cluster-policy';
 import { isGrpcClient, type TranslateContext } from './context';
-import { durationFromMs } from './durations';
+import { durationFromMs } from '../util/durations';
 import { inboundClusterName } from './names';
 import { TypeName } from './type-names';
 

@@ -3,7 +3,7 @@
 import type { RetryPolicy as EnvoyRetryPolicy } from '../generated/envoy/config/route/v3/RetryPolicy';
 import type { RetryPolicy, ServicePolicy } from '../model';
 import { isGrpcClient, type TranslateContext } from './context';
-import { durationFromMs } from './durations';
+import { durationFromMs } from '../util/durations';
 
 const GRPC_CONDITIONS = ['cancelled', 'deadline-exceeded', 'internal', 'resource-exhausted', 'unavailable'] as const;
 const HTTP_CONDITIONS = [

@@ -11,7 +11,7 @@ import type { RouteMatch as EnvoyRouteMatch } from '../generated/envoy/config/ro
 import type { Route, RouteMatch, ServicePolicy } from '../model';
 import { isGrpcClient, type TranslateContext } from './context';
 import { resolveDestinations } from './destinations';
-import { durationFromMs } from './durations';
+import { durationFromMs } from '../util/durations';
 import { memoized } from './memo';
 import { serviceClusterName, serviceRouteConfigName, sidecarOutboundRouteConfigName } from './names';
 import { compareNames } from './reachability';

@@ -1,5 +1,6 @@
-// Durations in the mesh file are strings with units (`250ms`, `2s`, `1m`, `1h`, `1.5s`, `1m30s`),
+// Durations: the mesh file and flags write them as strings with units (`250ms`, `2s`, `1m`, `1h`, `1.5s`, `1m30s`),
 // as in Istio and Go; the model keeps whole milliseconds so later stages do plain arithmetic.
+import type { Duration } from '../generated/google/protobuf/Duration';
 
 export type DurationParse = { readonly ok: true; readonly ms: number } | { readonly ok: false; readonly reason: string };
 
@@ -44,4 +45,14 @@ export function formatDuration(ms: number): string {
     if (ms !== 0 && ms % size === 0) return `${ms / size}${unit}`;
   }
   return `${ms}ms`;
+}
+
+/** xDS wants google.protobuf.Duration. */
+/** A Duration for `ms` milliseconds: whole seconds plus the remainder in nanoseconds. */
+export function durationFromMs(ms: number): Duration {
+  const whole = Math.floor(ms);
+  const seconds = Math.floor(whole / 1000);
+  const nanos = (whole % 1000) * 1_000_000;
+  // Leave nanos out when zero so the rendered form stays short ({seconds: 2}, not {seconds: 2, nanos: 0}).
+  return nanos === 0 ? { seconds } : { seconds, nanos };
 }

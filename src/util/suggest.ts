@@ -1,6 +1,16 @@
-// "Did you mean" hints: most bad keys and enum values are typos or wrong case of a real one.
+// "Did you mean" hints, for the mesh file, flags and Envoy resources alike: most bad keys and
+// enum values are typos or the wrong case of a real one.
 
-export function closestMatch(word: string, candidates: readonly string[]): string | undefined {
+/**
+ * Beyond a third of the word, a "suggestion" is a guess that misleads more than it helps;
+ * short words (v4 vs v1) differ by one edit without being typos of each other.
+ */
+export function aThirdOfTheWord(word: string): number {
+  return word.length < 4 ? 0 : Math.max(1, Math.floor(word.length / 3));
+}
+
+/** The candidate nearest to `word` (case-insensitive), if it is within `maxDistance(word)` edits. */
+export function closestMatch(word: string, candidates: Iterable<string>, maxDistance: (word: string) => number = aThirdOfTheWord): string | undefined {
   const lower = word.toLowerCase();
   let best: string | undefined;
   let bestDistance = Infinity;
@@ -11,10 +21,7 @@ export function closestMatch(word: string, candidates: readonly string[]): strin
       bestDistance = distance;
     }
   }
-  // Beyond a third of the word, a "suggestion" is a guess that misleads more than it helps;
-  // short words (v4 vs v1) differ by one edit without being typos of each other.
-  const limit = word.length < 4 ? 0 : Math.max(1, Math.floor(word.length / 3));
-  return bestDistance <= limit ? best : undefined;
+  return bestDistance <= maxDistance(word) ? best : undefined;
 }
 
 /** Levenshtein distance with adjacent transpositions counted as one edit. */

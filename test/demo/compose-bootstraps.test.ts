@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as grpc from '@grpc/grpc-js';
 import { SECRET_NAMES } from '../../src/model';
 import { TypeUrl } from '../../src/proto/type-urls';
-import { validateJsonMessage } from '../../src/proto/validate';
+import { validateJsonMessage } from '../support/proto-json';
 import { sotwClient } from '../support/ads-client';
 import { BIN, startServe, tempDir, type ServeProcess } from '../support/serve-process';
 import { COMPOSE_DIR, appServices, resolvedCompose } from './compose-support';

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { validateJsonMessage } from '../../src/proto/validate';
+import { validateJsonMessage } from '../support/proto-json';
 import { BIN, tempDir } from '../support/serve-process';
 
 function run(args: string[], env: NodeJS.ProcessEnv = {}) {

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { validateJsonMessage } from '../../src/proto/validate';
+import { validateJsonMessage } from '../support/proto-json';
 import { BIN, REPO_ROOT } from '../support/serve-process';
 
 const SERVICES = ['gateway', 'frontend', 'catalog', 'orders', 'payments', 'db'];

@@ -5,7 +5,7 @@ import * as grpc from '@grpc/grpc-js';
 import { spawnSync } from 'node:child_process';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { validateJsonMessage } from '../../src/proto/validate';
+import { validateJsonMessage } from '../support/proto-json';
 import { TypeUrl } from '../../src/proto/type-urls';
 import { adsProto, Inbox, OWN_CONNECTION, sotwClient } from '../support/ads-client';
 import type { DiscoveryResponse__Output } from '../../src/generated/envoy/service/discovery/v3/DiscoveryResponse';

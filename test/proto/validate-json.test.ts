@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { encodeMessage } from '../../src/proto/codec';
-import { jsonToMessage, validateJsonMessage, validateMessageBytes } from '../../src/proto/validate';
-import { parseJsonDuration, parseJsonFieldMask, parseJsonTimestamp } from '../../src/proto/validate/json-wkt';
+import { validateMessageBytes } from '../../src/proto/validate';
+import { jsonToMessage, validateJsonMessage } from '../support/proto-json';
+import { parseJsonDuration, parseJsonFieldMask, parseJsonTimestamp } from '../support/proto-json/json-wkt';
 import { bootstrapJson, HTTP_OPTIONS } from './envoy-fixtures';
 import { expectExactly, expectValid } from './problems';
 

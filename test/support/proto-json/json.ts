@@ -5,16 +5,16 @@
 // proto-loader object, which reports everything else. Anys come out in proto-loader's
 // `{'@type': url, ...fields}` form, which both the walker and protobufjs's fromObject read.
 import type * as protobuf from 'protobufjs';
-import type { ProblemSink } from './problems';
-import { describe, fieldPath, indexPath, isPlainObject, keyPath } from './problems';
-import type { Element } from './rule-types';
-import type { ScalarType } from './scalars';
-import { decodeBase64, is64Bit } from './scalars';
-import type { CompiledField, CompiledType } from './schema';
-import { compileType } from './schema';
-import { closest } from './suggest';
-import { resolveMessageType } from './resolve';
-import { Walker } from './walk';
+import type { ProblemSink } from '../../../src/proto/validate/problems';
+import { describe, fieldPath, indexPath, isPlainObject, keyPath } from '../../../src/proto/validate/problems';
+import type { Element } from '../../../src/proto/validate/rule-types';
+import type { ScalarType } from '../../../src/proto/validate/scalars';
+import { decodeBase64, is64Bit } from '../../../src/proto/validate/scalars';
+import type { CompiledField, CompiledType } from '../../../src/proto/validate/schema';
+import { compileType } from '../../../src/proto/validate/schema';
+import { closest } from '../../../src/proto/validate/suggest';
+import { resolveMessageType } from '../../../src/proto/validate/resolve';
+import { Walker } from '../../../src/proto/validate/walk';
 import { parseJsonDuration, parseJsonFieldMask, parseJsonTimestamp } from './json-wkt';
 
 /** Types whose JSON is not an object of fields; inside an Any they sit under "value". */

@@ -17,7 +17,7 @@ export interface Field {
 }
 
 /** Calls `visit` for each top-level field of a message spanning buf[start, end); a visit returning true stops the walk. */
-export function forEachField(buf: Buffer, visit: (f: Field) => boolean | void, start = 0, end = buf.length): void {
+export function forEachField(buf: Buffer, visit: (f: Field) => boolean | undefined, start = 0, end = buf.length): void {
   const r = Reader.create(buf);
   r.pos = start;
   r.len = end;
@@ -25,7 +25,7 @@ export function forEachField(buf: Buffer, visit: (f: Field) => boolean | void, s
     const tag = r.uint32();
     const number = tag >>> 3;
     const wireType = tag & 7;
-    let stop: boolean | void = false;
+    let stop: boolean | undefined = false;
     if (wireType === WIRE_VARINT) {
       const at = r.pos;
       stop = visit({ number, wireType, varint: r.uint32(), start: at, end: r.pos });

@@ -254,7 +254,8 @@ export class SimulatedProxy {
     // and the proxy keeps the rest, so completeness is judged on every name received. Reading
     // names matters only until the proxy is synced.
     if (t.subscription instanceof Set && this.syncedAt === undefined) {
-      const seen = (t.seen ??= new Set());
+      t.seen ??= new Set();
+      const seen = t.seen;
       for (const res of r.resources) seen.add(intern(nameOf(res)));
       t.complete = [...t.subscription].every((n) => seen.has(n));
     } else if (!(t.subscription instanceof Set)) {

@@ -31,7 +31,7 @@ export async function createRoot(trustDomain: string, keyType: KeyType = 'ecdsa-
       await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
     ],
   });
-  const certPem = cert.toString('pem') + '\n';
+  const certPem = `${cert.toString('pem')}\n`;
   return { root: { certPem, cert: new X509Certificate(certPem), signingKey: keys.privateKey, keyType }, keyPem: privateKeyPem };
 }
 

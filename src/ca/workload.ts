@@ -65,7 +65,7 @@ export async function issueWorkloadCertificate(
       await x509.AuthorityKeyIdentifierExtension.create(new x509.X509Certificate(root.certPem)),
     ],
   });
-  const certPem = cert.toString('pem') + '\n';
+  const certPem = `${cert.toString('pem')}\n`;
   return {
     service: o.service,
     spiffeId,

@@ -49,7 +49,12 @@ async function main(argv: string[]): Promise<number> {
   let signalled: () => void = () => {};
   const signal = new Promise<'signal'>((resolve) => (signalled = () => resolve('signal')));
   let gotSignal = false;
-  for (const s of ['SIGINT', 'SIGTERM'] as const) process.on(s, () => ((gotSignal = true), signalled()));
+  for (const s of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(s, () => {
+      gotSignal = true;
+      signalled();
+    });
+  }
 
   let lastReport: DriverReport | undefined;
   let view: LiveView | undefined;

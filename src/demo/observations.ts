@@ -55,7 +55,8 @@ export function total(counts: Counts): number {
 }
 
 export function notePeer(obs: Observations, reply: ShopReply): void {
-  const seen = (obs.peers[reply.service] ??= []);
+  obs.peers[reply.service] ??= [];
+  const seen = obs.peers[reply.service];
   if (!seen.includes(reply.peer)) seen.push(reply.peer);
 }
 

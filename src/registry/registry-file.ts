@@ -3,7 +3,6 @@
 // the new. Changes since the snapshot live in the append log (registry-log.ts).
 
 import { promises as fs } from 'node:fs';
-import * as path from 'node:path';
 import type { HealthStatus, Instance, InstanceRegistration } from '../model/instance';
 import { checkInstanceId, checkServiceName, parseInstanceRegistration } from './validation';
 import type { RegistrySnapshot } from './registry';

@@ -109,7 +109,7 @@ export class DeltaStream extends XdsStream {
 
   protected buildResponse(typeUrl: ResourceTypeUrl, snapshot: Snapshot): Buffer | undefined {
     const st = this.types.get(typeUrl);
-    if (!st || !st.subscribed) return undefined;
+    if (!st?.subscribed) return undefined;
     const available = snapshot.resources(typeUrl);
     const wanted = (name: string) => st.wildcard || st.names.has(name);
 

@@ -92,7 +92,7 @@ export class SnapshotCache {
     if (first) this.demand?.opened(group);
     return () => {
       const current = this.watchers.get(group);
-      if (!current || !current.delete(listener)) return;
+      if (!current?.delete(listener)) return;
       if (current.size === 0) {
         this.watchers.delete(group);
         this.demand?.closed(group);

@@ -124,7 +124,7 @@ export class SotwStream extends XdsStream {
 
   protected buildResponse(typeUrl: ResourceTypeUrl, snapshot: Snapshot): Buffer | undefined {
     const st = this.types.get(typeUrl);
-    if (!st || !st.subscribed) return undefined;
+    if (!st?.subscribed) return undefined;
     const available = snapshot.resources(typeUrl);
     const fullState = isFullStateType(typeUrl);
     const change = snapshot.change(typeUrl);

@@ -36,7 +36,7 @@ export async function startEchoBackend(name: string): Promise<EchoBackend> {
     stop: () => new Promise((resolve) => server.tryShutdown(() => resolve())),
   };
   server.addService(echoService, {
-    Call: (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => {
+    Call: (_call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => {
       backend.calls++;
       const reply = () => {
         if (backend.failWith !== undefined) callback({ code: backend.failWith, details: `${name} failing` });

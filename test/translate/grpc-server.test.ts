@@ -49,7 +49,7 @@ function mesh(mtls: MeshSettings['mtls'], instanceOrder: 'asc' | 'desc' = 'asc')
 }
 
 const translate = (state: MeshState, proxy: ProxyIdentity) => translateForProxy(state, proxy, { security: meshSecurity() });
-const readable = (message: object) => decodeReadable(TypeUrl.Listener, encodeResource(TypeUrl.Listener, message)) as Record<string, any>;
+const readable = (message: object) => decodeReadable(TypeUrl.Listener, encodeResource(TypeUrl.Listener, message)) as Record<string, unknown>;
 function serverListeners(state: MeshState, proxy: ProxyIdentity) {
   return translate(state, proxy).resources[TypeUrl.Listener].filter((l) => l.name.startsWith(PREFIX));
 }

@@ -33,7 +33,10 @@ function encodeAll(resources: ResourceSet): string[] {
 function referencedSecrets(resources: ResourceSet): Set<string> {
   const names = new Set<string>();
   const walk = (value: unknown): void => {
-    if (Array.isArray(value)) return value.forEach(walk);
+    if (Array.isArray(value)) {
+      value.forEach(walk);
+      return;
+    }
     if (value === null || typeof value !== 'object') return;
     for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
       if (key.endsWith('sds_secret_config') && v && typeof v === 'object') names.add((v as { name: string }).name);

@@ -1,5 +1,5 @@
 // The real @grpc/grpc-js-xds client resolves xds:///echo through our server to real backends.
-import * as grpc from '@grpc/grpc-js';
+import type * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TypeUrl } from '../../src/proto/type-urls';
 import { apiListener, cluster, endpoints, resourceSet, weightedRoute } from '../support/resources';

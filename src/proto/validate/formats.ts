@@ -7,8 +7,10 @@ import { isIP } from 'node:net';
  * `+-.` range (which also admits a comma): Envoy accepts what that pattern accepts.
  */
 export const HTTP_HEADER_NAME = /^:?[0-9a-zA-Z!#$%&'*+-.^_|~`]+$/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the rule is exactly which control characters a header may not hold
 export const HTTP_HEADER_VALUE = /^[^\u0000-\u0008\u000A-\u001F\u007F]*$/;
 /** With `strict: false`, both only exclude NUL, CR and LF. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: NUL, CR and LF are what a non-strict header may not hold
 export const HEADER_STRING = /^[^\u0000\u000A\u000D]*$/;
 
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
@@ -16,6 +18,7 @@ const HOSTNAME_PART = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
 const EMAIL_LOCAL = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+$/;
 const URI_SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:/;
 // Characters Go's url.Parse refuses anywhere, and a '%' not followed by two hex digits.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what a URI may not hold
 const URI_FORBIDDEN = /[\u0000-\u0020\u007F]|%(?![0-9A-Fa-f]{2})/;
 
 /** Returns why the value is not a hostname, or undefined. Mirrors PGV's hostname check. */

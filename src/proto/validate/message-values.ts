@@ -8,7 +8,7 @@ import type { CompiledType } from './schema';
 
 export function readEnum(enumType: protobuf.Enum, value: unknown): number | Mismatch {
   if (typeof value === 'string') {
-    if (Object.prototype.hasOwnProperty.call(enumType.values, value)) return enumType.values[value];
+    if (Object.hasOwn(enumType.values, value)) return enumType.values[value];
     const names = Object.keys(enumType.values);
     const shown = names.length > 12 ? `${names.slice(0, 12).join(', ')}, …` : names.join(', ');
     return new Mismatch(`unknown ${enumType.fullName.slice(1)} value; expected one of ${shown}`);

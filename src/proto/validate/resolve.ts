@@ -7,7 +7,10 @@ const typeCache = new WeakMap<protobuf.Root, Map<string, protobuf.Type | null>>(
 
 export function resolveMessageType(root: protobuf.Root, name: string): protobuf.Type | undefined {
   let cache = typeCache.get(root);
-  if (!cache) typeCache.set(root, (cache = new Map()));
+  if (!cache) {
+    cache = new Map();
+    typeCache.set(root, cache);
+  }
   const cached = cache.get(name);
   if (cached !== undefined) return cached ?? undefined;
   let found: protobuf.Type | null = null;

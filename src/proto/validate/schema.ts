@@ -66,7 +66,10 @@ const unchecked = new Map<string, Map<string, string | undefined>>();
 
 function recordUnchecked(kind: string, where: string, reason: string | undefined): void {
   let sites = unchecked.get(kind);
-  if (!sites) unchecked.set(kind, (sites = new Map()));
+  if (!sites) {
+    sites = new Map();
+    unchecked.set(kind, sites);
+  }
   if (!sites.has(where)) sites.set(where, reason);
 }
 

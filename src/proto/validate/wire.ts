@@ -74,13 +74,19 @@ function scan(type: protobuf.Type, bytes: Uint8Array, path: string, sink: Proble
 
 function scanField(field: protobuf.Field, wireType: number, reader: protobuf.Reader, path: string, sink: ProblemSink): void {
   if (field instanceof protobuf.MapField) {
-    if (wireType !== LENGTH_DELIMITED) return wrongWireType(field, wireType, reader, path, sink);
+    if (wireType !== LENGTH_DELIMITED) {
+      wrongWireType(field, wireType, reader, path, sink);
+      return;
+    }
     scanMapEntry(field, reader.bytes(), path, sink);
     return;
   }
   const resolved = field.resolvedType;
   if (resolved instanceof protobuf.Type) {
-    if (wireType !== LENGTH_DELIMITED) return wrongWireType(field, wireType, reader, path, sink);
+    if (wireType !== LENGTH_DELIMITED) {
+      wrongWireType(field, wireType, reader, path, sink);
+      return;
+    }
     scan(resolved, reader.bytes(), path, sink);
     return;
   }

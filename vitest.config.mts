@@ -1,5 +1,5 @@
 import { configDefaults, defineConfig } from 'vitest/config';
-import { filesWithoutTheirTools } from './test/support/required-tools';
+import { filesWithoutTheirTools } from './test/support/required-tools.ts';
 
 const { exclude, lines } = filesWithoutTheirTools();
 for (const line of lines) console.warn(line);

@@ -5,9 +5,11 @@ import type { MeshState } from '../../src/model';
 import { RESOURCE_TYPE_URLS } from '../../src/proto/type-urls';
 import type { ResourceSet } from '../../src/xds/resource-set';
 import { proxyGroupKey, translateForProxy } from '../../src/translate/translate';
-import { CASES } from './support/cases';
+import { goldenCase, loadSuite } from './support/case-files';
 import { envoy, grpcClient, proxyLabel } from './support/mesh-fixtures';
 import { encodeResource } from './support/render';
+
+const CASES = loadSuite('plaintext');
 
 function encodeAll(resources: ResourceSet): string[] {
   return RESOURCE_TYPE_URLS.flatMap((t) => resources[t].map((r) => `${t} ${r.name} ${encodeResource(t, r.message).toString('base64')}`));
@@ -35,7 +37,7 @@ describe('determinism', () => {
   }
 
   it('proxies of one kind and service share a group key and get identical resources; others do not share it', () => {
-    const state = CASES.find((c) => c.name === 'shop-policy')!.state;
+    const state = goldenCase('plaintext', 'shop-policy').state;
     const a = envoy('orders', 'orders-1');
     const b = envoy('orders', 'orders-2');
     expect(proxyGroupKey(state, a)).toBe(proxyGroupKey(state, b));

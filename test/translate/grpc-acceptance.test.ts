@@ -12,7 +12,7 @@ import { RouteConfigurationResourceType } from '@grpc/grpc-js-xds/build/src/xds-
 import type { XdsDecodeContext, XdsResourceType } from '@grpc/grpc-js-xds/build/src/xds-resource-type/xds-resource-type';
 import { TypeUrl, type ResourceTypeUrl } from '../../src/proto/type-urls';
 import { translateForProxy } from '../../src/translate/translate';
-import { CASES } from './support/cases';
+import { loadSuite } from './support/case-files';
 import { proxyLabel } from './support/mesh-fixtures';
 import { decodeReadable, encodeResource } from './support/render';
 
@@ -32,7 +32,7 @@ const RESOURCE_TYPES: readonly [ResourceTypeUrl, XdsResourceType][] = [
   [TypeUrl.ClusterLoadAssignment, EndpointResourceType.get()],
 ];
 
-const grpcProxies = CASES.flatMap((c) => c.proxies.filter((p) => p.kind === 'grpc').map((proxy) => ({ c, proxy })));
+const grpcProxies = loadSuite('plaintext').flatMap((c) => c.proxies.filter((p) => p.kind === 'grpc').map((proxy) => ({ c, proxy })));
 
 describe('grpc-js-xds accepts what proxyless clients are sent', () => {
   it('has gRPC cases to check', () => {

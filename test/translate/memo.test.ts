@@ -10,10 +10,12 @@ import { meshSecurity } from '../../src/translate/mesh-security';
 import type { ResourceSet } from '../../src/xds/resource-set';
 import { createTranslator, translateForProxy, type TranslateOptions } from '../../src/translate/translate';
 import { SplicingEncoder } from '../../src/xds/spliced-encoding';
-import { CASES } from './support/cases';
+import { goldenCase, loadSuite } from './support/case-files';
 import { envoy, grpcClient, instance } from './support/mesh-fixtures';
-import { MTLS_CASES } from './support/mtls-cases';
 import { encodeResource } from './support/render';
+
+const CASES = loadSuite('plaintext');
+const MTLS_CASES = loadSuite('mtls');
 
 function encodeAll(resources: ResourceSet): string[] {
   return RESOURCE_TYPE_URLS.flatMap((t) => resources[t].map((r) => `${t} ${r.name} ${encodeResource(t, r.message).toString('base64')}`));
@@ -40,7 +42,7 @@ describe('translation memo', () => {
   }
 
   it('callers share a target\'s objects; a registry change renews only the changed service\'s endpoints', () => {
-    const shop = CASES.find((c) => c.name === 'shop-policy')!.state;
+    const shop = goldenCase('plaintext', 'shop-policy').state;
     const t = createTranslator({ security: meshSecurity() });
     const byName = (set: ResourceSet, type: string, name: string) => set[type as keyof ResourceSet].find((r) => r.name === name)?.message;
     const frontend = t.translate(shop, envoy('frontend')).resources;
@@ -62,7 +64,7 @@ describe('translation memo', () => {
   });
 
   it('a proxy that proved its service and one that did not get different upstream clusters, each shared within its kind', () => {
-    const c = MTLS_CASES.find((x) => x.state.config.mesh.mtls === 'strict')!;
+    const c = goldenCase('mtls', 'strict');
     const t = createTranslator({ security: meshSecurity() });
     const proved = { ...envoy('frontend'), authenticated: true };
     const anon = { ...envoy('frontend', 'frontend-2'), authenticated: false };

@@ -10,20 +10,29 @@ import { EndpointResourceType } from '@grpc/grpc-js-xds/build/src/xds-resource-t
 import { ListenerResourceType } from '@grpc/grpc-js-xds/build/src/xds-resource-type/listener-resource-type';
 import { RouteConfigurationResourceType } from '@grpc/grpc-js-xds/build/src/xds-resource-type/route-config-resource-type';
 import type { XdsDecodeContext, XdsResourceType } from '@grpc/grpc-js-xds/build/src/xds-resource-type/xds-resource-type';
-import { SECRET_NAMES, type MeshState, type ProxyIdentity } from '../../src/model';
+import { SECRET_NAMES, type MeshSettings, type MeshState, type MtlsMode, type ProxyIdentity } from '../../src/model';
 import { validateMessage } from '../../src/proto/validate';
 import { RESOURCE_TYPE_URLS, TypeUrl, type ResourceTypeUrl } from '../../src/proto/type-urls';
 import { GRPC_CERTIFICATE_PROVIDER_INSTANCE, meshSecurity } from '../../src/translate/mesh-security';
 import type { ResourceSet } from '../../src/xds/resource-set';
 import { PLAINTEXT, proxyGroupKey, translateForProxy, type SecurityHooks } from '../../src/translate/translate';
-import { envoy, grpcClient } from './support/mesh-fixtures';
-import { anonymous, fakeKeyPair, MTLS_CASES, mtlsProxyLabel, PRIVATE_KEY_MARKER, securedShop } from './support/mtls-cases';
+import { goldenCase, loadSuite } from './support/case-files';
+import { fakeKeyPair, PRIVATE_KEY_MARKER } from './support/fake-ca';
+import { anonymous, envoy, grpcClient, mtlsProxyLabel } from './support/mesh-fixtures';
 import { danglingReferences } from './support/references';
 import { decodeReadable, encodeResource, TYPE_ORDER, typeNameOf } from './support/render';
 
 const security = meshSecurity();
 const translate = (state: MeshState, proxy: ProxyIdentity, hooks: SecurityHooks = security) => translateForProxy(state, proxy, { security: hooks });
+const MTLS_CASES = loadSuite('mtls');
 const allProxies = MTLS_CASES.flatMap((c) => c.proxies.map((proxy) => ({ c, proxy })));
+
+/** The shop (frontend → catalog, orders; orders → payments, db; catalog → db) with mTLS `mode` and every certificate issued: the case of that name. */
+function securedShop(mode: MtlsMode, mesh: Partial<MeshSettings> = {}): MeshState {
+  const { state } = goldenCase('mtls', mode);
+  if (state.config.mesh.mtls !== mode) throw new Error(`testdata/mtls/${mode}.in.yaml should have mtls: ${mode}`);
+  return { ...state, config: { ...state.config, mesh: { ...state.config.mesh, ...mesh } } };
+}
 
 function encodeAll(resources: ResourceSet): string[] {
   return RESOURCE_TYPE_URLS.flatMap((t) => resources[t].map((r) => `${t} ${r.name} ${encodeResource(t, r.message).toString('base64')}`));
@@ -244,7 +253,7 @@ describe('meshSecurity: RBAC from allow and defaultPolicy', () => {
   it("catalog allows frontend (and orders when listed): ALLOW with those callers' SPIFFE IDs, any permission", () => {
     const shop = securedShop('strict');
     expect(inboundRules(shop, envoy('catalog')).map(principals)).toEqual([['spiffe://switchyard.local/svc/frontend']]);
-    const both = MTLS_CASES.find((c) => c.name === 'catalog-allow-orders')!.state;
+    const both = goldenCase('mtls', 'catalog-allow-orders').state;
     const [rules] = inboundRules(both, envoy('catalog'));
     expect(rules?.action).toBe('ALLOW');
     expect(principals(rules)).toEqual(['spiffe://switchyard.local/svc/frontend', 'spiffe://switchyard.local/svc/orders']);
@@ -256,7 +265,7 @@ describe('meshSecurity: RBAC from allow and defaultPolicy', () => {
   });
 
   it('empty allow list and defaultPolicy deny without a list: RBAC with no policies; defaultPolicy allow without a list: no RBAC', () => {
-    const defaults = MTLS_CASES.find((c) => c.name === 'rbac-defaults')!.state;
+    const defaults = goldenCase('mtls', 'rbac-defaults').state;
     expect(inboundRules(defaults, envoy('open'))).toEqual([undefined]);
     expect(inboundRules(defaults, envoy('raw'))).toEqual([undefined]);
     expect(inboundRules(defaults, envoy('closed'))).toEqual([{ action: 'ALLOW' }]);

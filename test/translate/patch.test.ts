@@ -7,10 +7,12 @@ import { RESOURCE_TYPE_URLS } from '../../src/proto/type-urls';
 import { meshSecurity } from '../../src/translate/mesh-security';
 import type { ResourceSet } from '../../src/xds/resource-set';
 import { createTranslator, translateForProxy, type TranslateOptions } from '../../src/translate/translate';
-import { CASES } from './support/cases';
+import { goldenCase, loadSuite } from './support/case-files';
 import { instance } from './support/mesh-fixtures';
-import { MTLS_CASES } from './support/mtls-cases';
 import { encodeResource } from './support/render';
+
+const CASES = loadSuite('plaintext');
+const MTLS_CASES = loadSuite('mtls');
 
 function encodeAll(resources: ResourceSet): string[] {
   return RESOURCE_TYPE_URLS.flatMap((t) => resources[t].map((r) => `${t} ${r.name} ${encodeResource(t, r.message).toString('base64')}`));
@@ -68,7 +70,7 @@ describe('patching a group after a registry-only change', () => {
   }
 
   it('refuses to patch when the mesh file or certificates changed', () => {
-    const c = CASES.find((x) => x.name === 'shop-policy')!;
+    const c = goldenCase('plaintext', 'shop-policy');
     const t = createTranslator();
     const proxy = c.proxies[0]!;
     const previous = t.translate(c.state, proxy).resources;

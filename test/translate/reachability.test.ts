@@ -3,7 +3,11 @@ import { describe, expect, it } from 'vitest';
 import type { ProxyIdentity } from '../../src/model';
 import { TypeUrl } from '../../src/proto/type-urls';
 import { proxyDependencies, reachableServices, translateForProxy } from '../../src/translate/translate';
-import { envoy, grpcClient, meshState, service, shopState } from './support/mesh-fixtures';
+import { goldenCase } from './support/case-files';
+import { envoy, grpcClient, meshState, service } from './support/mesh-fixtures';
+
+/** The shop under defaultPolicy deny: frontend → catalog, orders; orders → payments, db; catalog → db. */
+const shopState = () => goldenCase('plaintext', 'shop-policy').state;
 
 function names(proxy: ProxyIdentity, typeUrl: (typeof TypeUrl)[keyof typeof TypeUrl]): string[] {
   return translateForProxy(shopState(), proxy).resources[typeUrl].map((r) => r.name);

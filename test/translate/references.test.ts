@@ -3,9 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { TypeUrl } from '../../src/proto/type-urls';
 import type { ResourceSet } from '../../src/xds/resource-set';
 import { translateForProxy } from '../../src/translate/translate';
-import { CASES } from './support/cases';
+import { goldenCase, loadSuite } from './support/case-files';
 import { proxyLabel } from './support/mesh-fixtures';
 import { danglingReferences } from './support/references';
+
+const CASES = loadSuite('plaintext');
 
 describe('no dangling references', () => {
   for (const c of CASES) {
@@ -18,7 +20,7 @@ describe('no dangling references', () => {
   }
 
   it('the checker itself notices a missing cluster, route configuration and assignment', () => {
-    const { resources } = translateForProxy(CASES.find((c) => c.name === 'subsets-weighted')!.state, { kind: 'envoy', service: 'frontend', nodeId: 'f', authenticated: true });
+    const { resources } = translateForProxy(goldenCase('plaintext', 'subsets-weighted').state, { kind: 'envoy', service: 'frontend', nodeId: 'f', authenticated: true });
     const broken: ResourceSet = {
       ...resources,
       [TypeUrl.Cluster]: resources[TypeUrl.Cluster].filter((r) => r.name !== 'catalog/v2'),

@@ -7,9 +7,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Problem } from '../../src/model';
 import { translateForProxy } from '../../src/translate/translate';
-import { CASES } from './support/cases';
+import { loadSuite } from './support/case-files';
 import { proxyLabel } from './support/mesh-fixtures';
 import { TYPE_ORDER, typeNameOf } from './support/render';
+
+const CASES = loadSuite('plaintext');
 
 type ValidateMessage = (typeName: string, message: object) => Problem[];
 

@@ -1,28 +1,30 @@
-// The golden-file mechanics both golden suites share: one file per case, no strays, exact
-// comparison, and UPDATE_GOLDEN=1 to rewrite (then review the diff like code).
+// The golden-file mechanics both golden suites share: every <case>.in.yaml has its
+// <case>.out.yaml beside it and nothing else lies there, comparison is exact, and
+// UPDATE_GOLDEN=1 rewrites the outputs (then review the diff like code).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { INPUT_SUFFIX, loadSuite, OUTPUT_SUFFIX, TESTDATA_DIR, type GoldenCase, type Suite } from './case-files';
 
-export function goldenSuite<C extends { name: string }>(title: string, dir: string, cases: readonly C[], render: (c: C) => string): void {
+export function goldenSuite(title: string, suite: Suite, render: (c: GoldenCase) => string): void {
   const update = process.env.UPDATE_GOLDEN === '1';
+  const cases = loadSuite(suite);
   describe(title, () => {
-    it('has one golden file per case and no stray ones', () => {
+    it('has one output beside each input and no stray files', () => {
       if (update) return;
-      const expected = cases.map((c) => `${c.name}.yaml`).sort();
-      expect(fs.readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort()).toEqual(expected);
+      const expected = cases.flatMap((c) => [`${c.name}${INPUT_SUFFIX}`, `${c.name}${OUTPUT_SUFFIX}`]).sort();
+      expect(fs.readdirSync(path.join(TESTDATA_DIR, suite)).sort()).toEqual(expected);
     });
 
     for (const c of cases) {
       it(c.name, () => {
-        const file = path.join(dir, `${c.name}.yaml`);
         const actual = render(c);
         if (update) {
-          fs.writeFileSync(file, actual);
+          fs.writeFileSync(c.outputFile, actual);
           return;
         }
-        if (!fs.existsSync(file)) throw new Error(`missing golden file ${file}; run with UPDATE_GOLDEN=1 and review it`);
-        expect(actual).toBe(fs.readFileSync(file, 'utf8'));
+        if (!fs.existsSync(c.outputFile)) throw new Error(`missing golden file ${c.outputFile}; run with UPDATE_GOLDEN=1 and review it`);
+        expect(actual).toBe(fs.readFileSync(c.outputFile, 'utf8'));
       });
     }
   });

@@ -1,4 +1,5 @@
-// Small mesh states for translator tests, with defaults for everything a case does not care about.
+// Small mesh states and proxies built in code, for tests that vary one thing at a time (the golden
+// cases are data: testdata/ and case-files.ts), with defaults for everything a test does not care about.
 import type { Instance, MeshConfig, MeshSettings, MeshState, ProxyIdentity, ServicePolicy } from '../../../src/model';
 
 export function service(name: string, fields: Partial<Omit<ServicePolicy, 'name'>> = {}): ServicePolicy {
@@ -45,30 +46,16 @@ export function grpcClient(serviceName: string, nodeId = `${serviceName || 'clie
   return { kind: 'grpc', service: serviceName, nodeId, authenticated: false };
 }
 
+/** The same proxy without a proved service: it presented no xDS token. */
+export function anonymous(proxy: ProxyIdentity): ProxyIdentity {
+  return { ...proxy, authenticated: false };
+}
+
 export function proxyLabel(proxy: ProxyIdentity): string {
   return `${proxy.kind}:${proxy.service === '' ? '(no service)' : proxy.service}`;
 }
 
-/**
- * The demo shop (the example policy): frontend → catalog, orders; orders → payments, db;
- * catalog → db; everything else denied.
- */
-export function shopState(): MeshState {
-  return meshState(
-    [
-      service('frontend', { port: 8000 }),
-      service('catalog', { port: 8080, allow: ['frontend'] }),
-      service('orders', { port: 8081, protocol: 'grpc', allow: ['frontend'] }),
-      service('payments', { port: 8082, protocol: 'grpc', allow: ['orders'] }),
-      service('db', { port: 5432, protocol: 'tcp', allow: ['orders', 'catalog'] }),
-    ],
-    [
-      instance('frontend', 'frontend-1', '10.0.0.1', 15006),
-      instance('catalog', 'catalog-1', '10.0.0.2', 15006),
-      instance('orders', 'orders-1', '10.0.0.3', 15006),
-      instance('payments', 'payments-1', '10.0.0.4', 15006),
-      instance('db', 'db-1', '10.0.0.5', 15006),
-    ],
-    { defaultPolicy: 'deny' },
-  );
+/** proxyLabel, and for a sidecar whether it proved its service (what mTLS output turns on). */
+export function mtlsProxyLabel(proxy: ProxyIdentity): string {
+  return proxy.kind === 'envoy' ? `${proxyLabel(proxy)} (${proxy.authenticated ? 'authenticated' : 'unauthenticated'})` : proxyLabel(proxy);
 }

@@ -1,3 +1,4 @@
+import * as http from 'node:http';
 import * as net from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runDeregister, runRegister } from '../../src/cli/register';
@@ -39,6 +40,22 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
+/** An HTTP listener on loopback that records each request (method and path) and answers 500. */
+async function countingServer(): Promise<{ address: string; requests: string[]; close(): Promise<void> }> {
+  const requests: string[] = [];
+  const server = http.createServer((req, res) => {
+    requests.push(`${req.method} ${req.url}`);
+    res.writeHead(500).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  return {
+    address: `127.0.0.1:${port}`,
+    requests,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
 describe('switchyard register / deregister', () => {
   it('registers with every flag and exits 0', async () => {
     const c = capture();
@@ -54,9 +71,23 @@ describe('switchyard register / deregister', () => {
   });
 
   it('takes --admin-address and --admin-token over the environment', async () => {
+    // The environment names a port nobody listens on and a token the server refuses: only the
+    // flags lead to a registration, so the environment read first would fail this.
+    const wrongEnv = { SWITCHYARD_ADMIN_ADDRESS: `127.0.0.1:${await closedPort()}`, SWITCHYARD_ADMIN_TOKEN: 'wrong' };
     const c = capture();
     const args = ['catalog', 'c-1', '--address', '10.0.0.5', '--port', '80', '--admin-address', env.SWITCHYARD_ADMIN_ADDRESS!, '--admin-token', 'tok'];
-    expect(await runRegister(args, c.io, {})).toBe(0);
+    expect(await runRegister(args, c.io, wrongEnv)).toBe(0);
+    expect(c.err).toEqual([]);
+    expect(instance('catalog', 'c-1')).toMatchObject({ address: '10.0.0.5', port: 80 });
+
+    // Each flag on its own wins over its variable, too.
+    const tokenOnly = capture();
+    const tokenArgs = ['catalog', 'c-2', '--address', '10.0.0.6', '--port', '80', '--admin-token', 'tok'];
+    expect(await runRegister(tokenArgs, tokenOnly.io, { ...env, SWITCHYARD_ADMIN_TOKEN: 'wrong' })).toBe(0);
+    const addressOnly = capture();
+    const addressArgs = ['catalog', 'c-3', '--address', '10.0.0.7', '--port', '80', '--admin-address', env.SWITCHYARD_ADMIN_ADDRESS!];
+    expect(await runRegister(addressArgs, addressOnly.io, { ...env, SWITCHYARD_ADMIN_ADDRESS: wrongEnv.SWITCHYARD_ADMIN_ADDRESS })).toBe(0);
+    expect([instance('catalog', 'c-2')?.address, instance('catalog', 'c-3')?.address]).toEqual(['10.0.0.6', '10.0.0.7']);
   });
 
   it('exits 2 with the server message and the flag when the server refuses the input', async () => {
@@ -98,11 +129,30 @@ describe('switchyard register / deregister', () => {
     ['unknown flag', ['catalog', 'c-1', '--address', '10.0.0.5', '--port', '80', '--colour', 'red'], '--colour'],
     ['bad --admin-address', ['catalog', 'c-1', '--address', '10.0.0.5', '--port', '80', '--admin-address', 'localhost'], '--admin-address: expected HOST:PORT'],
   ])('exits 2 on bad usage: %s, without calling the server', async (_name, args, message) => {
-    const c = capture();
-    expect(await runRegister(args, c.io, env)).toBe(2);
-    expect(c.err.join('\n')).toContain(message);
-    expect(c.err.join('\n')).toMatch(/^switchyard register: /);
-    expect(admin.store.snapshot().services.size).toBe(0);
+    // The environment points at a listener that counts every HTTP request made to it.
+    const counter = await countingServer();
+    try {
+      const c = capture();
+      expect(await runRegister(args, c.io, { ...env, SWITCHYARD_ADMIN_ADDRESS: counter.address })).toBe(2);
+      expect(c.err.join('\n')).toContain(message);
+      expect(c.err.join('\n')).toMatch(/^switchyard register: /);
+      expect(counter.requests).toEqual([]);
+      expect(admin.store.snapshot().services.size).toBe(0);
+    } finally {
+      await counter.close();
+    }
+  });
+
+  it('the request counter used above does see a request the CLI makes', async () => {
+    // Without this, an empty count could mean the counter is never reached.
+    const counter = await countingServer();
+    try {
+      const c = capture();
+      expect(await runRegister(['catalog', 'c-1', '--address', '10.0.0.5', '--port', '80'], c.io, { ...env, SWITCHYARD_ADMIN_ADDRESS: counter.address })).toBe(1);
+      expect(counter.requests).toEqual(['PUT /v1/services/catalog/instances/c-1']);
+    } finally {
+      await counter.close();
+    }
   });
 
   it('exits 1 when the admin API cannot be reached', async () => {

@@ -55,21 +55,30 @@ describe('CA root and workload certificates', () => {
     const { root } = await createRoot('switchyard.local');
     const server = await issueWorkloadCertificate(root, { trustDomain: 'switchyard.local', service: 'catalog', keyType: 'ecdsa-p256', ttlMs: HOUR });
     const client = await issueWorkloadCertificate(root, { trustDomain: 'switchyard.local', service: 'frontend', keyType: 'rsa-2048', ttlMs: HOUR });
-    const peerSeen = await new Promise<string>((resolve, reject) => {
-      const srv = tls.createServer({ cert: server.certPem, key: server.keyPem, ca: root.certPem, requestCert: true, rejectUnauthorized: true }, (socket) => {
+    // Each side reports the identity the other presented; both are awaited and checked here.
+    const srv = tls.createServer({ cert: server.certPem, key: server.keyPem, ca: root.certPem, requestCert: true, rejectUnauthorized: true });
+    const serverSaw = new Promise<string>((resolve, reject) => {
+      srv.on('secureConnection', (socket) => {
         resolve(socket.getPeerX509Certificate()?.subjectAltName ?? '');
         socket.end();
       });
-      srv.listen(0, '127.0.0.1', () => {
-        const port = (srv.address() as { port: number }).port;
-        const c = tls.connect({ port, host: '127.0.0.1', cert: client.certPem, key: client.keyPem, ca: root.certPem, checkServerIdentity: () => undefined }, () => {
-          expect(c.getPeerX509Certificate()?.subjectAltName).toBe('URI:spiffe://switchyard.local/svc/catalog');
-          c.end();
-          srv.close();
-        });
-        c.on('error', reject);
-      });
+      srv.on('tlsClientError', reject);
     });
-    expect(peerSeen).toBe('URI:spiffe://switchyard.local/svc/frontend');
+    await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+    const port = (srv.address() as { port: number }).port;
+    const clientSaw = new Promise<string>((resolve, reject) => {
+      const c = tls.connect({ port, host: '127.0.0.1', cert: client.certPem, key: client.keyPem, ca: root.certPem, checkServerIdentity: () => undefined }, () => {
+        resolve(c.authorized ? (c.getPeerX509Certificate()?.subjectAltName ?? '') : `not authorized: ${String(c.authorizationError)}`);
+        c.end();
+      });
+      c.on('error', reject);
+    });
+    try {
+      const [peerSeen, serverIdentity] = await Promise.all([serverSaw, clientSaw]);
+      expect(peerSeen).toBe('URI:spiffe://switchyard.local/svc/frontend');
+      expect(serverIdentity).toBe('URI:spiffe://switchyard.local/svc/catalog');
+    } finally {
+      await new Promise<void>((resolve) => srv.close(() => resolve()));
+    }
   });
 });

@@ -25,6 +25,18 @@ describe('CA options', () => {
     const ca = (await adminJson(serve.adminUrl, 'GET', '/v1/ca')).body as { activeRoot: { fingerprint: string }; workloadCertificates: number };
     expect(ca.activeRoot.fingerprint).toBe(root.cert.fingerprint256);
     expect(ca.workloadCertificates).toBeGreaterThan(0);
+    // A workload certificate as a workload gets it (POST /v1/certificates with its xDS token)
+    // is signed by the operator's root, and comes with that root as its trust bundle.
+    const minted = await adminJson(serve.adminUrl, 'POST', '/v1/tokens', { service: 'orders' });
+    expect(minted.status).toBe(200);
+    const issued = await fetch(`${serve.adminUrl}/v1/certificates`, { method: 'POST', headers: { authorization: `Bearer ${(minted.body as { token: string }).token}` } });
+    expect(issued.status).toBe(200);
+    const { certificate, trustBundle } = (await issued.json()) as { certificate: string; trustBundle: string };
+    const workload = new X509Certificate(certificate);
+    expect(workload.checkIssued(root.cert)).toBe(true);
+    expect(workload.verify(root.cert.publicKey)).toBe(true);
+    expect(workload.subjectAltName).toBe('URI:spiffe://switchyard.local/svc/orders');
+    expect(trustBundle).toBe(root.certPem);
     // A rotation of an operator's root is the operator's job: refused with the reason.
     const rotate = await adminJson(serve.adminUrl, 'POST', '/v1/ca/rotate');
     expect(rotate.status).toBe(409);

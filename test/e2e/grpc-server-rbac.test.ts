@@ -14,6 +14,7 @@ import * as readline from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ECHO_METHOD } from '../support/echo-backend';
 import { BIN, REPO_ROOT, adminJson, startServe, tempDir, type ServeProcess } from '../support/serve-process';
+import { eventually } from '../support/xds-harness';
 
 const mesh = `mesh:
   trustDomain: switchyard.local
@@ -57,8 +58,12 @@ xds.register();
 const client = new grpc.Client('xds:///catalog', new xds.XdsChannelCredentials(grpc.credentials.createInsecure()));
 client.makeUnaryRequest(${JSON.stringify(ECHO_METHOD)}, (b) => b, (b) => b, Buffer.from('hi'), { deadline: Date.now() + 20000 }, (e, r) => {
   console.log(JSON.stringify(e ? { code: e.code, details: e.details } : { reply: r.toString() }));
-  client.close();
-  process.exit(0);
+  // Stays connected, its xDS stream open, until the test has looked at it and closes stdin.
+  process.stdin.on('end', () => {
+    client.close();
+    process.exit(0);
+  });
+  process.stdin.resume();
 });
 `;
 
@@ -103,23 +108,65 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/** Runs the client script with a bootstrap; resolves with its one JSON line. */
-function callCatalog(bootstrapFile: string): Promise<{ reply?: string; code?: number; details?: string }> {
+interface ProxyEntry {
+  id: number;
+  nodeId?: string;
+  types: Array<{ type: string; sentVersion?: string; pendingAck: boolean; lastNack?: unknown }>;
+}
+
+async function proxies(): Promise<ProxyEntry[]> {
+  return ((await adminJson(serve.adminUrl, 'GET', '/v1/proxies')).body as { proxies: ProxyEntry[] }).proxies;
+}
+
+/**
+ * The streams of `nodeId` once it has answered (ACK or NACK) every response it was sent, so a
+ * NACK still on its way cannot be missed.
+ */
+async function settledStreams(nodeId: string): Promise<ProxyEntry[]> {
+  let streams: ProxyEntry[] = [];
+  await eventually(
+    async () => {
+      streams = (await proxies()).filter((p) => p.nodeId === nodeId);
+      return streams.length > 0 && streams.every((p) => p.types.length > 0 && p.types.every((t) => !t.pendingAck));
+    },
+    20_000,
+    `${nodeId}'s stream answered everything it was sent`,
+  );
+  return streams;
+}
+
+/** The streams each client held while it was connected, as /v1/proxies showed them. */
+const clientStreams = new Map<string, ProxyEntry[]>();
+
+/**
+ * Runs the client script as node `nodeId` with a bootstrap; resolves with its one JSON line.
+ * While the client is still connected, its streams are read from /v1/proxies (clientStreams).
+ */
+function callCatalog(nodeId: string, bootstrapFile: string): Promise<{ reply?: string; code?: number; details?: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [clientScript], { env: childEnv(bootstrapFile), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [clientScript], { env: childEnv(bootstrapFile), stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
-    child.stdout.on('data', (d) => (out += d));
+    let result: { reply?: string; code?: number; details?: string } | undefined;
+    let failure: Error | undefined;
     child.stderr.on('data', (d) => (err += d));
     const timer = setTimeout(() => child.kill('SIGKILL'), 40_000);
+    readline.createInterface({ input: child.stdout }).once('line', (line) => {
+      out += line;
+      try {
+        result = JSON.parse(line) as typeof result;
+      } catch {
+        failure = new Error(`client printed no result:\n${line}\n${err}`);
+      }
+      settledStreams(nodeId).then(
+        (streams) => clientStreams.set(nodeId, streams),
+        (error: Error) => (failure ??= error),
+      ).finally(() => child.stdin.end());
+    });
     child.on('exit', () => {
       clearTimeout(timer);
-      const line = out.trim().split('\n').pop() ?? '';
-      try {
-        resolve(JSON.parse(line));
-      } catch {
-        reject(new Error(`client printed no result:\n${out}\n${err}`));
-      }
+      if (result && !failure) resolve(result);
+      else reject(failure ?? new Error(`client printed no result:\n${out}\n${err}`));
     });
   });
 }
@@ -167,21 +214,30 @@ afterAll(async () => {
 
 describe('an xDS-enabled gRPC server through switchyard serve', () => {
   it('catalog serves with the listener, mTLS and RBAC it got from switchyard; frontend calls it over mutual TLS', async () => {
-    const result = await callCatalog(bootstrap('frontend-1', 'frontend', agent('frontend')));
+    const result = await callCatalog('frontend-1', bootstrap('frontend-1', 'frontend', agent('frontend')));
     expect(result).toEqual({ reply: 'catalog saw URI:spiffe://switchyard.local/svc/frontend' });
   }, 60_000);
 
   it("a caller with orders' certificate gets through TLS but catalog's RBAC refuses it: PERMISSION_DENIED", async () => {
     // frontend's bootstrap (so it is sent catalog's cluster) with orders' certificate files.
-    const result = await callCatalog(bootstrap('orders-as-frontend', 'frontend', agent('orders')));
+    const result = await callCatalog('orders-as-frontend', bootstrap('orders-as-frontend', 'frontend', agent('orders')));
     expect(result.code).toBe(7); // PERMISSION_DENIED, from the RBAC filter (not a TLS or routing failure)
     expect(result.details).toMatch(/unauthorized/i);
     expect(result.reply).toBeUndefined();
   }, 60_000);
 
   it('no proxy NACKed anything it was sent, the server included', async () => {
-    const proxies = (await adminJson(serve.adminUrl, 'GET', '/v1/proxies')).body as { proxies: Array<{ types: Array<{ lastNack?: unknown }> }> };
-    expect(proxies.proxies.length).toBeGreaterThanOrEqual(1);
-    expect(proxies.proxies.flatMap((p) => p.types).filter((t) => t.lastNack)).toEqual([]);
+    // Each client's stream, read while it was connected; the server's, still connected now.
+    const streams = new Map([...clientStreams, ['catalog-1', await settledStreams('catalog-1')]]);
+    expect([...streams.keys()].sort()).toEqual(['catalog-1', 'frontend-1', 'orders-as-frontend']);
+    for (const [node, held] of streams) {
+      // Each was sent something (at least a listener), and NACKed none of it.
+      expect(held.flatMap((p) => p.types).some((t) => t.type === 'LDS' && t.sentVersion !== undefined), node).toBe(true);
+      expect(held.flatMap((p) => p.types).filter((t) => t.lastNack), node).toEqual([]);
+    }
+    // And the server's NACK counter, which outlives the streams, counted none at all.
+    const metrics = (await adminJson(serve.adminUrl, 'GET', '/metrics')).body as string;
+    expect(metrics).toContain('# TYPE switchyard_xds_nacks_total counter');
+    expect(metrics.split('\n').filter((line) => line.startsWith('switchyard_xds_nacks_total{'))).toEqual([]);
   });
 });

@@ -100,19 +100,34 @@ describe('switchyard serve with the real grpc-js-xds client', () => {
   });
 
   it('rejects calls beyond the circuit breaker maxRequests', async () => {
-    backends.pay1!.delayMs = 300;
-    backends.pay2!.delayMs = 300;
-    // grpc-js counts a call once it has started on a connection, so the first two must be in
-    // flight before the rest are made; calls made in the same tick would all pass the check.
-    const first = [callEcho(payments), callEcho(payments)];
-    await new Promise((r) => setTimeout(r, 100));
-    const results = await Promise.allSettled([...first, ...Array.from({ length: 6 }, () => callEcho(payments))]);
-    backends.pay1!.delayMs = 0;
-    backends.pay2!.delayMs = 0;
-    const ok = results.filter((r) => r.status === 'fulfilled').length;
-    const refused = results.filter((r) => r.status === 'rejected' && (r.reason as grpc.ServiceError).code === grpc.status.UNAVAILABLE).length;
-    expect(ok).toBe(2);
-    expect(refused).toBe(6);
+    // Both backends hold every call until released, so the first two stay in flight for as
+    // long as the test needs, however slow the machine.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    backends.pay1!.hold = held;
+    backends.pay2!.hold = held;
+    const arrived = () => backends.pay1!.calls + backends.pay2!.calls;
+    const before = arrived();
+    try {
+      // grpc-js counts a call once it has started on a connection, so the first two must be in
+      // flight before the rest are made; calls made in the same tick would all pass the check.
+      // Both have reached a backend (and are held there): they are in flight.
+      const first = Promise.allSettled([callEcho(payments), callEcho(payments)]);
+      await eventually(() => arrived() === before + 2, 10_000, 'the first two calls in flight');
+      // With two in flight, the breaker refuses the next six at once; none reaches a backend.
+      const rest = await Promise.allSettled(Array.from({ length: 6 }, () => callEcho(payments)));
+      expect(arrived()).toBe(before + 2);
+      release();
+      const results = [...(await first), ...rest];
+      const ok = results.filter((r) => r.status === 'fulfilled').length;
+      const refused = results.filter((r) => r.status === 'rejected' && (r.reason as grpc.ServiceError).code === grpc.status.UNAVAILABLE).length;
+      expect(ok).toBe(2);
+      expect(refused).toBe(6);
+    } finally {
+      release();
+      backends.pay1!.hold = undefined;
+      backends.pay2!.hold = undefined;
+    }
   });
 
   it('ejects a failing payments backend (failure-percentage outlier detection)', async () => {

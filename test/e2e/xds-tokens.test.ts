@@ -1,10 +1,12 @@
-// xDS credentials on real streams: a bad, expired-looking, or other-service token is refused
+// xDS credentials on real streams: a forged, expired, revoked or other-service token is refused
 // with PERMISSION_DENIED; --require-xds-token refuses streams without one.
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TokenAuthority } from '../../src/ca/tokens';
 import { TypeUrl } from '../../src/proto/type-urls';
 import { sotwClient } from '../support/ads-client';
 import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
 import { BIN, adminJson, startServe, type ServeProcess } from '../support/serve-process';
 
 let serve: ServeProcess;
@@ -25,14 +27,23 @@ async function token(base: string, service: string): Promise<string> {
   return (res.body as { token: string }).token;
 }
 
-/** Opens a stream as `service` with an optional token; resolves to the end status or 'served'. */
-async function attempt(address: string, service: string, bearer?: string): Promise<grpc.status | 'served'> {
+/**
+ * Opens a stream as `service` with an optional token; resolves to the end status or 'served'.
+ * `details` receives the status message when the stream is refused.
+ */
+async function attempt(address: string, service: string, bearer?: string, details?: (message: string) => void): Promise<grpc.status | 'served'> {
   const md = new grpc.Metadata();
   if (bearer) md.set('authorization', `Bearer ${bearer}`);
   const c = sotwClient(address, md);
   try {
     c.send({ node: { id: `${service}-1`, cluster: service, user_agent_name: 'envoy' }, type_url: TypeUrl.Cluster });
-    const outcome = await Promise.race([c.inbox.next(10_000).then(() => 'served' as const), c.inbox.waitEnd(10_000).then((s) => (s as grpc.StatusObject).code)]);
+    const outcome = await Promise.race([
+      c.inbox.next(10_000).then(() => 'served' as const),
+      c.inbox.waitEnd(10_000).then((s) => {
+        details?.((s as grpc.StatusObject).details);
+        return (s as grpc.StatusObject).code;
+      }),
+    ]);
     return outcome;
   } finally {
     c.close();
@@ -46,6 +57,18 @@ describe('xDS tokens on streams', () => {
 
   it('a token for another service is PERMISSION_DENIED: orders\' token cannot open a payments stream', async () => {
     expect(await attempt(serve.xdsAddress, 'payments', await token(serve.adminUrl, 'orders'))).toBe(grpc.status.PERMISSION_DENIED);
+  });
+
+  it('an expired token, signed with the server\'s own key, is PERMISSION_DENIED', async () => {
+    // serve keeps its token key in <data dir>/ca; the same key signs a token that expired an
+    // hour ago and, as a control, one that is still valid.
+    const signer = TokenAuthority.open(path.join(serve.dataDir, 'ca'));
+    const expired = signer.create('orders', 60_000, Date.now() - 3_600_000).token;
+    const current = signer.create('orders', 3_600_000).token;
+    expect(await attempt(serve.xdsAddress, 'orders', current)).toBe('served');
+    let reason = '';
+    expect(await attempt(serve.xdsAddress, 'orders', expired, (m) => (reason = m))).toBe(grpc.status.PERMISSION_DENIED);
+    expect(reason).toMatch(/^xDS token refused: token expired at /);
   });
 
   it('a forged or foreign token is PERMISSION_DENIED', async () => {

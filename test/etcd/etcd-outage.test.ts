@@ -26,6 +26,16 @@ async function ids(replica: ServeProcess): Promise<string[]> {
   return ((res.body as { instances?: Array<{ id: string }> }).instances ?? []).map((i) => i.id);
 }
 
+/**
+ * The xDS streams `nodeId` holds on a replica, from /v1/proxies: a stream's id is new for each
+ * stream, so the same id later means the proxy was never cut off and reconnected.
+ */
+async function streamsOf(replica: ServeProcess, nodeId: string): Promise<Array<{ id: number; connectedAt: string }>> {
+  const res = await adminJson(replica.adminUrl, 'GET', '/v1/proxies');
+  const proxies = (res.body as { proxies: Array<{ id: number; nodeId?: string; connectedAt: string }> }).proxies;
+  return proxies.filter((p) => p.nodeId === nodeId).map((p) => ({ id: p.id, connectedAt: p.connectedAt }));
+}
+
 /** Every backend the client reaches over `n` calls. */
 async function reached(n: number): Promise<Set<string>> {
   const seen = new Set<string>();
@@ -63,6 +73,8 @@ describe('replicas through etcd trouble', () => {
   });
 
   it('stopping all of etcd: replicas keep serving, writes get 503, /readyz is not ready for writes', async () => {
+    const streamBefore = await streamsOf(b, 'frontend-1');
+    expect(streamBefore).toHaveLength(1);
     await etcd.stopAll();
     for (const replica of [a, b]) {
       expect(await ids(replica)).toEqual(['one', 'two']);
@@ -77,8 +89,11 @@ describe('replicas through etcd trouble', () => {
       expect(checks.find((c) => c.name === 'registry-writes')).toMatchObject({ ready: false });
       expect(checks.filter((c) => !c.ready).map((c) => c.name)).toEqual(['registry-writes']);
     }
-    // xDS keeps serving the last known state: the client on B still reaches both instances.
+    // xDS keeps serving the last known state: the client on B still reaches both instances,
+    // over the stream it had before the outage. (grpc-js-xds keeps its resources when a stream
+    // drops, so the calls alone would succeed even if B had closed every stream.)
     expect(await reached(30)).toEqual(new Set(['one', 'two']));
+    expect(await streamsOf(b, 'frontend-1')).toEqual(streamBefore);
   });
 
   it('restarting etcd: everything catches up and nothing registered was lost', async () => {

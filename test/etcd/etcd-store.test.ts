@@ -2,7 +2,7 @@
 // on two clients play two replicas.
 import { randomBytes } from 'node:crypto';
 import type { Etcd3 } from 'etcd3';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { connectEtcd } from '../../src/etcd/client';
 import { etcdKeys } from '../../src/etcd/keys';
 import { EtcdLeadership } from '../../src/etcd/leadership';
@@ -196,8 +196,13 @@ describe('EtcdStore', () => {
 
   it('elects exactly one leader; when it steps down another takes over', async () => {
     const key = etcdKeys(`/t-${randomBytes(4).toString('hex')}/`).leader;
-    const one = new EtcdLeadership({ client: client(), key, id: 'one', logger: silentLogger, ttlSeconds: 2, retryMs: 200 });
-    const two = new EtcdLeadership({ client: client(), key, id: 'two', logger: silentLogger, ttlSeconds: 2, retryMs: 200 });
+    // Each candidate has its own client; counting its election transactions shows how many
+    // attempts it has begun. A candidate begins another only after the previous one lost.
+    const clientOne = client();
+    const clientTwo = client();
+    const attempts = { one: vi.spyOn(clientOne, 'if'), two: vi.spyOn(clientTwo, 'if') };
+    const one = new EtcdLeadership({ client: clientOne, key, id: 'one', logger: silentLogger, ttlSeconds: 2, retryMs: 200 });
+    const two = new EtcdLeadership({ client: clientTwo, key, id: 'two', logger: silentLogger, ttlSeconds: 2, retryMs: 200 });
     cleanups.push(async () => {
       await one.stop();
       await two.stop();
@@ -205,8 +210,17 @@ describe('EtcdStore', () => {
     one.start();
     two.start();
     await eventually(() => one.isLeader || two.isLeader, 10_000, 'a leader');
-    await new Promise((r) => setTimeout(r, 600));
+    const firstLeader = one.isLeader ? 'one' : 'two';
+    const other = firstLeader === 'one' ? 'two' : 'one';
+    // Wait until the other candidate has begun two more attempts since a leader was seen: the
+    // first of them began while the leader held the key and lost, or there would be no second.
+    // So it has competed against the sitting leader, rather than merely not having tried yet.
+    const seenBefore = attempts[other].mock.calls.length;
+    // (A second leader ends the wait too, so that the assertion below reports it.)
+    await eventually(() => attempts[other].mock.calls.length >= seenBefore + 2 || (one.isLeader && two.isLeader), 10_000, `${other} retried against the leader`);
     expect([one.isLeader, two.isLeader].filter(Boolean)).toHaveLength(1);
+    expect((firstLeader === 'one' ? one : two).isLeader).toBe(true);
+    expect(await clientOne.get(key).string()).toBe(firstLeader);
     const [leader, follower] = one.isLeader ? [one, two] : [two, one];
     await leader.stop();
     await eventually(() => follower.isLeader, 10_000, 'follower took over');

@@ -3,10 +3,15 @@
 // B, a revocation on A is honoured by B, and both replicas' workload certificates chain to the
 // same root. The root key is only ever in etcd sealed with the operator's key.
 import { X509Certificate } from 'node:crypto';
+import * as grpc from '@grpc/grpc-js';
 import type { Etcd3 } from 'etcd3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SECRET_NAMES } from '../../src/model';
+import { decodeMessage } from '../../src/proto/codec';
+import { TypeUrl } from '../../src/proto/type-urls';
 import { connectEtcd } from '../../src/etcd/client';
 import { etcdKeys } from '../../src/etcd/keys';
+import { sotwClient } from '../support/ads-client';
 import { startEtcd, type EtcdCluster } from '../support/etcd-cluster';
 import { adminJson, startServe, type ServeProcess } from '../support/serve-process';
 import { eventually } from '../support/xds-harness';
@@ -25,6 +30,49 @@ async function certificateFrom(replica: ServeProcess, token: string): Promise<{ 
   const res = await fetch(`${replica.adminUrl}/v1/certificates`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
   const body = (await res.json()) as { certificate?: string; trustBundle?: string };
   return { status: res.status, ...body };
+}
+
+async function caFacts(replica: ServeProcess): Promise<{ rotating: boolean; activeRoot: { fingerprint: string } }> {
+  return (await adminJson(replica.adminUrl, 'GET', '/v1/ca')).body as { rotating: boolean; activeRoot: { fingerprint: string } };
+}
+
+function rootsIn(bundle: string): string[] {
+  return bundle.match(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g) ?? [];
+}
+
+interface SecretMessage {
+  name: string;
+  validation_context?: { trusted_ca?: { inline_string?: string } };
+}
+
+/**
+ * A raw SDS stream on `replica` as a frontend proxy (with frontend's token): it ACKs the secrets it is first sent, then
+ * `rotationPush` reads (and never ACKs) responses until the next one carrying the trust bundle,
+ * and returns that bundle.
+ */
+async function holdSecrets(replica: ServeProcess, nodeId: string): Promise<{ rotationPush(): Promise<string>; close(): void }> {
+  // Secrets go only to a stream that proves its service with an xDS token.
+  const minted = await adminJson(replica.adminUrl, 'POST', '/v1/tokens', { service: 'frontend' });
+  expect(minted.status).toBe(200);
+  const metadata = new grpc.Metadata();
+  metadata.set('authorization', `Bearer ${(minted.body as { token: string }).token}`);
+  const stream = sotwClient(replica.xdsAddress, metadata);
+  const names = [SECRET_NAMES.workload, SECRET_NAMES.trustBundle];
+  stream.send({ node: { id: nodeId, cluster: 'frontend', user_agent_name: 'envoy' }, type_url: TypeUrl.Secret, resource_names: names });
+  const first = await stream.inbox.next(10_000);
+  stream.ack(first, names);
+  return {
+    rotationPush: async () => {
+      for (;;) {
+        const res = await stream.inbox.next(10_000);
+        for (const any of res.resources) {
+          const secret = decodeMessage<SecretMessage>(any.type_url, any.value);
+          if (secret.name === SECRET_NAMES.trustBundle) return secret.validation_context?.trusted_ca?.inline_string ?? '';
+        }
+      }
+    },
+    close: () => stream.close(),
+  };
 }
 
 beforeAll(async () => {
@@ -92,11 +140,34 @@ describe('a CA and token key shared through etcd', () => {
 
   it('a rotation started on B reaches A: both bundles carry both roots, then A (or B) as leader finishes it', async () => {
     const before = (await adminJson(a.adminUrl, 'GET', '/v1/ca/bundle')).body as string;
-    expect((await adminJson(b.adminUrl, 'POST', '/v1/ca/rotate')).status).toBeLessThan(300);
-    await eventually(async () => ((await adminJson(a.adminUrl, 'GET', '/v1/ca')).body as { rotating: boolean }).rotating, 10_000, 'A adopted the rotation');
-    const rotatingBundle = (await adminJson(a.adminUrl, 'GET', '/v1/ca/bundle')).body as string;
-    expect(rotatingBundle).toContain(before.trim());
-    // With no proxies holding secrets, the leader finishes at once; both replicas follow.
+    // A proxy on each replica that takes secrets and will not ACK the rotation's push: the
+    // leader, whichever it is, cannot finish the rotation while one of its streams has not
+    // ACKed, so the bundles below are read while the rotation is certainly under way.
+    const holders = await Promise.all([holdSecrets(a, 'holder-a'), holdSecrets(b, 'holder-b')]);
+    try {
+      expect((await adminJson(b.adminUrl, 'POST', '/v1/ca/rotate')).status).toBeLessThan(300);
+      // Each holder is pushed a bundle with both roots, and leaves it un-ACKed.
+      for (const pushed of await Promise.all(holders.map((holder) => holder.rotationPush()))) {
+        expect(rootsIn(pushed)).toHaveLength(2);
+        expect(pushed).toContain(before.trim());
+      }
+      const rotatingBundles: string[] = [];
+      for (const replica of [a, b]) {
+        await eventually(async () => (await caFacts(replica)).rotating, 10_000, 'the replica is rotating');
+        const bundle = (await adminJson(replica.adminUrl, 'GET', '/v1/ca/bundle')).body as string;
+        // Still rotating after the read, so the bundle read was a mid-rotation bundle.
+        const facts = await caFacts(replica);
+        expect(facts.rotating).toBe(true);
+        expect(rootsIn(bundle)).toHaveLength(2);
+        expect(bundle).toContain(before.trim());
+        expect(rootsIn(bundle).map((pem) => new X509Certificate(pem).fingerprint256)).toContain(facts.activeRoot.fingerprint);
+        rotatingBundles.push(bundle);
+      }
+      expect(rotatingBundles[0]).toBe(rotatingBundles[1]);
+    } finally {
+      // The proxies leave; nothing now holds the rotation open.
+      for (const holder of holders) holder.close();
+    }
     for (const replica of [a, b]) {
       await eventually(async () => !((await adminJson(replica.adminUrl, 'GET', '/v1/ca')).body as { rotating: boolean }).rotating, 20_000, 'rotation finished');
     }

@@ -23,29 +23,38 @@ function envoy(service: string) {
 }
 
 describe('MeshPublisher', () => {
-  it('coalesces a burst of 500 registry changes into one publish per affected group', async () => {
-    const cache = new SnapshotCache();
-    const publisher = new MeshPublisher(state(1, {}), cache, meshTranslator(), silent, 50, resourceValidator);
-    cache.setDemandHandler(publisher);
-    const frontend = publisher.groupFor(envoy('frontend'));
-    const payments = publisher.groupFor(envoy('payments'));
-    const stopF = cache.watch(frontend, () => undefined);
-    const stopP = cache.watch(payments, () => undefined);
-    expect(publisher.publishCount).toBe(2);
+  it('coalesces a burst of 500 registry changes into one publish per affected group', () => {
+    // Fake time: the count is read once every debounce timer has fired, however slow the machine.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    try {
+      const cache = new SnapshotCache();
+      const publisher = new MeshPublisher(state(1, {}), cache, meshTranslator(), silent, 50, resourceValidator);
+      cache.setDemandHandler(publisher);
+      const frontend = publisher.groupFor(envoy('frontend'));
+      const payments = publisher.groupFor(envoy('payments'));
+      const stopF = cache.watch(frontend, () => undefined);
+      const stopP = cache.watch(payments, () => undefined);
+      expect(publisher.publishCount).toBe(2);
 
-    const catalog: Instance[] = [];
-    for (let i = 0; i < 500; i++) {
-      catalog.push(instance('catalog', `c${String(i).padStart(3, '0')}`, 8000 + i, { version: i % 10 === 0 ? 'v2' : 'v1' }));
-      publisher.update(state(2 + i, { catalog: [...catalog] }));
+      const catalog: Instance[] = [];
+      for (let i = 0; i < 500; i++) {
+        catalog.push(instance('catalog', `c${String(i).padStart(3, '0')}`, 8000 + i, { version: i % 10 === 0 ? 'v2' : 'v1' }));
+        publisher.update(state(2 + i, { catalog: [...catalog] }));
+      }
+      // Nothing is published inside the window; then every pending timer runs, to the last.
+      expect(publisher.publishCount).toBe(2);
+      vi.runAllTimers();
+      expect(vi.getTimerCount()).toBe(0);
+      // frontend calls catalog: one re-translation for the whole burst. payments does not: none.
+      expect(publisher.publishCount).toBe(3);
+      const eds = cache.getSnapshot(frontend)!.resources(TypeUrl.ClusterLoadAssignment);
+      expect(eds.size).toBeGreaterThan(0);
+      expect(publisher.current.instances.get('catalog')).toHaveLength(500);
+      stopF();
+      stopP();
+    } finally {
+      vi.useRealTimers();
     }
-    await new Promise((r) => setTimeout(r, 120));
-    // frontend calls catalog: one re-translation for the whole burst. payments does not: none.
-    expect(publisher.publishCount).toBe(3);
-    const eds = cache.getSnapshot(frontend)!.resources(TypeUrl.ClusterLoadAssignment);
-    expect(eds.size).toBeGreaterThan(0);
-    expect(publisher.current.instances.get('catalog')).toHaveLength(500);
-    stopF();
-    stopP();
   });
 
   it('patches groups after a registry-only change, to exactly what a full translation publishes', () => {

@@ -256,16 +256,14 @@ describe('EmbeddedStore', () => {
     const store = await open(dir);
     const notifications: number[] = [];
     store.watch((snapshot) => notifications.push(snapshot.revision));
-    const started = performance.now();
     const results = await Promise.all(
       Array.from({ length: 500 }, (_, i) => store.register('load', `i-${i}`, { address: `10.1.${i >> 8}.${i & 255}`, port: 8080 })),
     );
-    const elapsed = performance.now() - started;
     expect(results).toHaveLength(500);
     expect(store.snapshot().services.get('load')).toHaveLength(500);
+    // Watchers hear once per file write: 500 registrations one write each would be 500.
     expect(notifications.length).toBeLessThan(10);
     expect(notifications.at(-1)).toBe(500);
-    expect(elapsed).toBeLessThan(1_000);
     const reopened = await open(dir);
     expect(reopened.snapshot().services.get('load')).toHaveLength(500);
   });

@@ -22,8 +22,10 @@ export interface EchoBackend {
   calls: number;
   /** When set, calls fail with this status (for outlier detection tests). */
   failWith?: grpc.status;
-  /** Delay each call (for circuit-breaker tests). */
+  /** Delay each call. */
   delayMs?: number;
+  /** When set, calls are answered only once it resolves (holds calls in flight, for circuit-breaker tests). */
+  hold?: Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -42,7 +44,8 @@ export async function startEchoBackend(name: string): Promise<EchoBackend> {
         if (backend.failWith !== undefined) callback({ code: backend.failWith, details: `${name} failing` });
         else callback(null, Buffer.from(name));
       };
-      if (backend.delayMs) setTimeout(reply, backend.delayMs);
+      if (backend.hold) void backend.hold.then(reply);
+      else if (backend.delayMs) setTimeout(reply, backend.delayMs);
       else reply();
     },
   });

@@ -30,6 +30,8 @@ let impostorPort = 0;
 let plaintextPort = 0;
 /** Client identities the echo server saw (URI SANs of the presented certificate). */
 const seenClients: string[] = [];
+/** The name of each server whose handler a call reached. */
+const served: string[] = [];
 
 /** A gRPC server answering with `name`, requiring a client certificate from `rootPem` when given a key pair. */
 async function startServer(name: string, tls: { rootPem: string; cert: WorkloadCertificate } | undefined): Promise<number> {
@@ -39,6 +41,7 @@ async function startServer(name: string, tls: { rootPem: string; cert: WorkloadC
     ECHO_METHOD,
     (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => {
       const peerCert = call.getAuthContext().sslPeerCertificate;
+      served.push(name);
       if (peerCert?.subjectaltname) seenClients.push(peerCert.subjectaltname);
       callback(null, Buffer.from(name));
     },
@@ -137,6 +140,12 @@ describe('proxyless gRPC over mesh mTLS', () => {
   });
 
   it("refuses a server whose certificate is another service's, and a plaintext server", async () => {
+    const handshakeFailure: Record<string, RegExp> = {
+      // The client's check of the server's SPIFFE ID (the cluster's SAN matcher).
+      'impostor-target': /No matching subject alternative name found in certificate/,
+      // A TLS ClientHello answered by a plaintext HTTP/2 server: OpenSSL cannot read the reply as a TLS record.
+      plain: /SSL routines:.*wrong version number/,
+    };
     for (const target of ['impostor-target', 'plain']) {
       const client = xdsMtlsClient(`xds:///${target}`);
       // Resources are there (the channel resolves), yet no call may succeed.
@@ -150,8 +159,13 @@ describe('proxyless gRPC over mesh mTLS', () => {
           if (lastError.message.startsWith('call to')) throw lastError;
         }
       }
+      // UNAVAILABLE alone is also what a missing route or a closed port gives: the details must
+      // name the handshake failure itself.
       expect((lastError as grpc.ServiceError).code).toBe(grpc.status.UNAVAILABLE);
+      expect((lastError as grpc.ServiceError).details).toMatch(handshakeFailure[target]!);
     }
+    // No call reached either server's handler.
+    expect(served.filter((name) => name !== 'echo')).toEqual([]);
     expect(h.observer.nacks).toEqual([]);
   });
 });

@@ -3,6 +3,8 @@ import { healthRoutes, registryRoutes, startAdminServer, type AdminServer } from
 import { metricsRoutes } from '../admin/routes/metrics';
 import { proxyRoutes } from '../admin/routes/proxies';
 import { caRoutes } from '../admin/routes/ca';
+import { aclRoutes } from '../admin/routes/acl';
+import type { AdminSecurity } from '../admin/admin-security';
 import { certificateRoutes, securityRoutes, type CertificateRoutesOptions, type SecurityRoutesOptions } from '../admin/routes/security';
 import type { CertificateAuthority } from '../ca/authority';
 import type { SwitchyardMetrics } from '../metrics/metrics';
@@ -13,7 +15,7 @@ import type { XdsServer } from '../xds';
 export interface AdminWiring {
   readonly host: string;
   readonly port: number;
-  readonly adminToken?: string;
+  readonly adminSecurity: AdminSecurity;
   readonly logger: Logger;
   readonly registry: Registry;
   readonly metrics: SwitchyardMetrics;
@@ -32,7 +34,9 @@ export function startAdmin(w: AdminWiring): Promise<AdminServer> {
   return startAdminServer({
     host: w.host,
     port: w.port,
-    adminToken: w.adminToken,
+    access: w.adminSecurity.access,
+    allowedHosts: w.adminSecurity.allowedHosts,
+    ...(w.adminSecurity.tls && { tls: w.adminSecurity.tls }),
     logger: w.logger,
     routes: [
       ...registryRoutes({ registry: w.registry, meshServices: w.meshServices }),
@@ -48,11 +52,12 @@ export function startAdmin(w: AdminWiring): Promise<AdminServer> {
           { name: 'registry-writes', check: () => w.writable() },
         ],
       }),
-      ...metricsRoutes(w.metrics.registry),
+      ...metricsRoutes(w.metrics.registry, w.adminSecurity.publicMetrics),
       ...proxyRoutes(w.xds),
       ...caRoutes(w.ca),
       ...securityRoutes(w.security),
       ...certificateRoutes(w.certificates),
+      ...aclRoutes(w.adminSecurity.access),
     ],
   });
 }

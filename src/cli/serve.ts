@@ -26,6 +26,7 @@ import { openSharedCa, type SharedCa } from './etcd-ca-state';
 import { parseEncryptionKey } from '../ca/sealed-key';
 import * as fs from 'node:fs';
 import { startAdmin } from './serve-admin';
+import { ADMIN_SECURITY_FLAGS, ADMIN_SECURITY_USAGE, adminSecuritySettings, openAdminSecurity } from '../admin/admin-security';
 
 /**
  * Sidecar certificates are issued up front only when the mesh uses mTLS: with `mtls: disabled`
@@ -37,7 +38,7 @@ function servicesNeedingCertificates(config: MeshConfig): readonly ServicePolicy
   return config.mesh.mtls === 'disabled' ? [] : config.services;
 }
 
-const USAGE = 'usage: switchyard serve [--config FILE] [--data-dir DIR] [--xds-address H:P] [--admin-address H:P] [--admin-token T] [--require-xds-token] [--ca-cert FILE --ca-key FILE] [--ca-key-type ecdsa-p256|rsa-2048] [--xds-tls] [--xds-tls-names localhost,…] [--debounce 100ms] [--log-level info] [--log-format auto|json|pretty] [--registry embedded|etcd --etcd-endpoints URL,… [--etcd-prefix /switchyard/] --ca-encryption-key-file FILE]';
+const USAGE = `usage: switchyard serve [--config FILE] [--data-dir DIR] [--xds-address H:P] [--admin-address H:P] [--admin-token T] ${ADMIN_SECURITY_USAGE} [--require-xds-token] [--ca-cert FILE --ca-key FILE] [--ca-key-type ecdsa-p256|rsa-2048] [--xds-tls] [--xds-tls-names localhost,…] [--debounce 100ms] [--log-level info] [--log-format auto|json|pretty] [--registry embedded|etcd --etcd-endpoints URL,… [--etcd-prefix /switchyard/] --ca-encryption-key-file FILE]`;
 
 export const SERVE_FLAGS = {
   config: { type: 'string', env: 'SWITCHYARD_CONFIG' },
@@ -58,6 +59,7 @@ export const SERVE_FLAGS = {
   'etcd-endpoints': { type: 'string', env: 'SWITCHYARD_ETCD_ENDPOINTS' },
   'etcd-prefix': { type: 'string', env: 'SWITCHYARD_ETCD_PREFIX', default: DEFAULT_ETCD_PREFIX },
   'ca-encryption-key-file': { type: 'string', env: 'SWITCHYARD_CA_ENCRYPTION_KEY_FILE' },
+  ...ADMIN_SECURITY_FLAGS,
   help: { type: 'boolean' },
 } as const;
 
@@ -71,6 +73,7 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
   if (flags.positionals.length > 0) throw new UsageError(`serve: unexpected argument "${flags.positionals[0]}"\n${USAGE}`);
   const xdsAddress = parseHostPort(stringFlag(flags, 'xds-address')!, 'xds-address');
   const adminAddress = parseHostPort(stringFlag(flags, 'admin-address')!, 'admin-address');
+  const adminSettings = adminSecuritySettings(flags.values, adminAddress.host, (m) => new UsageError(m));
   const debounceMs = parseDurationFlag(stringFlag(flags, 'debounce')!, 'debounce');
   const level = stringFlag(flags, 'log-level')!;
   if (!(LOG_LEVELS as readonly string[]).includes(level)) throw new UsageError(`serve: --log-level: expected one of ${LOG_LEVELS.join(', ')}, got "${level}"`);
@@ -108,6 +111,7 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
 
   const logger = createLogger(level, logFormat);
   const metrics = new SwitchyardMetrics();
+  if (adminSettings.warning) logger.warn(adminSettings.warning);
 
   // With --registry etcd and no --config, the mesh comes from etcd (`switchyard config push`),
   // read once the registry is open; otherwise from the file (or the embedded example) first.
@@ -247,10 +251,11 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
     if (ca.rotating) rotation.start();
   });
 
+  const adminSecurity = await openAdminSecurity({ settings: adminSettings, dataDir, adminHost: adminAddress.host, ca, logger: logger.child({ stage: 'admin' }), ...(registryWiring.etcd && { etcd: { ...registryWiring.etcd, encryptionKey: caEncryptionKey! } }) });
   const admin = await startAdmin({
     host: adminAddress.host,
     port: adminAddress.port,
-    adminToken: stringFlag(flags, 'admin-token'),
+    adminSecurity,
     logger: logger.child({ stage: 'admin' }),
     registry,
     metrics,
@@ -291,6 +296,7 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
   });
 
   logger.info({ xds: `${xdsAddress.host}:${xdsPort}`, admin: `${admin.address.host.includes(':') ? `[${admin.address.host}]` : admin.address.host}:${admin.address.port}`, dataDir, config: configFile ?? (meshFromEtcd ? configSource : '(embedded example mesh)') }, 'switchyard serving');
+  adminSecurity.attach(admin);
 
   return new Promise<number>((resolve) => {
     let stopping = false;
@@ -305,6 +311,7 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
       unwatchRegistry();
       await xds.shutdown(5000);
       await admin.close();
+      await adminSecurity.close();
       await sharedCa?.stop();
       await registryWiring.close();
       releaseDataDir();

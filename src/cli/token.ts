@@ -21,7 +21,7 @@ export async function runToken(argv: string[], io: CliIo): Promise<number> {
     return EXIT_OK;
   } catch (err) {
     if (!(err instanceof AdminError)) throw err;
-    io.stderr(`switchyard token create: ${err.field ? `--${err.field}: ` : ''}${err.message}`);
+    io.stderr(`switchyard token create: ${err.field ? `--${err.field === 'authorization' ? 'admin-token' : err.field}: ` : ''}${err.message}`);
     return exitCodeFor(err);
   }
 }

@@ -1,10 +1,18 @@
 // A small client for the admin API, for the CLI commands that act on a running server.
 // Outcomes are values: the server answered (any status), or it could not be reached.
+// node:http(s) rather than fetch, because an https admin API is signed by the mesh CA, which
+// fetch cannot be told to trust per request.
+
+import * as http from 'node:http';
+import * as https from 'node:https';
 
 export interface AdminTarget {
-  /** e.g. `http://127.0.0.1:18080`. */
+  /** e.g. `http://127.0.0.1:18080` or `https://…` with --admin-tls. */
   readonly baseUrl: string;
+  /** An ACL token (or, for POST /v1/certificates, a workload's xDS token). */
   readonly token?: string;
+  /** PEM bundle to trust for an https admin API (our CA's roots); the system's otherwise. */
+  readonly ca?: string;
 }
 
 export type AdminCallResult =
@@ -37,10 +45,8 @@ export function adminPath(...segments: readonly string[]): string {
 }
 
 function causeOf(error: unknown): string {
-  // fetch wraps the socket error ("connect ECONNREFUSED …") in a generic "fetch failed".
-  const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
-  if (cause instanceof Error && cause.name === 'TimeoutError') return 'no answer in time';
-  return cause instanceof Error ? cause.message : String(cause);
+  if (error instanceof Error && error.name === 'TimeoutError') return 'no answer in time';
+  return error instanceof Error ? error.message : String(error);
 }
 
 export async function callAdmin(
@@ -50,35 +56,36 @@ export async function callAdmin(
   body?: unknown,
   timeoutMs = 10_000,
 ): Promise<AdminCallResult> {
+  // Every write is JSON, body or not: the server refuses other content types (CSRF protection).
   const headers: Record<string, string> = { accept: 'application/json' };
-  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (method !== 'GET') headers['content-type'] = 'application/json';
   if (target.token) headers.authorization = `Bearer ${target.token}`;
-  let response: Response;
-  try {
-    response = await fetch(`${target.baseUrl}${path}`, {
-      method,
-      headers,
-      ...(body !== undefined && { body: JSON.stringify(body) }),
-      signal: AbortSignal.timeout(timeoutMs),
+  const payload = body !== undefined ? JSON.stringify(body) : undefined;
+  if (payload !== undefined) headers['content-length'] = String(Buffer.byteLength(payload));
+  const url = new URL(`${target.baseUrl}${path}`);
+  const answer = await new Promise<{ status: number; contentType: string; text: string } | { error: string }>((resolve) => {
+    const options: https.RequestOptions = { method, headers, timeout: timeoutMs, ...(target.ca !== undefined && { ca: target.ca }) };
+    const request = (url.protocol === 'https:' ? https : http).request(url, options, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, contentType: String(response.headers['content-type'] ?? ''), text: Buffer.concat(chunks).toString('utf8') }));
+      response.on('error', (error) => resolve({ error: `the connection broke while reading the answer (${causeOf(error)})` }));
     });
-  } catch (error) {
-    return { kind: 'unreachable', message: causeOf(error) };
-  }
-  let text: string;
-  try {
-    text = await response.text();
-  } catch (error) {
-    return { kind: 'unreachable', message: `the connection broke while reading the answer (${causeOf(error)})` };
-  }
+    request.on('timeout', () => request.destroy(Object.assign(new Error('no answer in time'), { name: 'TimeoutError' })));
+    request.on('error', (error) => resolve({ error: causeOf(error) }));
+    request.end(payload);
+  });
+  if ('error' in answer) return { kind: 'unreachable', message: answer.error };
+  const { text } = answer;
   let parsed: unknown = text;
-  if (text !== '' && (response.headers.get('content-type') ?? '').includes('json')) {
+  if (text !== '' && answer.contentType.includes('json')) {
     try {
       parsed = JSON.parse(text) as unknown;
     } catch {
       parsed = text;
     }
   }
-  return { kind: 'answered', status: response.status, body: text === '' ? undefined : parsed };
+  return { kind: 'answered', status: answer.status, body: text === '' ? undefined : parsed };
 }
 
 /** The documented error object of an answer, when it has one. */

@@ -7,6 +7,7 @@ import { jsonResponse, type JsonResponse } from './route';
 export type AdminErrorCode =
   | RegistryErrorCode
   | 'unauthenticated'
+  | 'permission_denied'
   | 'method_not_allowed'
   | 'payload_too_large'
   | 'internal';
@@ -22,6 +23,7 @@ export interface AdminErrorBody {
 const STATUS_BY_CODE: Readonly<Record<AdminErrorCode, number>> = {
   invalid_argument: 400,
   unauthenticated: 401,
+  permission_denied: 403,
   not_found: 404,
   method_not_allowed: 405,
   conflict: 409,

@@ -1,11 +1,14 @@
-// The admin HTTP server: routing, the admin token on writes, JSON bodies and the documented error
-// shape are handled here once, so route files only deal with their own resources.
+// The admin HTTP server: routing, the request guard (Host, Origin, content type), ACL tokens,
+// JSON bodies and the documented error shape are handled here once, so route files only deal
+// with their own resources and declare the rule they need.
 
 import * as http from 'node:http';
+import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { isRegistryError } from '../registry/errors';
-import { checkAdminToken } from './admin-token';
+import { grants, type AccessControl } from './acl';
+import { RequestGuard } from './request-guard';
 import { errorResponse, registryErrorResponse } from './errors';
 import { DEFAULT_MAX_BODY_BYTES, readJsonBody } from './request-body';
 import type { AdminResponse, HttpMethod, RouteDefinition } from './route';
@@ -17,15 +20,26 @@ export interface AdminServerOptions {
   readonly port: number;
   readonly routes: readonly RouteDefinition[];
   readonly logger: Logger;
-  /** When set, writes (and routes that opt in) need `authorization: Bearer <adminToken>`. */
-  readonly adminToken?: string;
+  /** Checks ACL tokens; every route that is not public needs one (or an xDS token, see RouteAccess). */
+  readonly access: AccessControl;
+  /** Host names clients may use besides the bound address (DNS rebinding protection). */
+  readonly allowedHosts?: readonly string[];
+  /** Serve HTTPS with this certificate (replaceable while running with `setCertificate`). */
+  readonly tls?: TlsPair;
   readonly maxBodyBytes?: number;
+}
+
+export interface TlsPair {
+  readonly certPem: string;
+  readonly keyPem: string;
 }
 
 export interface AdminServer {
   readonly address: { readonly host: string; readonly port: number };
   /** e.g. `http://127.0.0.1:18080`, with IPv6 hosts in brackets. */
   readonly url: string;
+  /** Replaces the TLS certificate for new connections (renewal); no-op without TLS. */
+  setCertificate(pair: TlsPair): void;
   /** Stops accepting connections, lets in-flight requests finish briefly, then closes. */
   close(): Promise<void>;
 }
@@ -48,13 +62,27 @@ function send(response: http.ServerResponse, result: AdminResponse, headOnly: bo
   response.end(headOnly ? undefined : payload);
 }
 
+/** Every route must say who may call it; a route without that is a programming error caught at start. */
+function checkDeclaredAccess(routes: readonly RouteDefinition[]): void {
+  for (const route of routes) {
+    const a = (route as Partial<RouteDefinition>).access;
+    const ok =
+      a !== undefined &&
+      (a.kind === 'xds-token' || (a.kind === 'public' && typeof a.why === 'string') || (a.kind === 'rule' && (typeof a.rule === 'string' || typeof a.rule === 'function')));
+    if (!ok) throw new Error(`admin route ${route.method} ${route.path} declares no access rule; every route must (see RouteAccess in src/admin/route.ts)`);
+  }
+}
+
 async function handle(
   request: http.IncomingMessage,
   router: Router,
   options: AdminServerOptions,
+  guard: () => RequestGuard,
   logger: Logger,
 ): Promise<AdminResponse> {
   const url = new URL(request.url ?? '/', 'http://admin.invalid');
+  const verdict = guard().check(request.method ?? '', request.headers);
+  if (!verdict.ok) return errorResponse('permission_denied', verdict.message, verdict.field);
   // HEAD is answered by the GET route without the body, as HTTP requires.
   const rawMethod = request.method === 'HEAD' ? 'GET' : (request.method ?? '');
   if (!METHODS.has(rawMethod)) {
@@ -79,12 +107,14 @@ async function handle(
       break;
   }
 
-  const needsToken = match.route.requiresToken ?? method !== 'GET';
-  if (needsToken && options.adminToken !== undefined) {
-    const check = checkAdminToken(options.adminToken, request.headers.authorization);
-    if (!check.ok) {
-      return errorResponse('unauthenticated', check.message, 'authorization', { 'www-authenticate': 'Bearer' });
-    }
+  // Who is calling is settled before the body is read, so an unauthenticated caller gets a 401
+  // and never costs us a body parse.
+  const routeAccess = match.route.access;
+  let holder: { name: string; rules: readonly string[] } | undefined;
+  if (routeAccess.kind === 'rule') {
+    const check = options.access.authenticate(request.headers.authorization);
+    if (!check.ok) return errorResponse('unauthenticated', check.message, 'authorization', { 'www-authenticate': 'Bearer' });
+    holder = check.token;
   }
 
   const body = await readJsonBody(request, options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
@@ -94,15 +124,16 @@ async function handle(
     return errorResponse('invalid_argument', body.message, 'body');
   }
 
+  const adminRequest = { method, path: url.pathname, params: match.params, query: url.searchParams, headers: request.headers, body: body.body };
+  if (routeAccess.kind === 'rule' && holder !== undefined) {
+    const required = typeof routeAccess.rule === 'string' ? routeAccess.rule : routeAccess.rule(adminRequest);
+    if (!grants(holder.rules, required)) {
+      return errorResponse('permission_denied', `ACL token "${holder.name}" lacks the rule "${required}" needed for ${method} ${url.pathname}`, 'authorization');
+    }
+  }
+
   try {
-    return await match.route.handler({
-      method,
-      path: url.pathname,
-      params: match.params,
-      query: url.searchParams,
-      headers: request.headers,
-      body: body.body,
-    });
+    return await match.route.handler(adminRequest);
   } catch (error) {
     if (isRegistryError(error)) return registryErrorResponse(error);
     logger.error({ err: error, method, path: url.pathname }, 'admin route failed');
@@ -111,11 +142,16 @@ async function handle(
 }
 
 export async function startAdminServer(options: AdminServerOptions): Promise<AdminServer> {
+  checkDeclaredAccess(options.routes);
   const router = new Router(options.routes);
   const logger = options.logger.child({ component: 'admin' });
-  const server = http.createServer({ requestTimeout: 30_000, headersTimeout: 10_000 }, (request, response) => {
+  // The guard needs the real port, known only once listening (port 0 picks one).
+  // Built once now so a malformed --admin-allowed-host fails before anything listens.
+  let requestGuard = new RequestGuard({ bindHost: options.host, port: options.port, tls: options.tls !== undefined, allowedHosts: options.allowedHosts });
+  const guard = () => requestGuard;
+  const onRequest = (request: http.IncomingMessage, response: http.ServerResponse) => {
     const started = process.hrtime.bigint();
-    handle(request, router, options, logger)
+    handle(request, router, options, guard, logger)
       .catch((error: unknown): AdminResponse => {
         logger.error({ err: error }, 'admin request failed');
         return errorResponse('internal', 'internal error while handling the request; the server log has the details');
@@ -126,7 +162,11 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
         logger.debug({ method: request.method, url: request.url, status: result.status, ms }, 'admin request');
       })
       .catch((error: unknown) => logger.warn({ err: error }, 'could not send admin response'));
-  });
+  };
+  const serverOptions = { requestTimeout: 30_000, headersTimeout: 10_000 };
+  const server = options.tls
+    ? https.createServer({ ...serverOptions, cert: options.tls.certPem, key: options.tls.keyPem, minVersion: 'TLSv1.2' }, onRequest)
+    : http.createServer(serverOptions, onRequest);
 
   await new Promise<void>((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) => {
@@ -149,12 +189,16 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
 
   const info = server.address() as AddressInfo;
   const host = info.address;
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${info.port}`;
+  requestGuard = new RequestGuard({ bindHost: options.host, port: info.port, tls: options.tls !== undefined, allowedHosts: options.allowedHosts });
+  const url = `${options.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${info.port}`;
   logger.info({ url }, 'admin API listening');
 
   return {
     address: { host, port: info.port },
     url,
+    setCertificate: (pair) => {
+      if (server instanceof https.Server) server.setSecureContext({ cert: pair.certPem, key: pair.keyPem, minVersion: 'TLSv1.2' });
+    },
     close: () =>
       new Promise<void>((resolve) => {
         const force = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);

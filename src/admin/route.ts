@@ -37,16 +37,34 @@ export type AdminResponse = JsonResponse | TextResponse | ResponseBase;
 /** A handler may throw a RegistryError; the server answers it with the matching status. */
 export type RouteHandler = (request: AdminRequest) => AdminResponse | Promise<AdminResponse>;
 
+/**
+ * What a route demands of the caller:
+ * - `public`: nothing (liveness, readiness, and /metrics when --public-metrics);
+ * - `xds-token`: the handler checks a workload's xDS token itself (POST /v1/certificates);
+ * - `rule`: an ACL token holding this rule, computed per request when it depends on the service
+ *   being acted on (the body has been parsed by then).
+ */
+export type RouteAccess =
+  | { readonly kind: 'public'; readonly why: string }
+  | { readonly kind: 'xds-token' }
+  | { readonly kind: 'rule'; readonly rule: string | ((request: AdminRequest) => string) };
+
+export const access = {
+  public: (why: string): RouteAccess => ({ kind: 'public', why }),
+  xdsToken: (): RouteAccess => ({ kind: 'xds-token' }),
+  rule: (rule: string | ((request: AdminRequest) => string)): RouteAccess => ({ kind: 'rule', rule }),
+};
+
 export interface RouteDefinition {
   readonly method: HttpMethod;
   /** Literal segments and `{name}` parameters, e.g. `/v1/services/{service}`. */
   readonly path: string;
   readonly handler: RouteHandler;
   /**
-   * Whether the admin token is required. Defaults to true for writes (anything but GET) and
-   * false for reads; a sensitive read can opt in.
+   * Who may call it. Required on every route, so a new route cannot forget access control: the
+   * server also refuses to start with a route that lacks it (a route built as plain data, or in JS).
    */
-  readonly requiresToken?: boolean;
+  readonly access: RouteAccess;
 }
 
 export function jsonResponse(status: number, json: unknown, headers?: Readonly<Record<string, string>>): JsonResponse {

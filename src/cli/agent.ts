@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { writeFileDurablySync } from '../util/durable-write';
-import { adminClient, AdminError, ADMIN_FLAGS, exitCodeFor, requirePositional } from './admin-client';
+import { adminClient, adminTargetFromFlags, AdminError, ADMIN_FLAGS, exitCodeFor, requirePositional } from './admin-client';
 import { EXIT_OK, UsageError, type CliIo } from './io';
 import { parseFlags, stringFlag } from './flags';
 
@@ -36,8 +36,8 @@ export async function runAgent(argv: string[], io: CliIo): Promise<number> {
   if (!service) throw new UsageError('agent: --service is required');
   if (!out) throw new UsageError('agent: --out is required (the directory the gRPC bootstrap\'s --cert-dir names)');
   if (!token) throw new UsageError('agent: --token (or SWITCHYARD_XDS_TOKEN) is required: switchyard token create --service ' + service);
-  // The xDS token is the credential here, sent as the bearer; the admin token is not used.
-  const client = adminClient(stringFlag(flags, 'admin-address')!, token);
+  // The xDS token is the credential here, sent as the bearer; no ACL token is used.
+  const client = adminClient({ ...adminTargetFromFlags(flags), token });
   fs.mkdirSync(out, { recursive: true, mode: 0o700 });
 
   const fetchOnce = async (): Promise<Issued> => {

@@ -18,6 +18,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Command }> = {
   ca: { summary: 'show CA facts or start a root rotation', load: () => (require('./token') as typeof import('./token')).runCa },
   agent: { summary: 'keep a proxyless gRPC workload\'s certificate files current', load: () => (require('./agent') as typeof import('./agent')).runAgent },
   config: { summary: 'store a validated mesh file in etcd for every replica (config push)', load: () => (require('./config-push') as typeof import('./config-push')).runConfig },
+  acl: { summary: 'create, list and revoke ACL tokens for the admin API', load: () => (require('./acl') as typeof import('./acl')).runAcl },
   deregister: { summary: 'remove a service instance through the admin API', load: () => (require('./register') as typeof import('./register')).runDeregister },
 };
 

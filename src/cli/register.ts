@@ -2,13 +2,13 @@
 // of a running server. Exit 0 on success, 1 when the server is unreachable or
 // fails, 2 for bad usage or a request the server refused (4xx), with the server's reason.
 
-import { adminBaseUrl, adminErrorOf, adminPath, callAdmin, type AdminCallResult, type AdminTarget } from '../admin/client';
+import { adminErrorOf, adminPath, callAdmin, type AdminCallResult, type AdminTarget } from '../admin/client';
+import { ADMIN_FLAGS as ADMIN_CONNECTION_FLAGS, adminTargetFromFlags } from './admin-client';
 import { EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, UsageError, type CliIo } from './io';
 import { parseFlags, stringFlag, type FlagSpec, type ParsedFlags } from './flags';
 
 const ADMIN_FLAGS = {
-  'admin-address': { type: 'string', env: 'SWITCHYARD_ADMIN_ADDRESS', default: '127.0.0.1:18080' },
-  'admin-token': { type: 'string', env: 'SWITCHYARD_ADMIN_TOKEN' },
+  ...ADMIN_CONNECTION_FLAGS,
   help: { type: 'boolean' },
 } as const satisfies Record<string, FlagSpec>;
 
@@ -25,8 +25,8 @@ const REGISTER_FLAGS = {
 
 const REGISTER_USAGE =
   'usage: switchyard register SERVICE ID --address A --port P [--label k=v]… [--weight N] [--zone Z] [--ttl 30s] ' +
-  '[--admin-address H:P] [--admin-token T]';
-const DEREGISTER_USAGE = 'usage: switchyard deregister SERVICE ID [--admin-address H:P] [--admin-token T]';
+  '[--admin-address H:P] [--admin-token T | --data-dir DIR] [--admin-tls] [--admin-ca FILE]';
+const DEREGISTER_USAGE = 'usage: switchyard deregister SERVICE ID [--admin-address H:P] [--admin-token T | --data-dir DIR] [--admin-tls] [--admin-ca FILE]';
 
 /** Where a field the server names came from on this command line. */
 function flagForField(field: string | null): string | undefined {
@@ -68,11 +68,7 @@ function serviceAndId(flags: ParsedFlags, usage: string): [string, string] {
 }
 
 function adminTarget(flags: ParsedFlags): AdminTarget {
-  const address = stringFlag(flags, 'admin-address')!;
-  const baseUrl = adminBaseUrl(address);
-  if (baseUrl === undefined) throw new UsageError(`--admin-address: expected HOST:PORT, got "${address}"`);
-  const token = stringFlag(flags, 'admin-token');
-  return token ? { baseUrl, token } : { baseUrl };
+  return adminTargetFromFlags(flags);
 }
 
 /** Turns the server's answer into an exit status, printing why on failure. */

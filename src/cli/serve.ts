@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { ADMIN_SECURITY_FLAGS, ADMIN_SECURITY_USAGE, adminSecuritySettings } from '../admin/admin-security';
 import { parseEncryptionKey } from '../ca/sealed-key';
 import { DEFAULT_ETCD_PREFIX, parseEtcdEndpoints } from '../etcd';
 import type { ServeOptions } from '../server/options';
@@ -8,7 +9,7 @@ import { startServer } from '../server/serve';
 import { parseDurationFlag, parseFlags, parseHostPort, stringFlag, type ParsedFlags } from './flags';
 import { EXIT_OK, EXIT_USAGE, UsageError, type CliIo } from './io';
 
-const USAGE = 'usage: switchyard serve [--config FILE] [--data-dir DIR] [--xds-address H:P] [--admin-address H:P] [--admin-token T] [--require-xds-token] [--ca-cert FILE --ca-key FILE] [--ca-key-type ecdsa-p256|rsa-2048] [--xds-tls] [--xds-tls-names localhost,…] [--debounce 100ms] [--log-level info] [--log-format auto|json|pretty] [--registry embedded|etcd] [--mesh-source file|etcd] [--ca-source data-dir|etcd] [--etcd-endpoints URL,… [--etcd-prefix /switchyard/]] [--ca-encryption-key-file FILE]';
+const USAGE = `usage: switchyard serve [--config FILE] [--data-dir DIR] [--xds-address H:P] [--admin-address H:P] [--admin-token T] ${ADMIN_SECURITY_USAGE} [--require-xds-token] [--ca-cert FILE --ca-key FILE] [--ca-key-type ecdsa-p256|rsa-2048] [--xds-tls] [--xds-tls-names localhost,…] [--debounce 100ms] [--log-level info] [--log-format auto|json|pretty] [--registry embedded|etcd] [--mesh-source file|etcd] [--ca-source data-dir|etcd] [--etcd-endpoints URL,… [--etcd-prefix /switchyard/]] [--ca-encryption-key-file FILE]`;
 
 export const SERVE_FLAGS = {
   config: { type: 'string', env: 'SWITCHYARD_CONFIG' },
@@ -31,6 +32,7 @@ export const SERVE_FLAGS = {
   'etcd-endpoints': { type: 'string', env: 'SWITCHYARD_ETCD_ENDPOINTS' },
   'etcd-prefix': { type: 'string', env: 'SWITCHYARD_ETCD_PREFIX', default: DEFAULT_ETCD_PREFIX },
   'ca-encryption-key-file': { type: 'string', env: 'SWITCHYARD_CA_ENCRYPTION_KEY_FILE' },
+  ...ADMIN_SECURITY_FLAGS,
   help: { type: 'boolean' },
 } as const;
 
@@ -97,10 +99,11 @@ function serveOptions(flags: ServeFlags, argv: readonly string[]): ServeOptions 
     throw new UsageError('serve: --etcd-endpoints only applies when a source is in etcd (--registry, --mesh-source or --ca-source etcd)');
   }
 
+  const adminAddress = parseHostPort(stringFlag(flags, 'admin-address')!, 'admin-address');
   return {
     xdsAddress: parseHostPort(stringFlag(flags, 'xds-address')!, 'xds-address'),
-    adminAddress: parseHostPort(stringFlag(flags, 'admin-address')!, 'admin-address'),
-    adminToken: stringFlag(flags, 'admin-token'),
+    adminAddress,
+    admin: adminSecuritySettings(flags.values, adminAddress.host, (m) => new UsageError(m)),
     dataDir: path.resolve(stringFlag(flags, 'data-dir')!),
     configFile,
     sources,

@@ -1,4 +1,4 @@
-import { adminClient, AdminError, ADMIN_FLAGS, exitCodeFor, requirePositional } from './admin-client';
+import { adminClient, adminTargetFromFlags, AdminError, ADMIN_FLAGS, exitCodeFor, requirePositional } from './admin-client';
 import { EXIT_OK, type CliIo } from './io';
 import { parseFlags, stringFlag } from './flags';
 
@@ -29,7 +29,7 @@ export async function runStatus(argv: string[], io: CliIo): Promise<number> {
   const flags = parseFlags('status', argv, { ...ADMIN_FLAGS, json: { type: 'boolean' } });
   requirePositional('status', flags.positionals, []);
   try {
-    const body = await adminClient(stringFlag(flags, 'admin-address')!, stringFlag(flags, 'admin-token')).request<ProxiesBody>('GET', '/v1/proxies');
+    const body = await adminClient(adminTargetFromFlags(flags)).request<ProxiesBody>('GET', '/v1/proxies');
     if (flags.values.json) {
       io.stdout(JSON.stringify(body, null, 2));
       return EXIT_OK;
@@ -56,7 +56,7 @@ export async function runConfigDump(argv: string[], io: CliIo): Promise<number> 
   const flags = parseFlags('config-dump', argv, ADMIN_FLAGS);
   const [node] = requirePositional('config-dump', flags.positionals, ['NODE']);
   try {
-    const body = await adminClient(stringFlag(flags, 'admin-address')!, stringFlag(flags, 'admin-token')).request<unknown>('GET', `/v1/proxies/${encodeURIComponent(node!)}/config`);
+    const body = await adminClient(adminTargetFromFlags(flags)).request<unknown>('GET', `/v1/proxies/${encodeURIComponent(node!)}/config`);
     io.stdout(JSON.stringify(body, null, 2));
     return EXIT_OK;
   } catch (err) {

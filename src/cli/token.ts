@@ -1,4 +1,4 @@
-import { adminClient, AdminError, ADMIN_FLAGS, exitCodeFor, requirePositional } from './admin-client';
+import { adminClient, adminTargetFromFlags, AdminError, ADMIN_FLAGS, exitCodeFor, requirePositional } from './admin-client';
 import { EXIT_OK, UsageError, type CliIo } from './io';
 import { parseFlags, stringFlag } from './flags';
 
@@ -12,7 +12,7 @@ export async function runToken(argv: string[], io: CliIo): Promise<number> {
   const service = stringFlag(flags, 'service');
   if (!service) throw new UsageError('token create: --service is required');
   try {
-    const body = await adminClient(stringFlag(flags, 'admin-address')!, stringFlag(flags, 'admin-token')).request<{ token: string; id: string; expiresAt: string }>('POST', '/v1/tokens', {
+    const body = await adminClient(adminTargetFromFlags(flags)).request<{ token: string; id: string; expiresAt: string }>('POST', '/v1/tokens', {
       service,
       ...(stringFlag(flags, 'ttl') !== undefined && { ttl: stringFlag(flags, 'ttl') }),
     });
@@ -21,7 +21,7 @@ export async function runToken(argv: string[], io: CliIo): Promise<number> {
     return EXIT_OK;
   } catch (err) {
     if (!(err instanceof AdminError)) throw err;
-    io.stderr(`switchyard token create: ${err.field ? `--${err.field}: ` : ''}${err.message}`);
+    io.stderr(`switchyard token create: ${err.field ? `--${err.field === 'authorization' ? 'admin-token' : err.field}: ` : ''}${err.message}`);
     return exitCodeFor(err);
   }
 }
@@ -30,7 +30,7 @@ async function revokeToken(argv: string[], io: CliIo): Promise<number> {
   const flags = parseFlags('token revoke', argv, ADMIN_FLAGS);
   const [id] = requirePositional('token revoke', flags.positionals, ['ID']);
   try {
-    await adminClient(stringFlag(flags, 'admin-address')!, stringFlag(flags, 'admin-token')).request('DELETE', `/v1/tokens/${encodeURIComponent(id!)}`);
+    await adminClient(adminTargetFromFlags(flags)).request('DELETE', `/v1/tokens/${encodeURIComponent(id!)}`);
     io.stdout(`revoked ${id}: new xDS streams presenting it are refused`);
     return EXIT_OK;
   } catch (err) {
@@ -47,7 +47,7 @@ export async function runCa(argv: string[], io: CliIo): Promise<number> {
   const flags = parseFlags(`ca ${sub}`, rest, { ...ADMIN_FLAGS, json: { type: 'boolean' } });
   requirePositional(`ca ${sub}`, flags.positionals, []);
   try {
-    const client = adminClient(stringFlag(flags, 'admin-address')!, stringFlag(flags, 'admin-token'));
+    const client = adminClient(adminTargetFromFlags(flags));
     const facts = await client.request<{
       trustDomain: string;
       activeRoot: { subject: string; fingerprint: string; notAfter: string; keyType: string };

@@ -8,6 +8,7 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
+import { ADMIN_TOKEN_FILE } from '../admin/admin-security';
 import { freePort, startChild, type ManagedChild } from './child-processes';
 import { prepareDataDir, type DemoLayout } from './demo-data-dir';
 import type { DriverReport } from './observations';
@@ -90,7 +91,9 @@ export async function startLocalDemo(opts: LocalDemoOptions): Promise<RunningDem
     const serving = JSON.parse(await serve.waitForLine((l) => l.includes('switchyard serving'), READY_TIMEOUT_MS, (l) => l.startsWith('switchyard serve: '))) as { xds: string; admin: string };
     const adminAddress = serving.admin;
     const xdsAddress = serving.xds;
-    const cli = async (args: string[]) => (await run(process.execPath, [BIN, ...args], { env: cleanEnv({}) })).stdout.trim();
+    // The server wrote its management token into its data dir on first start; the CLI finds it there.
+    const adminToken = fs.readFileSync(path.join(layout.serve, ADMIN_TOKEN_FILE), 'utf8').trim();
+    const cli = async (args: string[]) => (await run(process.execPath, [BIN, ...args], { env: cleanEnv({ SWITCHYARD_DATA_DIR: layout.serve }) })).stdout.trim();
 
     opts.progress('certificates: switchyard token create + switchyard agent, per service');
     await Promise.all(
@@ -116,7 +119,7 @@ export async function startLocalDemo(opts: LocalDemoOptions): Promise<RunningDem
         // Registered before the server starts, so its listener is waiting when it asks for it.
         const res = await fetch(`http://${adminAddress}/v1/services/${instance.service}/instances/${instance.id}`, {
           method: 'PUT',
-          headers: { 'content-type': 'application/json' },
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` },
           body: JSON.stringify({ address: '127.0.0.1', port, ...(instance.version && { labels: { version: instance.version } }) }),
         });
         if (!res.ok) throw new Error(`registering ${instance.id}: HTTP ${res.status} ${await res.text()}`);

@@ -20,9 +20,11 @@ function counts(c: Counts): string {
 
 /** Where to look while the demo runs; printed once on start and kept under the table. */
 export function whereToLook(ctx: ViewContext): string[] {
-  const admin = `--admin-address ${ctx.adminAddress}`;
+  // The server's data dir (<demo dir>/serve) holds the management token the CLI reads.
+  const serveDir = `${ctx.dataDir}/serve`;
+  const admin = `--admin-address ${ctx.adminAddress} --data-dir ${serveDir}`;
   return [
-    `metrics      curl -s http://${ctx.adminAddress}/metrics | grep ^switchyard_`,
+    `metrics      curl -s -H "authorization: Bearer $(cat ${serveDir}/admin-token)" http://${ctx.adminAddress}/metrics | grep ^switchyard_`,
     `status       npx switchyard status ${admin}`,
     `config dump  npx switchyard config-dump ${ctx.driverNode} ${admin}`,
     `logs         ${ctx.logsDir}/  (data in ${ctx.dataDir})`,

@@ -4,6 +4,8 @@ import { healthRoutes, registryRoutes, startAdminServer, type AdminServer } from
 import { metricsRoutes } from '../admin/routes/metrics';
 import { proxyRoutes } from '../admin/routes/proxies';
 import { caRoutes } from '../admin/routes/ca';
+import { aclRoutes } from '../admin/routes/acl';
+import type { AdminSecurity } from '../admin/admin-security';
 import { certificateRoutes, securityRoutes } from '../admin/routes/security';
 import type { SwitchyardMetrics } from '../metrics/metrics';
 import type { MeshConfig } from '../model';
@@ -14,7 +16,7 @@ import type { HostPort } from './options';
 
 export interface AdminWiring {
   readonly address: HostPort;
-  readonly adminToken?: string;
+  readonly security: AdminSecurity;
   readonly logger: Logger;
   readonly registry: Registry;
   readonly metrics: SwitchyardMetrics;
@@ -33,7 +35,9 @@ export function startAdmin(w: AdminWiring): Promise<AdminServer> {
   return startAdminServer({
     host: w.address.host,
     port: w.address.port,
-    adminToken: w.adminToken,
+    access: w.security.access,
+    allowedHosts: w.security.allowedHosts,
+    ...(w.security.tls && { tls: w.security.tls }),
     logger: w.logger,
     routes: [
       ...registryRoutes({ registry: w.registry, meshServices: () => w.config().services }),
@@ -49,7 +53,7 @@ export function startAdmin(w: AdminWiring): Promise<AdminServer> {
           { name: 'registry-writes', check: () => w.writable() },
         ],
       }),
-      ...metricsRoutes(w.metrics.registry),
+      ...metricsRoutes(w.metrics.registry, w.security.publicMetrics),
       ...proxyRoutes(w.xds),
       ...caRoutes(ca),
       ...securityRoutes({
@@ -73,6 +77,7 @@ export function startAdmin(w: AdminWiring): Promise<AdminServer> {
         },
         trustBundlePem: () => ca.trustBundlePem(),
       }),
+      ...aclRoutes(w.security.access),
     ],
   });
 }

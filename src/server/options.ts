@@ -1,5 +1,6 @@
 // What `switchyard serve` runs with, already parsed and checked: cli/serve.ts turns flags into
 // this, and server/serve.ts starts the stages from it. Tests and embedders can build it directly.
+import type { AdminSecuritySettings } from '../admin/admin-security';
 import type { KeyType } from '../ca/keys';
 import type { LogFormat, LogLevel } from './logger';
 
@@ -28,7 +29,8 @@ export interface EtcdOptions {
 export interface ServeOptions {
   readonly xdsAddress: HostPort;
   readonly adminAddress: HostPort;
-  readonly adminToken?: string;
+  /** ACL tokens, the request guard, TLS and what stays public; `warning` when an unsafe flag is on. */
+  readonly admin: AdminSecuritySettings & { readonly warning?: string };
   readonly dataDir: string;
   /** The mesh file given with --config; undefined serves the embedded shop mesh (or etcd's). */
   readonly configFile?: string;

@@ -1,6 +1,7 @@
 // The composition root of `switchyard serve`: opens each stage with its runner, in dependency
 // order, connects their events, and stops them in reverse. ARCHITECTURE.md draws the pipeline.
 import type { AdminServer } from '../admin';
+import { openAdminSecurity } from '../admin/admin-security';
 import type { MeshParseResult } from '../config';
 import { SwitchyardMetrics } from '../metrics/metrics';
 import { formatProblem, type MeshConfig, type Problem } from '../model';
@@ -30,6 +31,7 @@ export async function startServer(options: ServeOptions, report: (line: string) 
   const logger = createLogger(options.logLevel, options.logFormat);
   const metrics = new SwitchyardMetrics();
   const { sources } = options;
+  if (options.admin.warning) logger.warn(options.admin.warning);
   logger.info({ registry: sources.registry, mesh: sources.mesh === 'file' ? (options.configFile ?? '(embedded example mesh)') : 'etcd', ca: sources.ca }, 'state sources');
 
   const accept = (source: MeshSource): boolean => {
@@ -110,9 +112,19 @@ export async function startServer(options: ServeOptions, report: (line: string) 
     // Over etcd only the leader finishes a rotation (it drops the previous root for every replica).
     ca.startRotations(xds.xds, () => etcd?.leadership.isLeader ?? true);
 
+    // ACL tokens are shared state like the CA: in etcd (sealed with the same key) when the CA is.
+    const adminSecurity = await openAdminSecurity({
+      settings: options.admin,
+      dataDir: options.dataDir,
+      adminHost: options.adminAddress.host,
+      ca: ca.ca,
+      logger: logger.child({ stage: 'admin' }),
+      ...(sources.ca === 'etcd' && etcd && options.etcd?.encryptionKey && { etcd: { client: etcd.client, keys: etcd.keys, encryptionKey: options.etcd.encryptionKey } }),
+    });
+    opened.push(() => adminSecurity.close());
     const admin: AdminServer = await startAdmin({
       address: options.adminAddress,
-      adminToken: options.adminToken,
+      security: adminSecurity,
       logger: logger.child({ stage: 'admin' }),
       registry: registry.registry,
       metrics,
@@ -129,6 +141,7 @@ export async function startServer(options: ServeOptions, report: (line: string) 
     opened.push(() => admin.close());
 
     logger.info({ xds: `${options.xdsAddress.host}:${xds.port}`, admin: formatHostPort(admin.address), dataDir: options.dataDir, config: options.configFile ?? (sources.mesh === 'etcd' ? meshSource.name : '(embedded example mesh)') }, 'switchyard serving');
+    adminSecurity.attach(admin);
     let stopped: Promise<void> | undefined;
     return {
       xdsPort: xds.port,

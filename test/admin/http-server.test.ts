@@ -1,7 +1,9 @@
 import * as http from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startAdminServer } from '../../src/admin/http-server';
-import { jsonResponse, textResponse, type RouteDefinition } from '../../src/admin/route';
+import { access as routeAccess, jsonResponse, textResponse, type RouteDefinition } from '../../src/admin/route';
+import { AccessControl } from '../../src/admin/acl';
+import { MemoryAclStore } from '../../src/admin/acl-store';
 import { call, errorOf, silentLogger, startTestAdmin, type TestAdmin } from './helpers';
 
 let admin: TestAdmin | undefined;
@@ -12,12 +14,12 @@ afterEach(async () => {
 
 const registration = { address: '10.0.1.1', port: 9090 };
 
-describe('admin token', () => {
-  it('is required on writes when configured, and a refused write changes nothing', async () => {
-    admin = await startTestAdmin({ adminToken: 's3cret' });
+describe('ACL tokens', () => {
+  it('are required on writes and reads, and a refused write changes nothing', async () => {
+    admin = await startTestAdmin({ adminToken: 'management-secret-for-tests' });
     const path = '/v1/services/orders/instances/orders-1';
 
-    const missing = await call(admin.url, 'PUT', path, registration);
+    const missing = await call(admin.url, 'PUT', path, registration, { authorization: '' });
     expect(missing.status).toBe(401);
     expect(errorOf(missing)).toMatchObject({ code: 'unauthenticated', field: 'authorization' });
     expect(missing.headers.get('www-authenticate')).toBe('Bearer');
@@ -26,35 +28,44 @@ describe('admin token', () => {
     expect(wrong.status).toBe(401);
     expect(errorOf(wrong).message).toContain('not valid');
 
-    const malformed = await call(admin.url, 'PUT', path, registration, { authorization: 's3cret' });
+    const malformed = await call(admin.url, 'PUT', path, registration, { authorization: 'management-secret-for-tests' });
     expect(malformed.status).toBe(401);
 
     expect(admin.store.snapshot().services.size).toBe(0);
-    expect((await call(admin.url, 'DELETE', path)).status).toBe(401);
-    expect((await call(admin.url, 'POST', `${path}/heartbeat`)).status).toBe(401);
+    expect((await call(admin.url, 'DELETE', path, undefined, { authorization: '' })).status).toBe(401);
+    expect((await call(admin.url, 'POST', `${path}/heartbeat`, undefined, { authorization: '' })).status).toBe(401);
+    expect((await call(admin.url, 'GET', '/v1/services', undefined, { authorization: '' })).status).toBe(401);
 
-    const ok = await call(admin.url, 'PUT', path, registration, { authorization: 'Bearer s3cret' });
+    const ok = await call(admin.url, 'PUT', path, registration, { authorization: 'Bearer management-secret-for-tests' });
     expect(ok.status).toBe(200);
-    // Reads stay open.
-    expect((await call(admin.url, 'GET', '/v1/services')).status).toBe(200);
+    // Liveness and readiness stay open.
+    expect((await call(admin.url, 'GET', '/healthz', undefined, { authorization: '' })).status).toBe(200);
   });
 
-  it('is checked before the body is parsed', async () => {
-    admin = await startTestAdmin({ adminToken: 's3cret' });
-    const result = await call(admin.url, 'PUT', '/v1/services/orders/instances/o-1', '{not json');
+  it('are checked before the body is parsed', async () => {
+    admin = await startTestAdmin();
+    const result = await call(admin.url, 'PUT', '/v1/services/orders/instances/o-1', '{not json', { authorization: '' });
     expect(result.status).toBe(401);
   });
 
-  it('is not required when none is configured', async () => {
+  it('grant only their rules: 403 names the missing rule', async () => {
     admin = await startTestAdmin();
-    expect((await call(admin.url, 'PUT', '/v1/services/orders/instances/o-1', registration)).status).toBe(200);
+    const { secret } = await admin.access.create('catalog-ci', ['service:write:catalog']);
+    const as = { authorization: `Bearer ${secret}` };
+    expect((await call(admin.url, 'PUT', '/v1/services/catalog/instances/c-1', registration, as)).status).toBe(200);
+    const denied = await call(admin.url, 'PUT', '/v1/services/payments/instances/p-1', registration, as);
+    expect(denied.status).toBe(403);
+    expect(errorOf(denied)).toMatchObject({ code: 'permission_denied', field: 'authorization' });
+    expect(errorOf(denied).message).toContain('"service:write:payments"');
+    expect(errorOf(await call(admin.url, 'GET', '/v1/services', undefined, as)).message).toContain('"read"');
   });
 
-  it('can be required on a read that opts in', async () => {
-    const secretRead: RouteDefinition = { method: 'GET', path: '/v1/secret', requiresToken: true, handler: () => jsonResponse(200, { ok: true }) };
-    admin = await startTestAdmin({ adminToken: 't', extraRoutes: [secretRead] });
-    expect((await call(admin.url, 'GET', '/v1/secret')).status).toBe(401);
-    expect((await call(admin.url, 'GET', '/v1/secret', undefined, { authorization: 'Bearer t' })).status).toBe(200);
+  it('must be declared by every route: a route without an access rule stops the server from starting', async () => {
+    const undeclared = { method: 'GET', path: '/v1/forgotten', handler: () => jsonResponse(200, {}) } as unknown as RouteDefinition;
+    const access = new AccessControl(new MemoryAclStore());
+    await expect(startAdminServer({ host: '127.0.0.1', port: 0, logger: silentLogger, access, routes: [undeclared] })).rejects.toThrow(
+      'admin route GET /v1/forgotten declares no access rule',
+    );
   });
 });
 
@@ -80,7 +91,8 @@ describe('request bodies', () => {
   it('refuses an oversized chunked body without a content-length', async () => {
     admin = await startTestAdmin({ maxBodyBytes: 100 });
     const status = await new Promise<number>((resolve, reject) => {
-      const request = http.request(`${admin!.url}/v1/services/orders/instances/o-1`, { method: 'PUT' }, (response) => {
+      const headers = { authorization: `Bearer ${admin!.adminToken}`, 'content-type': 'application/json' };
+      const request = http.request(`${admin!.url}/v1/services/orders/instances/o-1`, { method: 'PUT', headers }, (response) => {
         response.resume();
         resolve(response.statusCode ?? 0);
       });
@@ -126,10 +138,11 @@ describe('routing', () => {
 
   it('composes route files, serves text bodies, and turns a throwing handler into a 500', async () => {
     const metricsRoutes = (): RouteDefinition[] => [
-      { method: 'GET', path: '/metrics', handler: () => textResponse(200, 'switchyard_up 1\n', 'text/plain; version=0.0.4') },
+      { method: 'GET', path: '/metrics', access: routeAccess.rule('read'), handler: () => textResponse(200, 'switchyard_up 1\n', 'text/plain; version=0.0.4') },
       {
         method: 'GET',
         path: '/v1/broken',
+        access: routeAccess.rule('read'),
         handler: () => {
           throw new Error('database on fire');
         },
@@ -148,16 +161,16 @@ describe('routing', () => {
   });
 
   it('refuses to start with two routes for the same method and path', async () => {
-    const route: RouteDefinition = { method: 'GET', path: '/x/{a}', handler: () => jsonResponse(200, {}) };
+    const route: RouteDefinition = { method: 'GET', path: '/x/{a}', access: routeAccess.rule('read'), handler: () => jsonResponse(200, {}) };
     await expect(
-      startAdminServer({ host: '127.0.0.1', port: 0, logger: silentLogger, routes: [route, { ...route, path: '/x/{b}' }] }),
+      startAdminServer({ host: '127.0.0.1', port: 0, logger: silentLogger, access: new AccessControl(new MemoryAclStore()), routes: [route, { ...route, path: '/x/{b}' }] }),
     ).rejects.toThrow('two admin routes for GET /x/{b}');
   });
 
   it('reports a busy port clearly', async () => {
     admin = await startTestAdmin();
     await expect(
-      startAdminServer({ host: '127.0.0.1', port: admin.server.address.port, logger: silentLogger, routes: [] }),
+      startAdminServer({ host: '127.0.0.1', port: admin.server.address.port, logger: silentLogger, access: admin.access, routes: [] }),
     ).rejects.toThrow(`admin address 127.0.0.1:${admin.server.address.port} is already in use`);
   });
 });

@@ -114,7 +114,7 @@ describe('switchyard register / deregister', () => {
     const c = capture();
     const code = await runRegister(['catalog', 'c-1', '--address', '10.0.0.5', '--port', '80'], c.io, { ...env, SWITCHYARD_ADMIN_TOKEN: 'wrong' });
     expect(code).toBe(2);
-    expect(c.err.join('\n')).toContain('--admin-token: the admin token is not valid (HTTP 401)');
+    expect(c.err.join('\n')).toContain('--admin-token: the ACL token is not valid (unknown, mistyped or revoked) (HTTP 401)');
   });
 
   it.each<[string, string[], string]>([

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { jsonResponse, type HttpMethod, type RouteDefinition } from '../../src/admin/route';
+import { access, jsonResponse, type HttpMethod, type RouteDefinition } from '../../src/admin/route';
 import { Router } from '../../src/admin/router';
 
 function route(method: HttpMethod, path: string): RouteDefinition {
-  return { method, path, handler: () => jsonResponse(200, { path }) };
+  return { method, path, access: access.rule('read'), handler: () => jsonResponse(200, { path }) };
 }
 
 describe('Router', () => {

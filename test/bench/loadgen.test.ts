@@ -3,14 +3,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Loadgen } from '../../bench/loadgen/loadgen';
 import { CDS, EDS, LDS, RDS } from '../../bench/loadgen/simulated-proxy';
-import { adminJson, startServe, type ServeProcess } from '../support/serve-process';
+import { adminJson, startServe, type ServeProcess, adminFetch } from '../support/serve-process';
 
 const SHOP = ['gateway', 'frontend', 'catalog', 'orders', 'payments', 'db'];
 
 let server: ServeProcess;
 
 async function metricSum(name: string, labels: Record<string, string> = {}): Promise<number> {
-  const text = await (await fetch(`${server.adminUrl}/metrics`)).text();
+  const text = await (await adminFetch(`${server.adminUrl}/metrics`)).text();
   let sum = 0;
   for (const line of text.split('\n')) {
     const m = /^(\w+)(\{[^}]*\})? (\S+)$/.exec(line);

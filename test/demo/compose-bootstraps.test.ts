@@ -110,7 +110,7 @@ describe('the bootstraps compose/sidecar-init.sh writes for each app', () => {
       timeout: 30_000,
     });
     expect(r.status).not.toBe(0);
-    expect(r.stderr).toMatch(/admin token/);
+    expect(r.stderr).toMatch(/--admin-token: the ACL token is not valid/);
     expect(fs.existsSync(file)).toBe(false);
   });
 });

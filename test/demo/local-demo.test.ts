@@ -119,9 +119,13 @@ describe('npm run demo (local processes, proxyless gRPC)', () => {
     expect(children.length).toBe(10);
     // While it runs: the admin address it printed answers, every app and the driver are connected
     // proxies, and none of them NACKed anything.
-    const admin = /metrics\s+curl -s (http:\/\/127\.0\.0\.1:\d+)\/metrics/.exec(printed)?.[1];
-    expect(admin, printed).toBeDefined();
-    const proxies = (await (await fetch(`${admin}/v1/proxies`)).json()) as { proxies: Array<{ nodeId: string; types: Array<{ lastNack?: unknown }> }> };
+    // The printed curl line carries the way to the management token (the server's data dir), as a user would copy it.
+    const printedCurl = /metrics\s+curl -s -H "authorization: Bearer \$\(cat (\S+)\)" (http:\/\/127\.0\.0\.1:\d+)\/metrics/.exec(printed);
+    expect(printedCurl, printed).not.toBeNull();
+    const [, tokenFile, admin] = printedCurl!;
+    const token = fs.readFileSync(tokenFile!, 'utf8').trim();
+    expect((await fetch(`${admin}/v1/proxies`)).status).toBe(401);
+    const proxies = (await (await fetch(`${admin}/v1/proxies`, { headers: { authorization: `Bearer ${token}` } })).json()) as { proxies: Array<{ nodeId: string; types: Array<{ lastNack?: unknown }> }> };
     expect([...new Set(proxies.proxies.map((p) => p.nodeId))].sort()).toEqual(['catalog-v1', 'catalog-v2', 'frontend-1', 'orders-1', 'payments-1']);
     expect(proxies.proxies.flatMap((p) => p.types).filter((t) => t.lastNack)).toEqual([]);
     run.child.kill('SIGINT');

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { X509Certificate } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRoot, saveRoot } from '../../src/ca/root';
-import { adminJson, startServe, tempDir, type ServeProcess } from '../support/serve-process';
+import { adminJson, startServe, tempDir, type ServeProcess, adminFetch } from '../support/serve-process';
 
 const running: ServeProcess[] = [];
 afterEach(async () => {
@@ -20,7 +20,7 @@ describe('CA options', () => {
     const dataDir = tempDir();
     const serve = await startServe(['--ca-cert', certFile, '--ca-key', keyFile], { dataDir });
     running.push(serve);
-    expect(await (await fetch(`${serve.adminUrl}/v1/ca/bundle`)).text()).toBe(root.certPem);
+    expect(await (await adminFetch(`${serve.adminUrl}/v1/ca/bundle`)).text()).toBe(root.certPem);
     expect(fs.existsSync(path.join(dataDir, 'ca', 'root-key.pem'))).toBe(false);
     const ca = (await adminJson(serve.adminUrl, 'GET', '/v1/ca')).body as { activeRoot: { fingerprint: string }; workloadCertificates: number };
     expect(ca.activeRoot.fingerprint).toBe(root.cert.fingerprint256);
@@ -29,7 +29,7 @@ describe('CA options', () => {
     // is signed by the operator's root, and comes with that root as its trust bundle.
     const minted = await adminJson(serve.adminUrl, 'POST', '/v1/tokens', { service: 'orders' });
     expect(minted.status).toBe(200);
-    const issued = await fetch(`${serve.adminUrl}/v1/certificates`, { method: 'POST', headers: { authorization: `Bearer ${(minted.body as { token: string }).token}` } });
+    const issued = await fetch(`${serve.adminUrl}/v1/certificates`, { method: 'POST', headers: { authorization: `Bearer ${(minted.body as { token: string }).token}`, 'content-type': 'application/json' }, body: '{}' });
     expect(issued.status).toBe(200);
     const { certificate, trustBundle } = (await issued.json()) as { certificate: string; trustBundle: string };
     const workload = new X509Certificate(certificate);
@@ -46,7 +46,7 @@ describe('CA options', () => {
   it('--ca-key-type rsa-2048 creates an RSA root', async () => {
     const serve = await startServe(['--ca-key-type', 'rsa-2048']);
     running.push(serve);
-    const bundle = new X509Certificate(await (await fetch(`${serve.adminUrl}/v1/ca/bundle`)).text());
+    const bundle = new X509Certificate(await (await adminFetch(`${serve.adminUrl}/v1/ca/bundle`)).text());
     expect(bundle.publicKey.asymmetricKeyType).toBe('rsa');
   }, 120_000);
 });

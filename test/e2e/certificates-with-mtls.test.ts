@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startServe, tempDir, type ServeProcess } from '../support/serve-process';
+import { startServe, tempDir, type ServeProcess, adminFetch } from '../support/serve-process';
 import { eventually } from '../support/xds-harness';
 
 function mesh(mtls: 'disabled' | 'strict'): string {
@@ -11,7 +11,7 @@ function mesh(mtls: 'disabled' | 'strict'): string {
 }
 
 async function issued(server: ServeProcess): Promise<number> {
-  const text = await (await fetch(`${server.adminUrl}/metrics`)).text();
+  const text = await (await adminFetch(`${server.adminUrl}/metrics`)).text();
   return text.split('\n').filter((l) => l.startsWith('switchyard_ca_certificates_issued_total')).reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
 }
 

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminJson, startServe, tempDir, type ServeProcess } from '../support/serve-process';
+import { adminJson, startServe, tempDir, type ServeProcess, adminFetch } from '../support/serve-process';
 import { eventually } from '../support/xds-harness';
 
 let serve: ServeProcess;
@@ -25,9 +25,12 @@ beforeAll(async () => {
   serve = await startServe([]);
   const dir = tempDir('switchyard-prom-');
   const adminTarget = serve.adminUrl.replace('http://', '');
+  // /metrics needs the `read` rule by default: Prometheus scrapes with a token that has only that.
+  const created = await adminJson(serve.adminUrl, 'POST', '/v1/acl/tokens', { name: 'prometheus', rules: ['read'] });
+  fs.writeFileSync(path.join(dir, 'scrape-token'), (created.body as { secret: string }).secret, { mode: 0o600 });
   fs.writeFileSync(
     path.join(dir, 'prometheus.yml'),
-    `global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: switchyard\n    static_configs:\n      - targets: ['${adminTarget}']\n`,
+    `global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: switchyard\n    authorization:\n      credentials_file: ${path.join(dir, 'scrape-token')}\n    static_configs:\n      - targets: ['${adminTarget}']\n`,
   );
   const port = await freePort();
   promUrl = `http://127.0.0.1:${port}`;
@@ -63,7 +66,7 @@ describe('metrics', () => {
   });
 
   it('promtool check metrics passes on our exposition', async () => {
-    const text = await (await fetch(`${serve.adminUrl}/metrics`)).text();
+    const text = await (await adminFetch(`${serve.adminUrl}/metrics`)).text();
     expect(text).toContain('switchyard_xds_streams');
     const check = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
     expect(check.stdout + check.stderr).toBe('');

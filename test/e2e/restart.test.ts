@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { decodeMessage } from '../../src/proto/codec';
 import { TypeUrl } from '../../src/proto/type-urls';
 import { sotwClient } from '../support/ads-client';
-import { adminJson, startServe, tempDir, type ServeProcess } from '../support/serve-process';
+import { adminJson, startServe, tempDir, type ServeProcess, adminFetch } from '../support/serve-process';
 
 const running: ServeProcess[] = [];
 afterEach(async () => {
@@ -50,7 +50,7 @@ describe('restart', () => {
     const before = await catalogEndpoints(first.xdsAddress);
     expect(before).toHaveLength(20);
     // The CA root was created on first start, its key readable by its owner only.
-    const bundle = await (await fetch(`${first.adminUrl}/v1/ca/bundle`)).text();
+    const bundle = await (await adminFetch(`${first.adminUrl}/v1/ca/bundle`)).text();
     expect(new X509Certificate(bundle).ca).toBe(true);
     expect(fs.statSync(path.join(dataDir, 'ca', 'root-key.pem')).mode & 0o777).toBe(0o600);
 
@@ -61,6 +61,6 @@ describe('restart', () => {
     running.push(second);
     expect(await catalogEndpoints(second.xdsAddress)).toEqual(before);
     // …and the same root, not a new one.
-    expect(await (await fetch(`${second.adminUrl}/v1/ca/bundle`)).text()).toBe(bundle);
+    expect(await (await adminFetch(`${second.adminUrl}/v1/ca/bundle`)).text()).toBe(bundle);
   });
 });

@@ -9,7 +9,7 @@ import { validateJsonMessage } from '../support/proto-json';
 import { TypeUrl } from '../../src/proto/type-urls';
 import { adsProto, Inbox, OWN_CONNECTION, sotwClient } from '../support/ads-client';
 import type { DiscoveryResponse__Output } from '../../src/generated/envoy/service/discovery/v3/DiscoveryResponse';
-import { BIN, startServe, type ServeProcess } from '../support/serve-process';
+import { BIN, startServe, type ServeProcess, adminFetch } from '../support/serve-process';
 
 let serve: ServeProcess;
 beforeAll(async () => {
@@ -21,7 +21,7 @@ afterAll(async () => {
 
 describe('TLS on the xDS listener', () => {
   it('serves a client that trusts the CA bundle; a plaintext client gets nothing', async () => {
-    const bundle = Buffer.from(await (await fetch(`${serve.adminUrl}/v1/ca/bundle`)).text());
+    const bundle = Buffer.from(await (await adminFetch(`${serve.adminUrl}/v1/ca/bundle`)).text());
     const Ads = adsProto().envoy.service.discovery.v3.AggregatedDiscoveryService;
     const client = new Ads(serve.xdsAddress, grpc.credentials.createSsl(bundle), OWN_CONNECTION);
     const call = client.StreamAggregatedResources();

@@ -27,7 +27,7 @@ async function ids(replica: ServeProcess, service: string): Promise<string[]> {
 }
 
 async function certificateStatus(replica: ServeProcess, token: string): Promise<number> {
-  return (await fetch(`${replica.adminUrl}/v1/certificates`, { method: 'POST', headers: { authorization: `Bearer ${token}` } })).status;
+  return (await fetch(`${replica.adminUrl}/v1/certificates`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } })).status;
 }
 
 beforeAll(async () => {

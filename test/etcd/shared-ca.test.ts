@@ -27,7 +27,7 @@ let a: ServeProcess;
 let b: ServeProcess;
 
 async function certificateFrom(replica: ServeProcess, token: string): Promise<{ status: number; certificate?: string; trustBundle?: string }> {
-  const res = await fetch(`${replica.adminUrl}/v1/certificates`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+  const res = await fetch(`${replica.adminUrl}/v1/certificates`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } });
   const body = (await res.json()) as { certificate?: string; trustBundle?: string };
   return { status: res.status, ...body };
 }
@@ -125,6 +125,19 @@ describe('a CA and token key shared through etcd', () => {
     expect((await certificateFrom(b, minted.token)).status).toBe(200);
     expect((await adminJson(a.adminUrl, 'DELETE', `/v1/tokens/${minted.id}`)).status).toBe(204);
     await eventually(async () => (await certificateFrom(b, minted.token)).status === 403, 10_000, 'B refuses the revoked token');
+  });
+
+  it('an ACL token created on A works on B, a revocation on B is refused by A, and etcd holds no secret', async () => {
+    const created = await adminJson(a.adminUrl, 'POST', '/v1/acl/tokens', { name: 'shared-reader', rules: ['read'] });
+    expect(created.status).toBe(200);
+    const secret = (created.body as { secret: string }).secret;
+    const read = (url: string) => fetch(`${url}/v1/proxies`, { headers: { authorization: `Bearer ${secret}` } }).then((r) => r.status);
+    await eventually(async () => (await read(b.adminUrl)) === 200, 10_000, 'B honours the token A created');
+    const stored = await client.getAll().prefix(`${prefix}acl/`).strings();
+    expect(Object.keys(stored).some((k) => k.startsWith(`${prefix}acl/tokens/`))).toBe(true);
+    expect(JSON.stringify(stored)).not.toContain(secret);
+    expect((await adminJson(b.adminUrl, 'DELETE', '/v1/acl/tokens/shared-reader')).status).toBe(200);
+    await eventually(async () => (await read(a.adminUrl)) === 401, 10_000, 'A refuses the token revoked on B');
   });
 
   it('a replica given a different encryption key refuses to start, saying why', async () => {

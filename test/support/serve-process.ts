@@ -6,6 +6,26 @@ import * as path from 'node:path';
 import * as readline from 'node:readline';
 
 export const REPO_ROOT = path.resolve(__dirname, '../..');
+
+/**
+ * The management token every server started here is given (SWITCHYARD_ADMIN_TOKEN, set for this
+ * test process and so inherited by every `switchyard serve` and CLI child), so tests that use the
+ * admin API authenticate without each one finding a data dir's admin-token file. Tests about
+ * credentials themselves pass their own environment (e.g. SWITCHYARD_ADMIN_TOKEN: '').
+ */
+export const TEST_ADMIN_TOKEN = 'switchyard-test-management-token';
+process.env.SWITCHYARD_ADMIN_TOKEN ??= TEST_ADMIN_TOKEN;
+
+/** Headers for an admin API call as the management token: JSON content type on writes. */
+export function adminHeaders(method = 'GET', token: string = process.env.SWITCHYARD_ADMIN_TOKEN ?? TEST_ADMIN_TOKEN): Record<string, string> {
+  return { authorization: `Bearer ${token}`, ...(method !== 'GET' && method !== 'HEAD' && { 'content-type': 'application/json' }) };
+}
+
+/** fetch against the admin API with the test management token (and JSON content type on writes). */
+export function adminFetch(url: string, init: RequestInit = {}): Promise<Response> {
+  const method = init.method ?? 'GET';
+  return fetch(url, { ...init, headers: { ...adminHeaders(method), ...(init.headers as Record<string, string> | undefined) } });
+}
 export const BIN = path.join(REPO_ROOT, 'bin/switchyard.js');
 
 export interface ServeProcess {
@@ -51,7 +71,7 @@ export async function startServe(args: string[], opts: { dataDir?: string; env?:
   return {
     child,
     xdsAddress: xds,
-    adminUrl: `http://${admin}`,
+    adminUrl: `${args.includes('--admin-tls') ? 'https' : 'http'}://${admin}`,
     dataDir,
     logs,
     stop: async (signal = 'SIGTERM') => {
@@ -62,9 +82,8 @@ export async function startServe(args: string[], opts: { dataDir?: string; env?:
 }
 
 export async function adminJson(base: string, method: string, pathname: string, body?: unknown): Promise<{ status: number; body: unknown }> {
-  const res = await fetch(`${base}${pathname}`, {
+  const res = await adminFetch(`${base}${pathname}`, {
     method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();

@@ -1,7 +1,7 @@
 // Liveness and readiness. Readiness is a list of named checks the composition root supplies
 // (registry loaded, CA ready, mesh file valid, …), each reported with its own detail.
 
-import { jsonResponse, type RouteDefinition } from '../route';
+import { access, jsonResponse, type RouteDefinition } from '../route';
 
 export interface ReadinessResult {
   readonly ready: boolean;
@@ -42,10 +42,11 @@ async function runCheck(check: ReadinessCheck, timeoutMs: number): Promise<Check
 export function healthRoutes(options: HealthRoutesOptions): RouteDefinition[] {
   const timeoutMs = options.checkTimeoutMs ?? 2_000;
   return [
-    { method: 'GET', path: '/healthz', handler: () => jsonResponse(200, { status: 'ok' }) },
+    { method: 'GET', path: '/healthz', access: access.public('orchestrators probe liveness without credentials'), handler: () => jsonResponse(200, { status: 'ok' }) },
     {
       method: 'GET',
       path: '/readyz',
+      access: access.public('orchestrators and load balancers probe readiness without credentials'),
       handler: async () => {
         const checks = await Promise.all(options.checks.map((check) => runCheck(check, timeoutMs)));
         const ready = checks.every((check) => check.ready);

@@ -4,7 +4,7 @@
 import { decodeMessage, expandAnys } from '../../proto/codec';
 import { shortTypeName } from '../../proto/type-urls';
 import type { XdsServer } from '../../xds';
-import { jsonResponse, type RouteDefinition } from '../route';
+import { access, jsonResponse, type RouteDefinition } from '../route';
 
 /** Private keys never leave through the admin API: every private_key is replaced, as Envoy's own dump does. */
 export function redactPrivateKeys(value: unknown): unknown {
@@ -20,6 +20,7 @@ export function proxyRoutes(xds: XdsServer): RouteDefinition[] {
     {
       method: 'GET',
       path: '/v1/proxies',
+      access: access.rule('read'),
       handler: () =>
         jsonResponse(200, {
           proxies: xds
@@ -32,6 +33,7 @@ export function proxyRoutes(xds: XdsServer): RouteDefinition[] {
     {
       method: 'GET',
       path: '/v1/proxies/{node}/config',
+      access: access.rule('read'),
       handler: (req) => {
         const streams = xds.streamsForNode(req.params.node!);
         if (streams.length === 0) return jsonResponse(404, { error: { code: 'not_found', message: `no connected proxy has node id "${req.params.node}"`, field: 'node' } });

@@ -8,7 +8,7 @@ import { mergeInstances } from '../../registry/merge';
 import type { RegistryReader, RegistryWriter } from '../../registry/registry';
 import { checkInstanceId, checkServiceName } from '../../registry/validation';
 import { registryErrorResponse } from '../errors';
-import { emptyResponse, jsonResponse, type AdminRequest, type AdminResponse, type RouteDefinition } from '../route';
+import { access, emptyResponse, jsonResponse, type AdminRequest, type AdminResponse, type RouteDefinition } from '../route';
 import { serviceJson, instanceJson } from './instance-json';
 import { parseRegistrationBody } from './registration-body';
 
@@ -19,6 +19,8 @@ export interface RegistryRoutesOptions {
 }
 
 const INSTANCE_PATH = '/v1/services/{service}/instances/{id}';
+/** Writes to an instance need service:write for its service (or service:write:*). */
+const WRITE_ACCESS = access.rule((request) => `service:write:${request.params.service}`);
 
 function pathProblem(request: AdminRequest, withId: boolean): AdminResponse | undefined {
   const problem = checkServiceName(request.params.service) ?? (withId ? checkInstanceId(request.params.id) : undefined);
@@ -38,6 +40,7 @@ export function registryRoutes(options: RegistryRoutesOptions): RouteDefinition[
     {
       method: 'GET',
       path: '/v1/services',
+      access: access.rule('read'),
       handler: () => {
         const { revision, services } = currentInstances();
         return jsonResponse(200, {
@@ -49,6 +52,7 @@ export function registryRoutes(options: RegistryRoutesOptions): RouteDefinition[
     {
       method: 'GET',
       path: '/v1/services/{service}',
+      access: access.rule('read'),
       handler: (request) => {
         const problem = pathProblem(request, false);
         if (problem) return problem;
@@ -66,6 +70,7 @@ export function registryRoutes(options: RegistryRoutesOptions): RouteDefinition[
     {
       method: 'PUT',
       path: INSTANCE_PATH,
+      access: WRITE_ACCESS,
       handler: async (request) => {
         const problem = pathProblem(request, true);
         if (problem) return problem;
@@ -78,6 +83,7 @@ export function registryRoutes(options: RegistryRoutesOptions): RouteDefinition[
     {
       method: 'POST',
       path: `${INSTANCE_PATH}/heartbeat`,
+      access: WRITE_ACCESS,
       handler: async (request) => {
         const problem = pathProblem(request, true);
         if (problem) return problem;
@@ -88,6 +94,7 @@ export function registryRoutes(options: RegistryRoutesOptions): RouteDefinition[
     {
       method: 'DELETE',
       path: INSTANCE_PATH,
+      access: WRITE_ACCESS,
       handler: async (request) => {
         const problem = pathProblem(request, true);
         if (problem) return problem;

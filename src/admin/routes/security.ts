@@ -2,7 +2,7 @@
 
 import type { CaFacts } from '../../ca/authority';
 import { parseDuration } from '../../util/durations';
-import { jsonResponse, type RouteDefinition } from '../route';
+import { access, jsonResponse, type RouteDefinition } from '../route';
 
 export interface SecurityRoutesOptions {
   readonly knownService: (name: string) => boolean;
@@ -20,11 +20,19 @@ function badRequest(message: string, field: string) {
   return jsonResponse(400, { error: { code: 'invalid_argument', message, field } });
 }
 
+/** The service a token request names; a malformed one needs identity:* (the handler then answers 400). */
+function serviceInBody(body: unknown): string {
+  const service = typeof body === 'object' && body !== null ? (body as { service?: unknown }).service : undefined;
+  return typeof service === 'string' && /^[a-z0-9-]{1,63}$/.test(service) ? service : '*';
+}
+
 export function securityRoutes(o: SecurityRoutesOptions): RouteDefinition[] {
   return [
     {
       method: 'POST',
       path: '/v1/tokens',
+      // Minting proves the named service on the xDS stream and unlocks its certificate and key.
+      access: access.rule((req) => `identity:${serviceInBody(req.body)}`),
       handler: (req) => {
         const body = req.body as { service?: unknown; ttl?: unknown } | undefined;
         if (!body || typeof body !== 'object') return badRequest('the body must be {"service": NAME, "ttl"?: DURATION}', '');
@@ -44,6 +52,8 @@ export function securityRoutes(o: SecurityRoutesOptions): RouteDefinition[] {
     {
       method: 'DELETE',
       path: '/v1/tokens/{id}',
+      // A token id does not say which service it proves, so revoking needs identity over all of them.
+      access: access.rule('identity:*'),
       handler: async (req) => {
         const id = req.params.id!;
         if (!/^[A-Za-z0-9_-]{1,64}$/.test(id)) return badRequest('a token id is the "id" returned when it was created', 'id');
@@ -51,10 +61,11 @@ export function securityRoutes(o: SecurityRoutesOptions): RouteDefinition[] {
         return { status: 204 };
       },
     },
-    { method: 'GET', path: '/v1/ca', handler: () => jsonResponse(200, o.caFacts()) },
+    { method: 'GET', path: '/v1/ca', access: access.rule('read'), handler: () => jsonResponse(200, o.caFacts()) },
     {
       method: 'POST',
       path: '/v1/ca/rotate',
+      access: access.rule('ca:admin'),
       handler: async () => {
         try {
           await o.rotate();
@@ -77,14 +88,14 @@ export interface CertificateRoutesOptions {
 /**
  * POST /v1/certificates: a workload's certificate, key and trust bundle, for `switchyard agent`
  * (proxyless gRPC reads them from files). The caller proves its service with an xDS token in
- * `authorization`; the admin token is not involved, and a token only ever yields its own service's key.
+ * `authorization`; no ACL token is involved, and a token only ever yields its own service's key.
  */
 export function certificateRoutes(o: CertificateRoutesOptions): RouteDefinition[] {
   return [
     {
       method: 'POST',
       path: '/v1/certificates',
-      requiresToken: false,
+      access: access.xdsToken(),
       handler: async (req) => {
         const header = req.headers.authorization ?? '';
         const m = /^Bearer\s+(\S+)$/i.exec(header);

@@ -6,6 +6,7 @@
 //
 // grpc-js-xds reads its bootstrap once per process, and its RBAC filter only with
 // GRPC_XDS_EXPERIMENTAL_RBAC=true at load time, so the server and each client are child processes.
+import { freePort } from '../support/free-port';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
@@ -98,14 +99,6 @@ function bootstrap(name: string, service: string, certDir: string): string {
 
 function childEnv(bootstrapFile: string): NodeJS.ProcessEnv {
   return { ...process.env, GRPC_XDS_BOOTSTRAP: bootstrapFile, GRPC_XDS_EXPERIMENTAL_RBAC: 'true' };
-}
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
 }
 
 interface ProxyEntry {

@@ -1,5 +1,6 @@
 // A real Prometheus (Debian's package, installed by .ci/run) scrapes a real `switchyard serve`,
 // and a metric's value is read back through Prometheus's HTTP API. promtool lints our exposition.
+import { freePort } from '../support/free-port';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
@@ -11,15 +12,6 @@ import { eventually } from '../support/xds-harness';
 let serve: ServeProcess;
 let prometheus: ChildProcess | undefined;
 let promUrl = '';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 beforeAll(async () => {
   serve = await startServe([]);

@@ -7,6 +7,8 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
+import { freePort } from './free-port';
+
 const ETCD_BIN = process.env.SWITCHYARD_TEST_ETCD ?? '/usr/bin/etcd';
 const ETCDCTL_BIN = process.env.SWITCHYARD_TEST_ETCDCTL ?? '/usr/bin/etcdctl';
 
@@ -15,16 +17,7 @@ process.on('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from './free-port';
 
 interface Member {
   readonly name: string;
@@ -78,6 +71,17 @@ async function waitHealthy(url: string, member: Member): Promise<void> {
 
 /** Starts `size` members (1 or 3) and waits until the cluster answers. */
 export async function startEtcd(size = 1): Promise<EtcdCluster> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startEtcdOnce(size);
+    } catch (error) {
+      // Another process took a chosen port before etcd bound it: choose again.
+      if (attempt >= 3 || !String(error).includes('address already in use')) throw error;
+    }
+  }
+}
+
+async function startEtcdOnce(size: number): Promise<EtcdCluster> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-etcd-'));
   const members: Member[] = [];
   for (let i = 0; i < size; i++) {

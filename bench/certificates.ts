@@ -23,7 +23,12 @@ async function main(): Promise<void> {
   console.log(`machine: ${cpu.length} cores (${cpu[0]?.model}), node ${process.version}; one issuance at a time (key generation + signing)`);
   console.log('| root | leaf | certificates/s |');
   console.log('|---|---|---|');
-  for (const [root, leaf] of [['ecdsa-p256', 'ecdsa-p256'], ['ecdsa-p256', 'rsa-2048'], ['rsa-2048', 'ecdsa-p256'], ['rsa-2048', 'rsa-2048']] as Array<[KeyType, KeyType]>) {
+  for (const [root, leaf] of [
+    ['ecdsa-p256', 'ecdsa-p256'],
+    ['ecdsa-p256', 'rsa-2048'],
+    ['rsa-2048', 'ecdsa-p256'],
+    ['rsa-2048', 'rsa-2048'],
+  ] as Array<[KeyType, KeyType]>) {
     console.log(`| ${root} | ${leaf} | ${(await rate(root, leaf, 3)).toFixed(0)} |`);
   }
 }

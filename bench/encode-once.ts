@@ -23,7 +23,9 @@ function realisticCluster(i: number): NamedResource {
       eds_cluster_config: { eds_config: { ads: {}, resource_api_version: 'V3' }, service_name: name },
       connect_timeout: { seconds: 1 },
       lb_policy: 'LEAST_REQUEST',
-      circuit_breakers: { thresholds: [{ max_connections: { value: 100 }, max_pending_requests: { value: 50 }, max_requests: { value: 200 }, max_retries: { value: 3 } }] },
+      circuit_breakers: {
+        thresholds: [{ max_connections: { value: 100 }, max_pending_requests: { value: 50 }, max_requests: { value: 200 }, max_retries: { value: 3 } }],
+      },
       outlier_detection: { consecutive_5xx: { value: 5 }, interval: { seconds: 10 }, base_ejection_time: { seconds: 30 }, max_ejection_percent: { value: 50 } },
       common_lb_config: { healthy_panic_threshold: { value: 0 } },
     },
@@ -54,7 +56,13 @@ async function main(): Promise<void> {
     const assemble = () => {
       const t1 = performance.now();
       const resources = [...snap.resources(TypeUrl.Cluster).values()];
-      encodeDiscoveryResponse({ versionInfo: snap.typeVersion(TypeUrl.Cluster), typeUrl: TypeUrl.Cluster, nonce: '1', resourceEntries: resources.map((x) => x.sotwEntry), controlPlane: Buffer.alloc(0) });
+      encodeDiscoveryResponse({
+        versionInfo: snap.typeVersion(TypeUrl.Cluster),
+        typeUrl: TypeUrl.Cluster,
+        nonce: '1',
+        resourceEntries: resources.map((x) => x.sotwEntry),
+        controlPlane: Buffer.alloc(0),
+      });
       return performance.now() - t1;
     };
     firstAssembleMs.push(assemble());

@@ -27,7 +27,8 @@ async function main(): Promise<void> {
   const mesh = writeMesh(MESH);
   const a = await startReplica(etcd, prefix, ['--config', mesh, '--debounce', debounce]);
   const b = await startReplica(etcd, prefix, ['--config', mesh, '--debounce', debounce]);
-  const put = (i: number) => adminJson(a.adminUrl, 'PUT', '/v1/services/catalog/instances/catalog-1', { address: `10.0.${(i >> 8) & 255}.${i & 255}`, port: 15006 });
+  const put = (i: number) =>
+    adminJson(a.adminUrl, 'PUT', '/v1/services/catalog/instances/catalog-1', { address: `10.0.${(i >> 8) & 255}.${i & 255}`, port: 15006 });
   try {
     await put(0);
     const node = { id: 'frontend-1', cluster: 'frontend', user_agent_name: 'envoy' };

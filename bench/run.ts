@@ -8,7 +8,16 @@ import type { ServeProcess } from '../test/support/serve-process';
 import type { StreamMode } from './loadgen/simulated-proxy';
 import { serverNodeArgs, startServer, type MeshShape } from './scale/fleet';
 import { machineDescription } from './scale/process-stats';
-import { burstScenario, churnScenario, idleScenario, shapeScenario, type BurstResult, type ChurnResult, type IdleResult, type ShapeResult } from './scale/scenarios';
+import {
+  burstScenario,
+  churnScenario,
+  idleScenario,
+  shapeScenario,
+  type BurstResult,
+  type ChurnResult,
+  type IdleResult,
+  type ShapeResult,
+} from './scale/scenarios';
 
 const { values } = parseArgs({
   options: {
@@ -41,29 +50,78 @@ function table(header: string[], rows: string[][]): string {
 
 function printShape(r: ShapeResult): void {
   console.log(`### shape (${r.mode}): every sidecar connects at once; until all are synced (CDS, EDS, LDS, RDS ACKed)\n`);
-  console.log(table(['stream', 'sidecars', 'all synced (ms)', 'median synced (ms)', 'server CPU (s)', 'server peak RSS (MB)', 'bytes sent (MB)', 'reconnects'],
-    [[r.mode, String(r.sidecars), ms(r.allSyncedMs), ms(r.medianSyncedMs), r.serverCpuSeconds.toFixed(2), mb(r.serverPeakRssBytes), mb(r.bytesSent), String(r.reconnects)]]));
+  console.log(
+    table(
+      ['stream', 'sidecars', 'all synced (ms)', 'median synced (ms)', 'server CPU (s)', 'server peak RSS (MB)', 'bytes sent (MB)', 'reconnects'],
+      [
+        [
+          r.mode,
+          String(r.sidecars),
+          ms(r.allSyncedMs),
+          ms(r.medianSyncedMs),
+          r.serverCpuSeconds.toFixed(2),
+          mb(r.serverPeakRssBytes),
+          mb(r.bytesSent),
+          String(r.reconnects),
+        ],
+      ],
+    ),
+  );
   console.log();
 }
 
 function printChurn(r: ChurnResult): void {
-  console.log(`### churn (${r.mode}): one instance's port changes; every sidecar that calls it must ACK the new endpoints (times after the ${debounceMs} ms debounce)\n`);
-  console.log(table(['stream', 'changes', 'proxy ACK p50 (ms)', 'proxy ACK p99 (ms)', 'all ACKed p50 (ms)', 'all ACKed p99 (ms)', 'bytes per change per proxy', 'bytes per change, all proxies (MB)'],
-    [[r.mode, String(r.changes), ms(r.proxyAckP50Ms), ms(r.proxyAckP99Ms), ms(r.allAckedP50Ms), ms(r.allAckedP99Ms), r.bytesPerChangePerProxy.toFixed(0), mb(r.bytesPerChange)]]));
+  console.log(
+    `### churn (${r.mode}): one instance's port changes; every sidecar that calls it must ACK the new endpoints (times after the ${debounceMs} ms debounce)\n`,
+  );
+  console.log(
+    table(
+      [
+        'stream',
+        'changes',
+        'proxy ACK p50 (ms)',
+        'proxy ACK p99 (ms)',
+        'all ACKed p50 (ms)',
+        'all ACKed p99 (ms)',
+        'bytes per change per proxy',
+        'bytes per change, all proxies (MB)',
+      ],
+      [
+        [
+          r.mode,
+          String(r.changes),
+          ms(r.proxyAckP50Ms),
+          ms(r.proxyAckP99Ms),
+          ms(r.allAckedP50Ms),
+          ms(r.allAckedP99Ms),
+          r.bytesPerChangePerProxy.toFixed(0),
+          mb(r.bytesPerChange),
+        ],
+      ],
+    ),
+  );
   console.log();
 }
 
 function printBurst(r: BurstResult): void {
   console.log('### burst: new instances registered within one second (SotW fleet)\n');
-  console.log(table(['registrations', 'write time (s)', 'EDS pushes per proxy p50', 'EDS pushes per proxy max', 'converged after (ms)'],
-    [[String(r.registrations), r.writeSeconds.toFixed(2), String(r.edsPushesPerProxyP50), String(r.edsPushesPerProxyMax), ms(r.convergedMs)]]));
+  console.log(
+    table(
+      ['registrations', 'write time (s)', 'EDS pushes per proxy p50', 'EDS pushes per proxy max', 'converged after (ms)'],
+      [[String(r.registrations), r.writeSeconds.toFixed(2), String(r.edsPushesPerProxyP50), String(r.edsPushesPerProxyMax), ms(r.convergedMs)]],
+    ),
+  );
   console.log();
 }
 
 function printIdle(r: IdleResult): void {
   console.log(`### idle: synced streams doing nothing (${r.services} services)\n`);
-  console.log(table(['streams', 'synced in (ms)', 'server RSS before (MB)', 'server RSS after (MB)', 'RSS per stream (KB)'],
-    [[String(r.streams), ms(r.allSyncedMs), mb(r.rssBeforeBytes), mb(r.rssAfterBytes), kb(r.rssPerStreamBytes)]]));
+  console.log(
+    table(
+      ['streams', 'synced in (ms)', 'server RSS before (MB)', 'server RSS after (MB)', 'RSS per stream (KB)'],
+      [[String(r.streams), ms(r.allSyncedMs), mb(r.rssBeforeBytes), mb(r.rssAfterBytes), kb(r.rssPerStreamBytes)]],
+    ),
+  );
   console.log();
 }
 

@@ -18,7 +18,20 @@ if (!parsed.config) throw new Error(JSON.stringify(parsed.problems));
 const instances = new Map<string, Instance[]>();
 for (let s = 0; s < services; s++) {
   const name = serviceName(s);
-  instances.set(name, [0, 1].map((i) => ({ service: name, id: `${name}-${i}`, address: `10.0.${s % 250}.${i + 1}`, port: 15006, labels: {}, weight: 1, health: 'healthy', renewedAt: 0, source: 'registered' })));
+  instances.set(
+    name,
+    [0, 1].map((i) => ({
+      service: name,
+      id: `${name}-${i}`,
+      address: `10.0.${s % 250}.${i + 1}`,
+      port: 15006,
+      labels: {},
+      weight: 1,
+      health: 'healthy',
+      renewedAt: 0,
+      source: 'registered',
+    })),
+  );
 }
 const state: MeshState = { version: 1, config: parsed.config, instances, changedAt: Date.now() };
 

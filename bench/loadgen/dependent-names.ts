@@ -14,13 +14,18 @@ export function edsNameOf(r: ResourceRef): string | undefined {
   let serviceName = '';
   let seen = 0;
   // Stops once name, type and eds_cluster_config are read: the rest of a cluster is long.
-  forEachField(r.buf, (f) => {
-    if (f.number === 1) name = r.buf.toString('utf8', f.start, f.end);
-    else if (f.number === 2) type = f.varint;
-    else if (f.number === 3) serviceName = stringsAt(r.buf, [2], f.start, f.end)[0] ?? '';
-    else return false;
-    return ++seen === 3;
-  }, r.start, r.end);
+  forEachField(
+    r.buf,
+    (f) => {
+      if (f.number === 1) name = r.buf.toString('utf8', f.start, f.end);
+      else if (f.number === 2) type = f.varint;
+      else if (f.number === 3) serviceName = stringsAt(r.buf, [2], f.start, f.end)[0] ?? '';
+      else return false;
+      return ++seen === 3;
+    },
+    r.start,
+    r.end,
+  );
   return type === CLUSTER_TYPE_EDS ? serviceName || name : undefined;
 }
 

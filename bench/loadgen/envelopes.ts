@@ -79,7 +79,14 @@ export interface SotwResponse {
 
 function anyValue(buf: Buffer, start: number, end: number): ResourceRef {
   let value: ResourceRef = { buf, start: end, end };
-  forEachField(buf, (f) => { if (f.number === 2) value = { buf, start: f.start, end: f.end }; }, start, end);
+  forEachField(
+    buf,
+    (f) => {
+      if (f.number === 2) value = { buf, start: f.start, end: f.end };
+    },
+    start,
+    end,
+  );
   return value;
 }
 
@@ -87,10 +94,18 @@ export function decodeSotwResponse(buf: Buffer): SotwResponse {
   const out: SotwResponse = { versionInfo: '', typeUrl: '', nonce: '', resources: [] };
   forEachField(buf, (f) => {
     switch (f.number) {
-      case 1: out.versionInfo = buf.toString('utf8', f.start, f.end); break;
-      case 2: out.resources.push(anyValue(buf, f.start, f.end)); break;
-      case 4: out.typeUrl = buf.toString('utf8', f.start, f.end); break;
-      case 5: out.nonce = buf.toString('utf8', f.start, f.end); break;
+      case 1:
+        out.versionInfo = buf.toString('utf8', f.start, f.end);
+        break;
+      case 2:
+        out.resources.push(anyValue(buf, f.start, f.end));
+        break;
+      case 4:
+        out.typeUrl = buf.toString('utf8', f.start, f.end);
+        break;
+      case 5:
+        out.nonce = buf.toString('utf8', f.start, f.end);
+        break;
     }
   });
   return out;
@@ -114,20 +129,33 @@ export function decodeDeltaResponse(buf: Buffer): DeltaResponse {
   const out: DeltaResponse = { typeUrl: '', nonce: '', systemVersionInfo: '', resources: [], removed: [] };
   forEachField(buf, (f) => {
     switch (f.number) {
-      case 1: out.systemVersionInfo = buf.toString('utf8', f.start, f.end); break;
+      case 1:
+        out.systemVersionInfo = buf.toString('utf8', f.start, f.end);
+        break;
       case 2: {
         const r: DeltaResource = { name: '', version: '', value: { buf, start: f.end, end: f.end } };
-        forEachField(buf, (g) => {
-          if (g.number === 3) r.name = buf.toString('utf8', g.start, g.end);
-          else if (g.number === 1) r.version = buf.toString('utf8', g.start, g.end);
-          else if (g.number === 2) r.value = anyValue(buf, g.start, g.end);
-        }, f.start, f.end);
+        forEachField(
+          buf,
+          (g) => {
+            if (g.number === 3) r.name = buf.toString('utf8', g.start, g.end);
+            else if (g.number === 1) r.version = buf.toString('utf8', g.start, g.end);
+            else if (g.number === 2) r.value = anyValue(buf, g.start, g.end);
+          },
+          f.start,
+          f.end,
+        );
         out.resources.push(r);
         break;
       }
-      case 4: out.typeUrl = buf.toString('utf8', f.start, f.end); break;
-      case 5: out.nonce = buf.toString('utf8', f.start, f.end); break;
-      case 6: out.removed.push(buf.toString('utf8', f.start, f.end)); break;
+      case 4:
+        out.typeUrl = buf.toString('utf8', f.start, f.end);
+        break;
+      case 5:
+        out.nonce = buf.toString('utf8', f.start, f.end);
+        break;
+      case 6:
+        out.removed.push(buf.toString('utf8', f.start, f.end));
+        break;
     }
   });
   return out;

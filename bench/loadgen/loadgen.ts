@@ -43,15 +43,17 @@ export class Loadgen {
   private closing = false;
 
   constructor(private readonly options: LoadgenOptions) {
-    this.proxies = Array.from({ length: options.count }, (_, i) =>
-      new SimulatedProxy({
-        node: options.node(i),
-        mode: options.mode,
-        shape: options.shape,
-        token: options.token?.(i),
-        listeners: options.listeners?.(i),
-        nack: options.nack,
-      }),
+    this.proxies = Array.from(
+      { length: options.count },
+      (_, i) =>
+        new SimulatedProxy({
+          node: options.node(i),
+          mode: options.mode,
+          shape: options.shape,
+          token: options.token?.(i),
+          listeners: options.listeners?.(i),
+          nack: options.nack,
+        }),
     );
   }
 
@@ -116,7 +118,17 @@ export class Loadgen {
   }
 
   totals(): LoadgenTotals {
-    const t: LoadgenTotals = { proxies: this.proxies.length, synced: 0, failed: 0, responses: 0, acks: 0, nacks: 0, bytesReceived: 0, resourcesReceived: 0, reconnects: 0 };
+    const t: LoadgenTotals = {
+      proxies: this.proxies.length,
+      synced: 0,
+      failed: 0,
+      responses: 0,
+      acks: 0,
+      nacks: 0,
+      bytesReceived: 0,
+      resourcesReceived: 0,
+      reconnects: 0,
+    };
     for (const p of this.proxies) {
       if (p.synced) t.synced++;
       if (p.error) t.failed++;
@@ -137,11 +149,19 @@ export class Loadgen {
   async close(): Promise<void> {
     this.closing = true;
     for (const p of this.proxies) p.close();
-    await Promise.all(this.sessions.map((s) => new Promise<void>((resolve) => {
-      if (s.closed || s.destroyed) return resolve();
-      s.close(() => resolve());
-      setTimeout(() => { s.destroy(); resolve(); }, 2000).unref();
-    })));
+    await Promise.all(
+      this.sessions.map(
+        (s) =>
+          new Promise<void>((resolve) => {
+            if (s.closed || s.destroyed) return resolve();
+            s.close(() => resolve());
+            setTimeout(() => {
+              s.destroy();
+              resolve();
+            }, 2000).unref();
+          }),
+      ),
+    );
   }
 }
 

@@ -4,14 +4,7 @@
 import * as http2 from 'node:http2';
 import { performance } from 'node:perf_hooks';
 import { clusterNamesOf, edsNameOf, routeNamesOf } from './dependent-names';
-import {
-  decodeDeltaResponse,
-  decodeSotwResponse,
-  encodeDeltaRequest,
-  encodeSotwRequest,
-  type NodeInfo,
-  type ResourceRef,
-} from './envelopes';
+import { decodeDeltaResponse, decodeSotwResponse, encodeDeltaRequest, encodeSotwRequest, type NodeInfo, type ResourceRef } from './envelopes';
 import { TypeUrl } from '../../src/proto/type-urls';
 import { forEachField } from './protowire';
 
@@ -98,11 +91,16 @@ function namesNeeded(typeUrl: string, shape: ProxyShape, r: ResourceRef): string
 function nameOf(r: ResourceRef): string {
   // Every xDS resource type used here keeps its name in field 1.
   let name = '';
-  forEachField(r.buf, (f) => {
-    if (f.number !== 1) return false;
-    name = r.buf.toString('utf8', f.start, f.end);
-    return true;
-  }, r.start, r.end);
+  forEachField(
+    r.buf,
+    (f) => {
+      if (f.number !== 1) return false;
+      name = r.buf.toString('utf8', f.start, f.end);
+      return true;
+    },
+    r.start,
+    r.end,
+  );
   return name;
 }
 
@@ -129,7 +127,8 @@ export class SimulatedProxy {
   }
 
   private reset(): void {
-    for (const t of [CDS, EDS, LDS, RDS]) this.types.set(t, { complete: false, held: new Map(), needs: new Map(), ackedVersion: '', lastNonce: '', responses: 0, acks: 0, nacks: 0 });
+    for (const t of [CDS, EDS, LDS, RDS])
+      this.types.set(t, { complete: false, held: new Map(), needs: new Map(), ackedVersion: '', lastNonce: '', responses: 0, acks: 0, nacks: 0 });
     this.chunks = [];
     this.buffered = 0;
     this.sentNode = false;
@@ -161,9 +160,12 @@ export class SimulatedProxy {
     stream.on('data', (chunk: Buffer) => this.onData(chunk));
     stream.on('trailers', (trailers) => {
       const status = trailers['grpc-status'];
-      if (status !== undefined && status !== '0') this.error ??= new Error(`stream ended: grpc-status ${String(status)} ${String(trailers['grpc-message'] ?? '')}`);
+      if (status !== undefined && status !== '0')
+        this.error ??= new Error(`stream ended: grpc-status ${String(status)} ${String(trailers['grpc-message'] ?? '')}`);
     });
-    stream.on('error', (err) => { this.error ??= err; });
+    stream.on('error', (err) => {
+      this.error ??= err;
+    });
     if (this.options.shape === 'envoy') this.subscribe(CDS, 'wildcard');
     else this.subscribe(LDS, new Set(this.options.listeners ?? []));
   }
@@ -219,7 +221,9 @@ export class SimulatedProxy {
     const node = this.sentNode ? undefined : this.options.node;
     this.sentNode = true;
     if (this.options.mode === 'sotw') {
-      this.send(encodeSotwRequest({ node, typeUrl, versionInfo: t.ackedVersion, responseNonce: t.lastNonce, resourceNames: next === 'wildcard' ? [] : [...next] }));
+      this.send(
+        encodeSotwRequest({ node, typeUrl, versionInfo: t.ackedVersion, responseNonce: t.lastNonce, resourceNames: next === 'wildcard' ? [] : [...next] }),
+      );
     } else {
       const old = before instanceof Set ? before : new Set<string>();
       const subscribe = next === 'wildcard' ? [] : [...next].filter((n) => !old.has(n));
@@ -267,7 +271,9 @@ export class SimulatedProxy {
     // Envoy subscribes to what a response needs before it ACKs it (its ADS mux is paused while
     // the update applies); gRPC ACKs first. Either way the server sees both requests.
     if (this.options.shape === 'envoy') this.followDependencies(r.typeUrl, needed());
-    this.ack(r.typeUrl, t, () => this.send(encodeSotwRequest({ typeUrl: r.typeUrl, versionInfo: r.versionInfo, responseNonce: r.nonce, resourceNames: names })));
+    this.ack(r.typeUrl, t, () =>
+      this.send(encodeSotwRequest({ typeUrl: r.typeUrl, versionInfo: r.versionInfo, responseNonce: r.nonce, resourceNames: names })),
+    );
     if (this.options.shape === 'grpc') this.followDependencies(r.typeUrl, needed());
     this.afterAck();
   }

@@ -39,7 +39,12 @@ async function registerInstances(server: ServeProcess, shape: MeshShape): Promis
 }
 
 export async function putInstance(server: ServeProcess, service: string, id: string, body: { address: string; port: number }): Promise<void> {
-  const put = () => fetch(`${server.adminUrl}/v1/services/${service}/instances/${id}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const put = () =>
+    fetch(`${server.adminUrl}/v1/services/${service}/instances/${id}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
   // PUT is idempotent, so a request lost to a keep-alive connection the server was closing just
   // then (ECONNRESET) is simply sent again.
   const res = await put().catch(put);
@@ -49,9 +54,11 @@ export async function putInstance(server: ServeProcess, service: string, id: str
 
 export async function runConcurrently(jobs: ReadonlyArray<() => Promise<void>>, concurrency: number): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < jobs.length) await jobs[next++]!();
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < jobs.length) await jobs[next++]!();
+    }),
+  );
 }
 
 /** `count` Envoy-shaped sidecars spread over the services (sidecar i fronts service i mod N). */
@@ -61,7 +68,11 @@ export function sidecarFleet(server: ServeProcess, shape: MeshShape, count: numb
     count,
     mode,
     shape: 'envoy',
-    node: (i) => ({ id: `${serviceName(i % shape.services)}-${Math.floor(i / shape.services)}`, cluster: serviceName(i % shape.services), userAgentName: 'envoy' }),
+    node: (i) => ({
+      id: `${serviceName(i % shape.services)}-${Math.floor(i / shape.services)}`,
+      cluster: serviceName(i % shape.services),
+      userAgentName: 'envoy',
+    }),
   });
 }
 

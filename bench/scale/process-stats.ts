@@ -14,7 +14,10 @@ export function cpuSeconds(pid: number): number {
 }
 
 function statusKb(pid: number, key: string): number {
-  const line = fs.readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith(`${key}:`));
+  const line = fs
+    .readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith(`${key}:`));
   return line ? Number(line.split(/\s+/)[1]) : NaN;
 }
 

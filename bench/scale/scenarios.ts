@@ -18,7 +18,13 @@ export interface ShapeResult {
   reconnects: number;
 }
 
-export async function shapeScenario(server: ServeProcess, shape: MeshShape, sidecars: number, mode: StreamMode, timeoutMs: number): Promise<{ result: ShapeResult; fleet: Loadgen }> {
+export async function shapeScenario(
+  server: ServeProcess,
+  shape: MeshShape,
+  sidecars: number,
+  mode: StreamMode,
+  timeoutMs: number,
+): Promise<{ result: ShapeResult; fleet: Loadgen }> {
   const pid = server.child.pid!;
   const cpu0 = cpuSeconds(pid);
   const fleet = sidecarFleet(server, shape, sidecars, mode);
@@ -51,7 +57,14 @@ export interface ChurnResult {
 }
 
 /** One instance's port changes, `changes` times in turn; every sidecar that can call it (full mesh: all others) must ACK each. */
-export async function churnScenario(server: ServeProcess, fleet: Loadgen, shape: MeshShape, mode: StreamMode, changes: number, debounceMs: number): Promise<ChurnResult> {
+export async function churnScenario(
+  server: ServeProcess,
+  fleet: Loadgen,
+  shape: MeshShape,
+  mode: StreamMode,
+  changes: number,
+  debounceMs: number,
+): Promise<ChurnResult> {
   const perProxy: number[] = [];
   const allAcked: number[] = [];
   const bytes0 = fleet.totals().bytesReceived;
@@ -63,7 +76,9 @@ export async function churnScenario(server: ServeProcess, fleet: Loadgen, shape:
     const acked = new Array<number | undefined>(fleet.proxies.length);
     const t0 = performance.now();
     fleet.proxies.forEach((p, i) => {
-      p.onAck = (typeUrl, at) => { if (typeUrl === EDS && acked[i] === undefined) acked[i] = at; };
+      p.onAck = (typeUrl, at) => {
+        if (typeUrl === EDS && acked[i] === undefined) acked[i] = at;
+      };
     });
     await putInstance(server, serviceName(s), `${serviceName(s)}-0`, { ...instanceAddress(s, 0), port: 9000 + c });
     await fleet.waitFor((_p, i) => !affected[i] || acked[i] !== undefined, 60_000);
@@ -150,7 +165,14 @@ export async function idleScenario(streams: number, shape: MeshShape, debounceMs
     await new Promise((r) => setTimeout(r, 3000));
     const rssAfter = rssBytes(pid);
     await fleet.close();
-    return { streams, services: shape.services, rssBeforeBytes: rssBefore, rssAfterBytes: rssAfter, rssPerStreamBytes: (rssAfter - rssBefore) / streams, allSyncedMs };
+    return {
+      streams,
+      services: shape.services,
+      rssBeforeBytes: rssBefore,
+      rssAfterBytes: rssAfter,
+      rssPerStreamBytes: (rssAfter - rssBefore) / streams,
+      allSyncedMs,
+    };
   } finally {
     await server.stop();
   }

@@ -5,13 +5,7 @@ export function serviceName(i: number): string {
 }
 
 export function shapeMeshYaml(services: number, opts: { mtls?: 'disabled' | 'permissive' | 'strict' } = {}): string {
-  const lines = [
-    'mesh:',
-    '  trustDomain: bench.local',
-    `  mtls: ${opts.mtls ?? 'disabled'}`,
-    '  defaultPolicy: allow',
-    'services:',
-  ];
+  const lines = ['mesh:', '  trustDomain: bench.local', `  mtls: ${opts.mtls ?? 'disabled'}`, '  defaultPolicy: allow', 'services:'];
   for (let i = 0; i < services; i++) lines.push(`  - { name: ${serviceName(i)}, protocol: http, port: 8080 }`);
   return `${lines.join('\n')}\n`;
 }

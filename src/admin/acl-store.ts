@@ -22,8 +22,14 @@ import type { AclStore, AclTokenRecord } from './acl';
 function parseRecord(value: unknown, where: string): AclTokenRecord {
   const r = value as Partial<AclTokenRecord> | null;
   if (
-    typeof r !== 'object' || r === null || typeof r.id !== 'string' || typeof r.name !== 'string' || typeof r.hash !== 'string' ||
-    typeof r.createdAt !== 'string' || !Array.isArray(r.rules) || !r.rules.every((x) => typeof x === 'string')
+    typeof r !== 'object' ||
+    r === null ||
+    typeof r.id !== 'string' ||
+    typeof r.name !== 'string' ||
+    typeof r.hash !== 'string' ||
+    typeof r.createdAt !== 'string' ||
+    !Array.isArray(r.rules) ||
+    !r.rules.every((x) => typeof x === 'string')
   ) {
     throw new Error(`${where}: not an ACL token record`);
   }
@@ -119,7 +125,10 @@ export async function openEtcdAclStore(options: EtcdAclStoreOptions): Promise<Ac
   const tokensPrefix = `${options.keys.prefix}acl/tokens/`;
   // Create-if-absent then read: replicas starting together agree on one key.
   if ((await client.get(keyKey).string()) === null) {
-    await client.if(keyKey, 'Create', '==', 0).then(client.put(keyKey).value(seal(randomBytes(32).toString('base64'), encryptionKey, keyKey))).commit();
+    await client
+      .if(keyKey, 'Create', '==', 0)
+      .then(client.put(keyKey).value(seal(randomBytes(32).toString('base64'), encryptionKey, keyKey)))
+      .commit();
   }
   const sealedKey = await client.get(keyKey).string();
   if (sealedKey === null) throw new Error(`${keyKey} vanished from etcd while starting`);

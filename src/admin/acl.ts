@@ -85,9 +85,7 @@ export interface AclStore {
   close(): Promise<void>;
 }
 
-export type Authentication =
-  | { readonly ok: true; readonly token: AclTokenInfo }
-  | { readonly ok: false; readonly message: string };
+export type Authentication = { readonly ok: true; readonly token: AclTokenInfo } | { readonly ok: false; readonly message: string };
 
 export class AclError extends Error {
   constructor(
@@ -110,7 +108,11 @@ export class AccessControl {
   /** Checks an `authorization` header value. */
   authenticate(authorization: string | undefined): Authentication {
     if (authorization === undefined || authorization === '') {
-      return { ok: false, message: 'this request needs an ACL token: send "authorization: Bearer <token>" (switchyard reads it from --admin-token, SWITCHYARD_ADMIN_TOKEN or <data-dir>/admin-token)' };
+      return {
+        ok: false,
+        message:
+          'this request needs an ACL token: send "authorization: Bearer <token>" (switchyard reads it from --admin-token, SWITCHYARD_ADMIN_TOKEN or <data-dir>/admin-token)',
+      };
     }
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
     if (!match) return { ok: false, message: 'the authorization header must be "Bearer <token>"' };
@@ -127,7 +129,10 @@ export class AccessControl {
   }
 
   list(): AclTokenInfo[] {
-    return this.store.list().map(tokenInfo).sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0));
+    return this.store
+      .list()
+      .map(tokenInfo)
+      .sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0));
   }
 
   /** A new token; the secret is returned here once and never stored. */
@@ -139,7 +144,8 @@ export class AccessControl {
       const problem = ruleProblem(rule);
       if (problem) throw new AclError('invalid_argument', 'rules', problem);
     }
-    if (this.store.list().some((t) => t.name === name)) throw new AclError('conflict', 'name', `a token named "${name}" already exists; revoke it first or pick another name`);
+    if (this.store.list().some((t) => t.name === name))
+      throw new AclError('conflict', 'name', `a token named "${name}" already exists; revoke it first or pick another name`);
     const id = randomBytes(9).toString('base64url');
     const secret = `${SECRET_PREFIX}.${id}.${randomBytes(32).toString('base64url')}`;
     const record: AclTokenRecord = { id, name, rules: [...new Set(rules)], createdAt: new Date().toISOString(), hash: this.hashOf(secret) };
@@ -152,7 +158,11 @@ export class AccessControl {
     const record = this.store.get(idOrName) ?? this.store.list().find((t) => t.name === idOrName);
     if (record === undefined) throw new AclError('not_found', 'token', `no ACL token has id or name "${idOrName}"`);
     if (record.id === MANAGEMENT_TOKEN_ID) {
-      throw new AclError('conflict', 'token', 'the management token cannot be revoked; to replace its secret restart serve with a new --admin-token, or delete <data-dir>/admin-token and restart');
+      throw new AclError(
+        'conflict',
+        'token',
+        'the management token cannot be revoked; to replace its secret restart serve with a new --admin-token, or delete <data-dir>/admin-token and restart',
+      );
     }
     await this.store.delete(record.id);
     return tokenInfo(record);

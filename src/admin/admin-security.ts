@@ -49,12 +49,17 @@ export function adminSecuritySettings(
   usageError: (message: string) => Error,
 ): AdminSecuritySettings & { readonly warning?: string } {
   const raw = values['admin-allowed-host'];
-  const allowedHosts = (Array.isArray(raw) ? raw : typeof raw === 'string' ? [raw] : []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  const allowedHosts = (Array.isArray(raw) ? raw : typeof raw === 'string' ? [raw] : [])
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter(Boolean);
   const tls = values['admin-tls'] === true;
   const insecure = values['insecure-admin'] === true;
   const secret = typeof values['admin-token'] === 'string' ? values['admin-token'] : undefined;
   if (secret !== undefined && secret.length < MIN_OPERATOR_SECRET_LENGTH) {
-    throw usageError(`serve: --admin-token: the management token's secret must be at least ${MIN_OPERATOR_SECRET_LENGTH} characters (e.g. openssl rand -base64 32); leave it out and one is generated into <data-dir>/${ADMIN_TOKEN_FILE}`);
+    throw usageError(
+      `serve: --admin-token: the management token's secret must be at least ${MIN_OPERATOR_SECRET_LENGTH} characters (e.g. openssl rand -base64 32); leave it out and one is generated into <data-dir>/${ADMIN_TOKEN_FILE}`,
+    );
   }
   let warning: string | undefined;
   if (!isLoopbackHost(adminHost) && !tls) {
@@ -65,7 +70,14 @@ export function adminSecuritySettings(
     }
     warning = `the admin API is bound to ${adminHost} without TLS (--insecure-admin): ACL tokens, xDS tokens and workload private keys cross the network in the clear`;
   }
-  return { tls, insecure, allowedHosts, publicMetrics: values['public-metrics'] === true, ...(secret !== undefined && { managementSecret: secret }), ...(warning && { warning }) };
+  return {
+    tls,
+    insecure,
+    allowedHosts,
+    publicMetrics: values['public-metrics'] === true,
+    ...(secret !== undefined && { managementSecret: secret }),
+    ...(warning && { warning }),
+  };
 }
 
 export interface AdminSecurityOptions {
@@ -120,7 +132,10 @@ export async function openAdminSecurity(o: AdminSecurityOptions): Promise<AdminS
         await writeFileDurably(tokenFile, `${secret}\n`);
         logger.info({ file: tokenFile }, 'created the management ACL token; its secret is in this file (0600), where the switchyard CLI finds it');
       } else if (!valid) {
-        logger.warn({ file: tokenFile }, 'the management ACL token was created by another replica and its secret is not in this data dir; give every replica the same --admin-token, or use tokens from `switchyard acl token create`');
+        logger.warn(
+          { file: tokenFile },
+          'the management ACL token was created by another replica and its secret is not in this data dir; give every replica the same --admin-token, or use tokens from `switchyard acl token create`',
+        );
       }
     }
   } catch (error) {
@@ -134,7 +149,14 @@ export async function openAdminSecurity(o: AdminSecurityOptions): Promise<AdminS
   let timer: NodeJS.Timeout | undefined;
   if (o.settings.tls) {
     const dns = [...new Set(['localhost', ...o.settings.allowedHosts.map((h) => h.replace(/:\d+$/, '').replace(/^\[|\]$/g, '')).filter((h) => isIP(h) === 0)])];
-    const ips = [...new Set(['127.0.0.1', '::1', ...o.settings.allowedHosts.filter((h) => isIP(h.replace(/^\[|\]$/g, '')) !== 0), ...(isIP(o.adminHost) && !isWildcardHost(o.adminHost) ? [o.adminHost] : [])])];
+    const ips = [
+      ...new Set([
+        '127.0.0.1',
+        '::1',
+        ...o.settings.allowedHosts.filter((h) => isIP(h.replace(/^\[|\]$/g, '')) !== 0),
+        ...(isIP(o.adminHost) && !isWildcardHost(o.adminHost) ? [o.adminHost] : []),
+      ]),
+    ];
     let renewAt = 0;
     let issuedFrom = '';
     issue = async () => {

@@ -4,13 +4,7 @@
 import type { RegistryError, RegistryErrorCode } from '../registry/errors';
 import { jsonResponse, type JsonResponse } from './route';
 
-export type AdminErrorCode =
-  | RegistryErrorCode
-  | 'unauthenticated'
-  | 'permission_denied'
-  | 'method_not_allowed'
-  | 'payload_too_large'
-  | 'internal';
+export type AdminErrorCode = RegistryErrorCode | 'unauthenticated' | 'permission_denied' | 'method_not_allowed' | 'payload_too_large' | 'internal';
 
 export interface AdminErrorBody {
   readonly error: {
@@ -36,12 +30,7 @@ export function statusForCode(code: AdminErrorCode): number {
   return STATUS_BY_CODE[code];
 }
 
-export function errorResponse(
-  code: AdminErrorCode,
-  message: string,
-  field?: string,
-  headers?: Readonly<Record<string, string>>,
-): JsonResponse {
+export function errorResponse(code: AdminErrorCode, message: string, field?: string, headers?: Readonly<Record<string, string>>): JsonResponse {
   const body: AdminErrorBody = { error: { code, message, field: field ?? null } };
   return jsonResponse(statusForCode(code), body, headers);
 }

@@ -85,11 +85,20 @@ export class RequestGuard {
       try {
         const url = new URL(origin);
         const originHost = splitHost(url.host, url.protocol === 'https:' ? 443 : 80);
-        sameOrigin = url.protocol === (this.options.tls ? 'https:' : 'http:') && originHost !== undefined && originHost.name === host.name && originHost.port === host.port;
+        sameOrigin =
+          url.protocol === (this.options.tls ? 'https:' : 'http:') &&
+          originHost !== undefined &&
+          originHost.name === host.name &&
+          originHost.port === host.port;
       } catch {
         sameOrigin = false;
       }
-      if (!sameOrigin) return { ok: false, field: 'origin', message: `cross-origin requests are refused (Origin "${origin}"); the admin API is for the CLI and scripts, not for web pages` };
+      if (!sameOrigin)
+        return {
+          ok: false,
+          field: 'origin',
+          message: `cross-origin requests are refused (Origin "${origin}"); the admin API is for the CLI and scripts, not for web pages`,
+        };
     }
     if (headers['sec-fetch-site'] === 'cross-site') {
       return { ok: false, field: 'origin', message: 'cross-site requests are refused (Sec-Fetch-Site: cross-site)' };

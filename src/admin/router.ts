@@ -81,9 +81,7 @@ export class Router {
     parts: readonly string[],
   ): { ok: true; params: Record<string, string> } | { ok: false; error: RouteMatch } | undefined {
     if (route.segments.length !== parts.length) return undefined;
-    const shapeMatches = route.segments.every((segment, i) =>
-      'literal' in segment ? segment.literal === parts[i] : parts[i] !== '',
-    );
+    const shapeMatches = route.segments.every((segment, i) => ('literal' in segment ? segment.literal === parts[i] : parts[i] !== ''));
     if (!shapeMatches) return undefined;
     const params: Record<string, string> = {};
     for (let i = 0; i < parts.length; i++) {

@@ -13,7 +13,6 @@ export interface GrpcBootstrapOptions {
   readonly certDir?: string;
 }
 
-
 export interface FileWatcherProvider {
   plugin_name: 'file_watcher';
   config: { certificate_file: string; private_key_file: string; ca_certificate_file: string; refresh_interval: string };

@@ -14,7 +14,7 @@ const RSA_PARAMS = { name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExpon
 
 /** The algorithm a key of this type signs with (the issuer's key decides a certificate's signature). */
 export function signingAlgorithm(type: KeyType): EcdsaParams | Algorithm {
-  return type === 'ecdsa-p256' ? { name: 'ECDSA', hash: 'SHA-256' } as EcdsaParams : { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' } as Algorithm;
+  return type === 'ecdsa-p256' ? ({ name: 'ECDSA', hash: 'SHA-256' } as EcdsaParams) : ({ name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' } as Algorithm);
 }
 
 export async function generateKeyPair(type: KeyType): Promise<KeyPairWithPem> {
@@ -32,13 +32,19 @@ export async function importSigningKey(pem: string): Promise<{ key: CryptoKey; t
     return { key: (await subtle.importKey('pkcs8', pkcs8, EC_PARAMS, false, ['sign'])) as unknown as CryptoKey, type: 'ecdsa-p256' };
   }
   if (keyObject.asymmetricKeyType === 'rsa') {
-    return { key: (await subtle.importKey('pkcs8', pkcs8, { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, false, ['sign'])) as unknown as CryptoKey, type: 'rsa-2048' };
+    return {
+      key: (await subtle.importKey('pkcs8', pkcs8, { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, false, ['sign'])) as unknown as CryptoKey,
+      type: 'rsa-2048',
+    };
   }
   throw new Error(`unsupported CA key type ${keyObject.asymmetricKeyType}`);
 }
 
 export function toPem(label: string, der: Buffer): string {
-  const b64 = der.toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n$/, '');
+  const b64 = der
+    .toString('base64')
+    .replace(/(.{64})/g, '$1\n')
+    .replace(/\n$/, '');
   return `-----BEGIN ${label}-----\n${b64}\n-----END ${label}-----\n`;
 }
 

@@ -67,8 +67,14 @@ export async function openSharedCa(options: SharedCaOptions): Promise<SharedCa> 
   if (!options.fileCa && (await client.get(k.root).string()) === null) {
     const created = await createRoot(options.trustDomain, options.keyType);
     const stored: StoredRoot = { certPem: created.root.certPem, sealedKey: seal(created.keyPem, encryptionKey, k.root) };
-    const result = await client.if(k.root, 'Create', '==', 0).then(client.put(k.root).value(JSON.stringify(stored))).commit();
-    logger.info({ created: result.succeeded }, result.succeeded ? 'created the shared CA root in etcd' : 'another replica created the shared CA root first; using it');
+    const result = await client
+      .if(k.root, 'Create', '==', 0)
+      .then(client.put(k.root).value(JSON.stringify(stored)))
+      .commit();
+    logger.info(
+      { created: result.succeeded },
+      result.succeeded ? 'created the shared CA root in etcd' : 'another replica created the shared CA root first; using it',
+    );
   }
   if ((await client.get(k.tokenKey).string()) === null) {
     const sealedTokenKey = seal(randomBytes(32).toString('base64'), encryptionKey, k.tokenKey);
@@ -76,8 +82,8 @@ export async function openSharedCa(options: SharedCaOptions): Promise<SharedCa> 
   }
 
   const all = await client.getAll().prefix(options.keys.caPrefix).exec();
-  const valueOf = (key: string) => all.kvs.find((kv) => kv.key.toString() === key);
-  const rootKv = valueOf(k.root);
+  const kvAt = (key: string) => all.kvs.find((kv) => kv.key.toString() === key);
+  const rootKv = kvAt(k.root);
   if (!rootKv && !options.fileCa) throw new Error(`${k.root} vanished from etcd while starting`);
   let rootModRevision = rootKv?.mod_revision ?? '0';
   const readState = (rootJson: string, previousCertPem: string | undefined): SharedRootState => {
@@ -103,14 +109,17 @@ export async function openSharedCa(options: SharedCaOptions): Promise<SharedCa> 
     options.fileCa ??
     (await CertificateAuthority.shared(
       { dir: '', trustDomain: options.trustDomain, keyType: options.keyType, ...options.caOptions },
-      readState(rootKv!.value.toString(), valueOf(k.previous)?.value.toString()),
+      readState(rootKv!.value.toString(), kvAt(k.previous)?.value.toString()),
       persistence,
       `etcd ${k.root}`,
     ));
   const adoptedListeners: Array<() => void> = [];
 
-  const tokenKey = Buffer.from(unseal(valueOf(k.tokenKey)!.value.toString(), encryptionKey, k.tokenKey), 'base64');
-  const revoked = all.kvs.map((kv) => kv.key.toString()).filter((key) => key.startsWith(k.revokedPrefix)).map((key) => key.slice(k.revokedPrefix.length));
+  const tokenKey = Buffer.from(unseal(kvAt(k.tokenKey)!.value.toString(), encryptionKey, k.tokenKey), 'base64');
+  const revoked = all.kvs
+    .map((kv) => kv.key.toString())
+    .filter((key) => key.startsWith(k.revokedPrefix))
+    .map((key) => key.slice(k.revokedPrefix.length));
   const tokens = TokenAuthority.shared(tokenKey, revoked, async (id) => {
     try {
       await client.put(`${k.revokedPrefix}${id}`).value('').exec();

@@ -15,7 +15,6 @@ export interface WorkloadCertificate {
   readonly keyType: KeyType;
 }
 
-
 /**
  * An X.509-SVID for a service: the SPIFFE ID as the only URI SAN, usable for both ends of
  * mutual TLS (serverAuth and clientAuth), never a CA.

@@ -11,9 +11,18 @@ const XDS_SERVER_CERT_TTL_MS = 365 * 24 * 3600_000;
  * since streams prove themselves with xDS tokens.
  */
 export async function xdsServerCredentials(ca: CertificateAuthority, namesFlag: string, bindHost: string): Promise<grpc.ServerCredentials> {
-  const names = namesFlag.split(',').map((n) => n.trim()).filter(Boolean);
+  const names = namesFlag
+    .split(',')
+    .map((n) => n.trim())
+    .filter(Boolean);
   const dns = names.filter((n) => isIP(n) === 0);
-  const ips = [...new Set([...names.filter((n) => isIP(n) !== 0), '127.0.0.1', ...(isIP(bindHost) && bindHost !== '0.0.0.0' && bindHost !== '::' ? [bindHost] : [])])];
+  const ips = [
+    ...new Set([...names.filter((n) => isIP(n) !== 0), '127.0.0.1', ...(isIP(bindHost) && bindHost !== '0.0.0.0' && bindHost !== '::' ? [bindHost] : [])]),
+  ];
   const cert = await ca.serverCertificate('switchyard-xds', dns, ips, XDS_SERVER_CERT_TTL_MS);
-  return grpc.ServerCredentials.createSsl(Buffer.from(ca.trustBundlePem()), [{ cert_chain: Buffer.from(cert.certPem), private_key: Buffer.from(cert.keyPem) }], false);
+  return grpc.ServerCredentials.createSsl(
+    Buffer.from(ca.trustBundlePem()),
+    [{ cert_chain: Buffer.from(cert.certPem), private_key: Buffer.from(cert.keyPem) }],
+    false,
+  );
 }

@@ -20,14 +20,25 @@ export async function runAcl(argv: string[], io: CliIo): Promise<number> {
     io.stdout(USAGE);
     return EXIT_OK;
   }
-  if (noun !== 'token' || (verb !== 'create' && verb !== 'list' && verb !== 'revoke')) throw new UsageError(`acl: expected "token create", "token list" or "token revoke"\n${USAGE}`);
-  const flags = parseFlags(`acl token ${verb}`, rest, { ...ADMIN_FLAGS, name: { type: 'string' }, rule: { type: 'string', multiple: true }, json: { type: 'boolean' } });
+  if (noun !== 'token' || (verb !== 'create' && verb !== 'list' && verb !== 'revoke'))
+    throw new UsageError(`acl: expected "token create", "token list" or "token revoke"\n${USAGE}`);
+  const flags = parseFlags(`acl token ${verb}`, rest, {
+    ...ADMIN_FLAGS,
+    name: { type: 'string' },
+    rule: { type: 'string', multiple: true },
+    json: { type: 'boolean' },
+  });
   try {
     const client = adminClient(adminTargetFromFlags(flags));
     if (verb === 'create') {
       requirePositional('acl token create', flags.positionals, []);
       const name = stringFlag(flags, 'name');
-      const rules = Array.isArray(flags.values.rule) ? flags.values.rule.flatMap((r) => r.split(',')).map((r) => r.trim()).filter(Boolean) : [];
+      const rules = Array.isArray(flags.values.rule)
+        ? flags.values.rule
+            .flatMap((r) => r.split(','))
+            .map((r) => r.trim())
+            .filter(Boolean)
+        : [];
       if (!name) throw new UsageError('acl token create: --name is required');
       if (rules.length === 0) throw new UsageError(`acl token create: give at least one --rule\n${USAGE}`);
       const created = await client.request<AclTokenInfo & { secret: string }>('POST', '/v1/acl/tokens', { name, rules });

@@ -75,7 +75,10 @@ export function adminClient(target: AdminTarget): AdminClient {
       }
       if (result.status >= 400) {
         const err = adminErrorOf(result.body);
-        const hint = result.status === 401 && !target.token ? ' (no ACL token found: pass --admin-token, set SWITCHYARD_ADMIN_TOKEN, or point --data-dir at the server\'s data dir)' : '';
+        const hint =
+          result.status === 401 && !target.token
+            ? " (no ACL token found: pass --admin-token, set SWITCHYARD_ADMIN_TOKEN, or point --data-dir at the server's data dir)"
+            : '';
         throw new AdminError(`${err?.message ?? `${method} ${pathname}: HTTP ${result.status}`}${hint}`, result.status, err?.field ?? undefined);
       }
       return result.body as T;

@@ -34,8 +34,8 @@ export async function runAgent(argv: string[], io: CliIo): Promise<number> {
   const out = stringFlag(flags, 'out');
   const token = stringFlag(flags, 'token');
   if (!service) throw new UsageError('agent: --service is required');
-  if (!out) throw new UsageError('agent: --out is required (the directory the gRPC bootstrap\'s --cert-dir names)');
-  if (!token) throw new UsageError('agent: --token (or SWITCHYARD_XDS_TOKEN) is required: switchyard token create --service ' + service);
+  if (!out) throw new UsageError("agent: --out is required (the directory the gRPC bootstrap's --cert-dir names)");
+  if (!token) throw new UsageError(`agent: --token (or SWITCHYARD_XDS_TOKEN) is required: switchyard token create --service ${service}`);
   // The xDS token is the credential here, sent as the bearer; no ACL token is used.
   const client = adminClient({ ...adminTargetFromFlags(flags), token });
   fs.mkdirSync(out, { recursive: true, mode: 0o700 });

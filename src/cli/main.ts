@@ -16,8 +16,11 @@ const COMMANDS: Record<string, { summary: string; load: () => Command }> = {
   'config-dump': { summary: 'what was last sent to a proxy, as JSON', load: () => (require('./status') as typeof import('./status')).runConfigDump },
   token: { summary: 'create an xDS credential for a service', load: () => (require('./token') as typeof import('./token')).runToken },
   ca: { summary: 'show CA facts or start a root rotation', load: () => (require('./token') as typeof import('./token')).runCa },
-  agent: { summary: 'keep a proxyless gRPC workload\'s certificate files current', load: () => (require('./agent') as typeof import('./agent')).runAgent },
-  config: { summary: 'store a validated mesh file in etcd for every replica (config push)', load: () => (require('./config-push') as typeof import('./config-push')).runConfig },
+  agent: { summary: "keep a proxyless gRPC workload's certificate files current", load: () => (require('./agent') as typeof import('./agent')).runAgent },
+  config: {
+    summary: 'store a validated mesh file in etcd for every replica (config push)',
+    load: () => (require('./config-push') as typeof import('./config-push')).runConfig,
+  },
   acl: { summary: 'create, list and revoke ACL tokens for the admin API', load: () => (require('./acl') as typeof import('./acl')).runAcl },
   deregister: { summary: 'remove a service instance through the admin API', load: () => (require('./register') as typeof import('./register')).runDeregister },
 };

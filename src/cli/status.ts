@@ -1,6 +1,6 @@
 import { adminClient, adminTargetFromFlags, AdminError, ADMIN_FLAGS, exitCodeFor, requirePositional } from './admin-client';
 import { EXIT_OK, type CliIo } from './io';
-import { parseFlags, stringFlag } from './flags';
+import { parseFlags } from './flags';
 
 /** The /v1/proxies body (see src/admin/routes/proxies.ts). */
 export interface ProxiesBody {
@@ -11,7 +11,14 @@ export interface ProxiesBody {
     protocol: string;
     service: string;
     peer: string;
-    types: Array<{ type: string; sentVersion?: string; ackedVersion?: string; pendingAck: boolean; resourceCount: number; lastNack?: { version: string; message: string; at: number } }>;
+    types: Array<{
+      type: string;
+      sentVersion?: string;
+      ackedVersion?: string;
+      pendingAck: boolean;
+      resourceCount: number;
+      lastNack?: { version: string; message: string; at: number };
+    }>;
   }>;
 }
 
@@ -39,7 +46,14 @@ export async function runStatus(argv: string[], io: CliIo): Promise<number> {
       const byType = new Map(p.types.map((t) => [t.type, t]));
       const nacks = p.types.filter((t) => t.lastNack).sort((a, b) => b.lastNack!.at - a.lastNack!.at);
       const lastNack = nacks[0] ? `${nacks[0].type} ${nacks[0].lastNack!.version}: ${nacks[0].lastNack!.message}` : '-';
-      rows.push([p.nodeId ?? '?', p.nodeCluster || '-', p.userAgent ?? '-', `${p.service}/${p.protocol}`, ...TYPES.map((t) => syncState(byType.get(t))), lastNack]);
+      rows.push([
+        p.nodeId ?? '?',
+        p.nodeCluster || '-',
+        p.userAgent ?? '-',
+        `${p.service}/${p.protocol}`,
+        ...TYPES.map((t) => syncState(byType.get(t))),
+        lastNack,
+      ]);
     }
     const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
     io.stdout(rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')).join('\n'));

@@ -6,7 +6,10 @@ import { parseFlags, stringFlag } from './flags';
 export async function runToken(argv: string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = argv;
   if (sub === 'revoke') return revokeToken(rest, io);
-  if (sub !== 'create') throw new UsageError(`token: expected "create" or "revoke"${sub ? `, got "${sub}"` : ''}\nusage: switchyard token create --service S [--ttl 720h] | switchyard token revoke ID`);
+  if (sub !== 'create')
+    throw new UsageError(
+      `token: expected "create" or "revoke"${sub ? `, got "${sub}"` : ''}\nusage: switchyard token create --service S [--ttl 720h] | switchyard token revoke ID`,
+    );
   const flags = parseFlags('token create', rest, { ...ADMIN_FLAGS, service: { type: 'string' }, ttl: { type: 'string' }, json: { type: 'boolean' } });
   requirePositional('token create', flags.positionals, []);
   const service = stringFlag(flags, 'service');
@@ -17,7 +20,10 @@ export async function runToken(argv: string[], io: CliIo): Promise<number> {
       ...(stringFlag(flags, 'ttl') !== undefined && { ttl: stringFlag(flags, 'ttl') }),
     });
     io.stdout(flags.values.json ? JSON.stringify(body, null, 2) : body.token);
-    if (!flags.values.json) io.stderr(`token ${body.id} for ${service}, expires ${body.expiresAt} (revoke with: switchyard token revoke ${body.id}); give it to the sidecar with: switchyard bootstrap envoy --service ${service} --instance ID --token <token>`);
+    if (!flags.values.json)
+      io.stderr(
+        `token ${body.id} for ${service}, expires ${body.expiresAt} (revoke with: switchyard token revoke ${body.id}); give it to the sidecar with: switchyard bootstrap envoy --service ${service} --instance ID --token <token>`,
+      );
     return EXIT_OK;
   } catch (err) {
     if (!(err instanceof AdminError)) throw err;

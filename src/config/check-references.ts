@@ -149,7 +149,11 @@ function checkUnreachableSubsets(src: MeshSource, readErrors: ReadErrors, servic
   for (const subset of Object.keys(service.subsets)) {
     if (reached.has(subset)) continue;
     const path = childPath(childPath(servicePath, 'subsets'), subset);
-    src.error(path, src.whereKeyIs(path), `subset ${subset} is unreachable: no route of ${service.name} sends traffic to it; name it in a route's destinations or remove it`);
+    src.error(
+      path,
+      src.whereKeyIs(path),
+      `subset ${subset} is unreachable: no route of ${service.name} sends traffic to it; name it in a route's destinations or remove it`,
+    );
   }
 }
 

@@ -45,11 +45,7 @@ function checkTrafficPolicy(src: MeshSource, service: ServicePolicy, servicePath
 
   if (policy.outlierDetection?.consecutive5xx !== undefined) {
     const path = childPath(childPath(policyPath, 'outlierDetection'), 'consecutive5xx');
-    src.warning(
-      path,
-      src.whereKeyIs(path),
-      'proxyless gRPC clients ignore consecutive5xx; they apply only success-rate and failure-percentage ejection',
-    );
+    src.warning(path, src.whereKeyIs(path), 'proxyless gRPC clients ignore consecutive5xx; they apply only success-rate and failure-percentage ejection');
   }
 }
 

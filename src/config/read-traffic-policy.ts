@@ -1,22 +1,7 @@
 // trafficPolicy: how clients balance, connect to, limit and eject a service's instances.
 
-import type {
-  CircuitBreaker,
-  FailurePercentageEjection,
-  LoadBalancer,
-  OutlierDetection,
-  TrafficPolicy,
-} from '../model/mesh';
-import {
-  MapFields,
-  NON_NEGATIVE,
-  PERCENT,
-  POSITIVE,
-  readDuration,
-  readEnum,
-  readInteger,
-  type Field,
-} from './fields';
+import type { CircuitBreaker, FailurePercentageEjection, LoadBalancer, OutlierDetection, TrafficPolicy } from '../model/mesh';
+import { MapFields, NON_NEGATIVE, PERCENT, POSITIVE, readDuration, readEnum, readInteger, type Field } from './fields';
 import { definedOnly } from './objects';
 import type { MeshSource } from './source';
 
@@ -37,8 +22,7 @@ function readCircuitBreaker(src: MeshSource, f: Field): CircuitBreaker | undefin
   const keys = ['maxConnections', 'maxPendingRequests', 'maxRequests', 'maxRetries'] as const;
   const fields = MapFields.read(src, f, keys);
   if (!fields) return undefined;
-  const limit = (key: (typeof keys)[number]): number | undefined =>
-    fields.read(key, (v) => readInteger(src, v, POSITIVE));
+  const limit = (key: (typeof keys)[number]): number | undefined => fields.read(key, (v) => readInteger(src, v, POSITIVE));
   return definedOnly<CircuitBreaker>({
     maxConnections: limit('maxConnections'),
     maxPendingRequests: limit('maxPendingRequests'),
@@ -48,13 +32,7 @@ function readCircuitBreaker(src: MeshSource, f: Field): CircuitBreaker | undefin
 }
 
 function readOutlierDetection(src: MeshSource, f: Field): OutlierDetection | undefined {
-  const fields = MapFields.read(src, f, [
-    'consecutive5xx',
-    'interval',
-    'baseEjectionTime',
-    'maxEjectionPercent',
-    'failurePercentage',
-  ]);
+  const fields = MapFields.read(src, f, ['consecutive5xx', 'interval', 'baseEjectionTime', 'maxEjectionPercent', 'failurePercentage']);
   if (!fields) return undefined;
   return definedOnly<OutlierDetection>({
     consecutive5xx: fields.read('consecutive5xx', (v) => readInteger(src, v, POSITIVE)),
@@ -68,11 +46,7 @@ function readOutlierDetection(src: MeshSource, f: Field): OutlierDetection | und
 function readFailurePercentage(src: MeshSource, f: Field): FailurePercentageEjection | undefined {
   const fields = MapFields.read(src, f, ['threshold', 'minimumHosts', 'requestVolume']);
   if (!fields) return undefined;
-  const threshold = fields.require(
-    'threshold',
-    (v) => readInteger(src, v, PERCENT),
-    'the failure percentage above which a host is ejected',
-  );
+  const threshold = fields.require('threshold', (v) => readInteger(src, v, PERCENT), 'the failure percentage above which a host is ejected');
   const minimumHosts = fields.read('minimumHosts', (v) => readInteger(src, v, NON_NEGATIVE));
   const requestVolume = fields.read('requestVolume', (v) => readInteger(src, v, NON_NEGATIVE));
   if (threshold === undefined) return undefined;

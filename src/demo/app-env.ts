@@ -30,7 +30,9 @@ export function roleEnv(env: NodeJS.ProcessEnv, roles: readonly ServiceRole[] = 
 /** Runs an app's main; a bad environment is exit 2 with the reason, anything else exit 1. */
 export function runMain(main: () => Promise<void>): void {
   main().catch((err: unknown) => {
-    process.stderr.write(`${err instanceof DemoEnvError ? 'demo app: ' : ''}${err instanceof Error ? (err instanceof DemoEnvError ? err.message : (err.stack ?? err.message)) : String(err)}\n`);
+    process.stderr.write(
+      `${err instanceof DemoEnvError ? 'demo app: ' : ''}${err instanceof Error ? (err instanceof DemoEnvError ? err.message : (err.stack ?? err.message)) : String(err)}\n`,
+    );
     process.exit(err instanceof DemoEnvError ? 2 : 1);
   });
 }

@@ -20,7 +20,7 @@ const identity = (b: Buffer): Buffer => b;
 async function main(): Promise<void> {
   const env = process.env;
   const service = roleEnv(env, ['catalog', 'orders', 'payments']);
-  const instance = requiredEnv(env, 'DEMO_INSTANCE', 'this instance\'s id, as registered');
+  const instance = requiredEnv(env, 'DEMO_INSTANCE', "this instance's id, as registered");
   const listen = requiredEnv(env, 'DEMO_LISTEN', 'the ip:port registered for this instance');
   requiredEnv(env, 'GRPC_XDS_BOOTSTRAP', 'the file `switchyard bootstrap grpc --cert-dir` printed');
   const version = env.DEMO_VERSION || undefined;

@@ -8,7 +8,11 @@ export function statusName(code: number): string {
   return grpc.status[code] ?? `CODE_${code}`;
 }
 
-export function callShop(client: grpc.Client, request: ShopRequest, opts: { deadlineMs: number; metadata?: grpc.Metadata; waitForReady?: boolean }): Promise<CallOutcome> {
+export function callShop(
+  client: grpc.Client,
+  request: ShopRequest,
+  opts: { deadlineMs: number; metadata?: grpc.Metadata; waitForReady?: boolean },
+): Promise<CallOutcome> {
   return new Promise((resolve) => {
     client.makeUnaryRequest(
       SHOP_METHOD,

@@ -88,7 +88,10 @@ async function main(argv: string[]): Promise<number> {
     progress('waiting for the mesh to answer, then traffic starts; Ctrl-C stops everything');
   }
   // --duration counts traffic, not start-up: the clock starts at the driver's first report.
-  const duration = durationMs === undefined ? new Promise<never>(() => {}) : trafficStarted.then(() => new Promise<'duration'>((r) => setTimeout(() => r('duration'), durationMs)));
+  const duration =
+    durationMs === undefined
+      ? new Promise<never>(() => {})
+      : trafficStarted.then(() => new Promise<'duration'>((r) => setTimeout(() => r('duration'), durationMs)));
   const failed = demo.unexpectedExit.then((child) => ({ child }));
   const outcome = await Promise.race([signal, duration, failed]);
 

@@ -58,7 +58,10 @@ export async function follow(options: FollowOptions): Promise<Follower> {
       .reread()
       .then((revision) => watchFrom(revision))
       .catch((error: unknown) => {
-        options.logger.warn({ key: options.key ?? options.prefix, err: error instanceof Error ? error.message : String(error) }, 'etcd still unreachable; retrying');
+        options.logger.warn(
+          { key: options.key ?? options.prefix, err: error instanceof Error ? error.message : String(error) },
+          'etcd still unreachable; retrying',
+        );
         timer = setTimeout(recover, RETRY_MS);
         timer.unref();
       });

@@ -29,7 +29,13 @@ export async function loadEtcdMesh(client: Etcd3, key: string): Promise<EtcdMesh
  * Calls `onChange` with every version pushed after `revision`, valid or not (the caller keeps
  * the last valid one); after a lost watch, with the current content if it differs from the last seen.
  */
-export async function watchEtcdMesh(client: Etcd3, key: string, revision: string, logger: Logger, onChange: (result: MeshParseResult) => void): Promise<() => void> {
+export async function watchEtcdMesh(
+  client: Etcd3,
+  key: string,
+  revision: string,
+  logger: Logger,
+  onChange: (result: MeshParseResult) => void,
+): Promise<() => void> {
   let lastText: string | undefined;
   const deliver = (text: string) => {
     lastText = text;

@@ -16,9 +16,7 @@ export interface Problem {
 
 export function formatProblem(p: Problem): string {
   const loc = p.location;
-  const where = loc?.file
-    ? `${loc.file}${loc.line ? `:${loc.line}${loc.column ? `:${loc.column}` : ''}` : ''}`
-    : '';
+  const where = loc?.file ? `${loc.file}${loc.line ? `:${loc.line}${loc.column ? `:${loc.column}` : ''}` : ''}` : '';
   const prefix = where ? `${where}: ` : '';
   return `${prefix}${p.severity}: ${p.path ? `${p.path}: ` : ''}${p.message}`;
 }

@@ -40,11 +40,17 @@ export function isKnownTypeUrl(typeUrl: string): typeUrl is ResourceTypeUrl {
 
 export function shortTypeName(typeUrl: string): string {
   switch (typeUrl) {
-    case TypeUrl.Listener: return 'LDS';
-    case TypeUrl.RouteConfiguration: return 'RDS';
-    case TypeUrl.Cluster: return 'CDS';
-    case TypeUrl.ClusterLoadAssignment: return 'EDS';
-    case TypeUrl.Secret: return 'SDS';
-    default: return typeUrl;
+    case TypeUrl.Listener:
+      return 'LDS';
+    case TypeUrl.RouteConfiguration:
+      return 'RDS';
+    case TypeUrl.Cluster:
+      return 'CDS';
+    case TypeUrl.ClusterLoadAssignment:
+      return 'EDS';
+    case TypeUrl.Secret:
+      return 'SDS';
+    default:
+      return typeUrl;
   }
 }

@@ -290,7 +290,7 @@ export class EtcdStore implements Registry {
     return new Promise((resolve) => {
       const waitMs = this.options.watchWaitMs ?? 5_000;
       const cancel = this.clock.setTimer(() => {
-        this.logger.warn({ revision: wanted, applied: this.appliedRevision }, 'write committed in etcd but not yet seen by this replica\'s watch');
+        this.logger.warn({ revision: wanted, applied: this.appliedRevision }, "write committed in etcd but not yet seen by this replica's watch");
         resolve();
       }, waitMs);
       this.revisionWaiters.push({
@@ -343,7 +343,11 @@ export class EtcdStore implements Registry {
     if (this.reaping) for (const key of this.records.keys()) this.reconcileTtl(key);
     if (this.closed) return;
 
-    const watcher = await this.client.watch().prefix(this.keys.registryPrefix).startRevision(String(revision + 1)).create();
+    const watcher = await this.client
+      .watch()
+      .prefix(this.keys.registryPrefix)
+      .startRevision(String(revision + 1))
+      .create();
     if (this.closed) {
       await watcher.cancel().catch(() => undefined);
       return;

@@ -7,9 +7,7 @@ import { promises as fs } from 'node:fs';
 import type { Instance } from '../model/instance';
 import { encodePersistedInstance, parsePersistedInstance, RegistryFileError, type PersistedInstance } from './registry-file';
 
-export type LogChange =
-  | { readonly put: PersistedInstance }
-  | { readonly delete: { readonly service: string; readonly id: string } };
+export type LogChange = { readonly put: PersistedInstance } | { readonly delete: { readonly service: string; readonly id: string } };
 
 export interface LogEntry {
   readonly revision: number;
@@ -19,9 +17,7 @@ export interface LogEntry {
 export type LogChangeSource = { readonly put: Instance } | { readonly delete: { readonly service: string; readonly id: string } };
 
 export function encodeLogEntry(revision: number, changes: readonly LogChangeSource[]): string {
-  const encoded = changes.map((change) =>
-    'put' in change ? `{"put":${encodePersistedInstance(change.put)}}` : JSON.stringify(change),
-  );
+  const encoded = changes.map((change) => ('put' in change ? `{"put":${encodePersistedInstance(change.put)}}` : JSON.stringify(change)));
   return `{"revision":${revision},"changes":[${encoded.join(',')}]}\n`;
 }
 

@@ -7,13 +7,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { Instance } from '../model/instance';
 import type { RegistrySnapshot } from './registry';
-import {
-  encodeRegistryFile,
-  readRegistryFile,
-  RegistryFileError,
-  type PersistedInstance,
-  type RegistryFileContent,
-} from './registry-file';
+import { encodeRegistryFile, readRegistryFile, RegistryFileError, type PersistedInstance, type RegistryFileContent } from './registry-file';
 import { AppendLog, decodeLog, encodeLogEntry, type LogChangeSource } from './registry-log';
 
 export const REGISTRY_FILE_NAME = 'registry.json';
@@ -85,12 +79,7 @@ export class RegistryPersistence {
    * Opens the files for writing. If the log holds anything, it is folded into a fresh snapshot
    * first, so a torn tail from a crash is never followed by new lines.
    */
-  static async open(
-    dataDir: string,
-    loaded: LoadedRegistry,
-    initial: RegistrySnapshot,
-    compactionThresholdBytes?: number,
-  ): Promise<RegistryPersistence> {
+  static async open(dataDir: string, loaded: LoadedRegistry, initial: RegistrySnapshot, compactionThresholdBytes?: number): Promise<RegistryPersistence> {
     const snapshotFile = path.join(dataDir, REGISTRY_FILE_NAME);
     // A leftover temporary file is a snapshot write that never completed; the real one is intact.
     await fs.rm(temporaryFileFor(snapshotFile), { force: true });

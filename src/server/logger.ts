@@ -11,5 +11,9 @@ export type LogFormat = 'json' | 'pretty' | 'auto';
 export function createLogger(level: LogLevel, format: LogFormat): Logger {
   const pretty = format === 'pretty' || (format === 'auto' && process.stdout.isTTY === true);
   if (!pretty) return pino({ level, base: { svc: 'switchyard' } });
-  return pino({ level, base: undefined, transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' } } });
+  return pino({
+    level,
+    base: undefined,
+    transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' } },
+  });
 }

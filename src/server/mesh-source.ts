@@ -29,7 +29,8 @@ export function fileMeshSource(file: string | undefined): MeshSource {
 export async function etcdMeshSource(etcd: EtcdConnection, logger: Logger): Promise<MeshSource> {
   const key = etcd.keys.meshConfig;
   const read = await loadEtcdMesh(etcd.client, key);
-  if (read.result === undefined) logger.warn({ key }, 'no mesh pushed to etcd yet (switchyard config push FILE); serving the embedded example mesh until one is');
+  if (read.result === undefined)
+    logger.warn({ key }, 'no mesh pushed to etcd yet (switchyard config push FILE); serving the embedded example mesh until one is');
   return {
     name: etcdMeshSourceName(key),
     initial: read.result ?? parseExampleMesh(),

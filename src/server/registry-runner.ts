@@ -41,10 +41,16 @@ export async function openRegistry(options: RegistryWiringOptions): Promise<Regi
     writable: async () => {
       try {
         // A linearizable read needs a quorum, exactly like a write.
-        await client.get(keys.leader).options({ deadline: Date.now() + 1_500 }).exec();
+        await client
+          .get(keys.leader)
+          .options({ deadline: Date.now() + 1_500 })
+          .exec();
         return { ready: true, detail: `etcd revision ${store.revision}${leadership.isLeader ? ', leader' : ''}` };
       } catch (error) {
-        return { ready: false, detail: `etcd is unreachable; serving the last known state, refusing registry writes (${error instanceof Error ? error.message : String(error)})` };
+        return {
+          ready: false,
+          detail: `etcd is unreachable; serving the last known state, refusing registry writes (${error instanceof Error ? error.message : String(error)})`,
+        };
       }
     },
     close: async () => {

@@ -36,7 +36,10 @@ export async function startXds(options: ServeOptions, states: MeshStateSource, c
     resolveGroup: streamGroupResolver({ tokens: ca.tokens, requireToken: options.xdsSecurity.requireToken, groupFor: (proxy) => publisher.groupFor(proxy) }),
   });
   const { xdsAddress, xdsSecurity } = options;
-  const port = await xds.listen(formatHostPort(xdsAddress), xdsSecurity.tls ? await xdsServerCredentials(ca.ca, xdsSecurity.tlsNames, xdsAddress.host) : undefined);
+  const port = await xds.listen(
+    formatHostPort(xdsAddress),
+    xdsSecurity.tls ? await xdsServerCredentials(ca.ca, xdsSecurity.tlsNames, xdsAddress.host) : undefined,
+  );
   return {
     xds,
     port,

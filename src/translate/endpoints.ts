@@ -19,7 +19,10 @@ export function endpointInstances(ctx: TranslateContext, service: ServicePolicy)
   const usable: Instance[] = [];
   for (const instance of all) {
     if (isIP(instance.address) === 0) {
-      ctx.warnings.add(service.name, `instance ${instance.id} has address ${JSON.stringify(instance.address)}, not an IP address; EDS endpoints must be IP addresses, so it is left out`);
+      ctx.warnings.add(
+        service.name,
+        `instance ${instance.id} has address ${JSON.stringify(instance.address)}, not an IP address; EDS endpoints must be IP addresses, so it is left out`,
+      );
       continue;
     }
     const key = `${instance.address}:${instance.port}`;

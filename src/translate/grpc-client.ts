@@ -16,7 +16,11 @@ export function addGrpcClientResources(ctx: TranslateContext, out: ResourceColle
     const service = ctx.services.get(name);
     // A gRPC channel speaks HTTP/2 requests; a raw tcp service is nothing it can call.
     if (!service || service.protocol === 'tcp') continue;
-    out.add(TypeUrl.Listener, apiListenerName(name), memoized(ctx, [service], 'api-listener', '', () => buildApiListener(service)));
+    out.add(
+      TypeUrl.Listener,
+      apiListenerName(name),
+      memoized(ctx, [service], 'api-listener', '', () => buildApiListener(service)),
+    );
     out.add(TypeUrl.RouteConfiguration, serviceRouteConfigName(name), buildServiceRouteConfiguration(ctx, service));
     addServiceClusters(ctx, service, out);
   }

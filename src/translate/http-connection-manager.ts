@@ -15,7 +15,12 @@ export function routerFilter(): HttpFilter {
 }
 
 /** An HCM that fetches its routes over ADS (both consumers accept `ads` as the RDS config source). */
-export function rdsConnectionManager(statPrefix: string, routeConfigName: string, filtersBeforeRouter: readonly HttpFilter[], codec: 'AUTO' | undefined): HttpConnectionManager {
+export function rdsConnectionManager(
+  statPrefix: string,
+  routeConfigName: string,
+  filtersBeforeRouter: readonly HttpFilter[],
+  codec: 'AUTO' | undefined,
+): HttpConnectionManager {
   return {
     ...(codec && { codec_type: codec }),
     stat_prefix: statPrefix,
@@ -25,7 +30,11 @@ export function rdsConnectionManager(statPrefix: string, routeConfigName: string
 }
 
 /** An HCM carrying its routes inline (the sidecar's inbound side: nothing to fetch, nothing to dangle). */
-export function inlineConnectionManager(statPrefix: string, routeConfig: RouteConfiguration, filtersBeforeRouter: readonly HttpFilter[]): HttpConnectionManager {
+export function inlineConnectionManager(
+  statPrefix: string,
+  routeConfig: RouteConfiguration,
+  filtersBeforeRouter: readonly HttpFilter[],
+): HttpConnectionManager {
   return {
     // AUTO: the caller may speak HTTP/1.1 or HTTP/2 with prior knowledge (gRPC).
     codec_type: 'AUTO',

@@ -7,8 +7,17 @@ import { durationFromMs } from '../util/durations';
 
 const GRPC_CONDITIONS = ['cancelled', 'deadline-exceeded', 'internal', 'resource-exhausted', 'unavailable'] as const;
 const HTTP_CONDITIONS = [
-  '5xx', 'gateway-error', 'reset', 'reset-before-request', 'connect-failure', 'envoy-ratelimited',
-  'retriable-4xx', 'refused-stream', 'retriable-status-codes', 'retriable-headers', 'http3-post-connect-failure',
+  '5xx',
+  'gateway-error',
+  'reset',
+  'reset-before-request',
+  'connect-failure',
+  'envoy-ratelimited',
+  'retriable-4xx',
+  'refused-stream',
+  'retriable-status-codes',
+  'retriable-headers',
+  'http3-post-connect-failure',
 ] as const;
 
 // What a gRPC client sees when these HTTP-level failures happen: a refused or reset stream, a
@@ -53,7 +62,10 @@ export function buildRetryPolicy(ctx: TranslateContext, service: ServicePolicy, 
 
 /** retry_on for this consumer: Envoy keeps the conditions it knows; gRPC gets their gRPC equivalents. */
 function translateConditions(ctx: TranslateContext, service: ServicePolicy, retryOn: string): string {
-  const wanted = retryOn.split(',').map((c) => c.trim()).filter((c) => c !== '');
+  const wanted = retryOn
+    .split(',')
+    .map((c) => c.trim())
+    .filter((c) => c !== '');
   const out: string[] = [];
   const add = (c: string) => {
     if (!out.includes(c)) out.push(c);

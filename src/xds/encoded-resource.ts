@@ -2,14 +2,7 @@ import { createHash } from 'node:crypto';
 import { TYPE_PREFIX } from '../proto/type-urls';
 import type { NamedResource } from './resource-set';
 import { SplicingEncoder } from './spliced-encoding';
-import {
-  DeltaResponseField,
-  DiscoveryResponseField,
-  ResourceField,
-  encodeAny,
-  lengthDelimited,
-  stringField,
-} from './wire';
+import { DeltaResponseField, DiscoveryResponseField, ResourceField, encodeAny, lengthDelimited, stringField } from './wire';
 
 /**
  * A resource encoded once. Its version is a hash of its bytes, so an unchanged resource keeps

@@ -38,7 +38,8 @@ export class SnapshotCache {
       const encoded: EncodedResource[] = [];
       for (const r of [...list].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
         // Sorted, so a repeated name is adjacent.
-        if (encoded.length > 0 && encoded[encoded.length - 1]!.name === r.name) throw new Error(`duplicate ${typeUrl} resource name "${r.name}" in group ${group}`);
+        if (encoded.length > 0 && encoded[encoded.length - 1]!.name === r.name)
+          throw new Error(`duplicate ${typeUrl} resource name "${r.name}" in group ${group}`);
         encoded.push(this.encoder.encode(typeUrl, r));
       }
       // A type whose resources are all the ones already published keeps its map (and with it

@@ -79,13 +79,7 @@ export interface CallResult {
   readonly body: unknown;
 }
 
-export async function call(
-  url: string,
-  method: string,
-  requestPath: string,
-  body?: unknown,
-  headers: Record<string, string> = {},
-): Promise<CallResult> {
+export async function call(url: string, method: string, requestPath: string, body?: unknown, headers: Record<string, string> = {}): Promise<CallResult> {
   // As the management token, with a JSON content type on writes, unless the test says otherwise
   // (a header given as '' is left out, e.g. { authorization: '' } to call without a credential).
   const token = tokensByUrl.get(url);

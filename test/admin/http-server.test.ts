@@ -163,7 +163,13 @@ describe('routing', () => {
   it('refuses to start with two routes for the same method and path', async () => {
     const route: RouteDefinition = { method: 'GET', path: '/x/{a}', access: routeAccess.rule('read'), handler: () => jsonResponse(200, {}) };
     await expect(
-      startAdminServer({ host: '127.0.0.1', port: 0, logger: silentLogger, access: new AccessControl(new MemoryAclStore()), routes: [route, { ...route, path: '/x/{b}' }] }),
+      startAdminServer({
+        host: '127.0.0.1',
+        port: 0,
+        logger: silentLogger,
+        access: new AccessControl(new MemoryAclStore()),
+        routes: [route, { ...route, path: '/x/{b}' }],
+      }),
     ).rejects.toThrow('two admin routes for GET /x/{b}');
   });
 

@@ -28,7 +28,10 @@ afterEach(async () => {
 });
 
 function instance(service: string, id: string) {
-  return admin.store.snapshot().services.get(service)?.find((i) => i.id === id);
+  return admin.store
+    .snapshot()
+    .services.get(service)
+    ?.find((i) => i.id === id);
 }
 
 /** A loopback port with nothing listening. */
@@ -60,7 +63,24 @@ describe('switchyard register / deregister', () => {
   it('registers with every flag and exits 0', async () => {
     const c = capture();
     const code = await runRegister(
-      ['catalog', 'catalog-1', '--address', '10.0.0.5', '--port', '8080', '--label', 'version=v1', '--label', 'tier=web', '--weight', '20', '--zone', 'zone-a', '--ttl', '30s'],
+      [
+        'catalog',
+        'catalog-1',
+        '--address',
+        '10.0.0.5',
+        '--port',
+        '8080',
+        '--label',
+        'version=v1',
+        '--label',
+        'tier=web',
+        '--weight',
+        '20',
+        '--zone',
+        'zone-a',
+        '--ttl',
+        '30s',
+      ],
       c.io,
       env,
     );
@@ -148,7 +168,9 @@ describe('switchyard register / deregister', () => {
     const counter = await countingServer();
     try {
       const c = capture();
-      expect(await runRegister(['catalog', 'c-1', '--address', '10.0.0.5', '--port', '80'], c.io, { ...env, SWITCHYARD_ADMIN_ADDRESS: counter.address })).toBe(1);
+      expect(await runRegister(['catalog', 'c-1', '--address', '10.0.0.5', '--port', '80'], c.io, { ...env, SWITCHYARD_ADMIN_ADDRESS: counter.address })).toBe(
+        1,
+      );
       expect(counter.requests).toEqual(['PUT /v1/services/catalog/instances/c-1']);
     } finally {
       await counter.close();

@@ -5,7 +5,9 @@ import { call, errorOf, startTestAdmin, type TestAdmin } from './helpers';
 let admin: TestAdmin;
 beforeEach(async () => {
   admin = await startTestAdmin({
-    meshServices: [{ name: 'catalog', protocol: 'http', port: 8080, subsets: {}, routes: [], endpoints: [{ address: '10.0.0.5', port: 8080, zone: 'zone-a' }] }],
+    meshServices: [
+      { name: 'catalog', protocol: 'http', port: 8080, subsets: {}, routes: [], endpoints: [{ address: '10.0.0.5', port: 8080, zone: 'zone-a' }] },
+    ],
   });
 });
 afterEach(async () => {
@@ -129,7 +131,10 @@ describe('registry routes', () => {
   });
 
   it('validates path names on every instance route', async () => {
-    for (const [method, suffix] of [['POST', '/heartbeat'], ['DELETE', '']] as const) {
+    for (const [method, suffix] of [
+      ['POST', '/heartbeat'],
+      ['DELETE', ''],
+    ] as const) {
       const result = await call(admin.url, method, `/v1/services/Bad/instances/x${suffix}`);
       expect(result.status).toBe(400);
       expect(errorOf(result).field).toBe('service');

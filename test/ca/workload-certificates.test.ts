@@ -67,10 +67,13 @@ describe('CA root and workload certificates', () => {
     await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
     const port = (srv.address() as { port: number }).port;
     const clientSaw = new Promise<string>((resolve, reject) => {
-      const c = tls.connect({ port, host: '127.0.0.1', cert: client.certPem, key: client.keyPem, ca: root.certPem, checkServerIdentity: () => undefined }, () => {
-        resolve(c.authorized ? (c.getPeerX509Certificate()?.subjectAltName ?? '') : `not authorized: ${String(c.authorizationError)}`);
-        c.end();
-      });
+      const c = tls.connect(
+        { port, host: '127.0.0.1', cert: client.certPem, key: client.keyPem, ca: root.certPem, checkServerIdentity: () => undefined },
+        () => {
+          resolve(c.authorized ? (c.getPeerX509Certificate()?.subjectAltName ?? '') : `not authorized: ${String(c.authorizationError)}`);
+          c.end();
+        },
+      );
       c.on('error', reject);
     });
     try {

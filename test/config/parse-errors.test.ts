@@ -117,13 +117,7 @@ const cases: readonly Case[] = [
   },
   {
     name: 'ports out of range or not integers',
-    lines: [
-      'services:',
-      '  - { name: a, port: 0 }',
-      '  - { name: b, port: 65536 }',
-      '  - { name: c, port: 80.5 }',
-      '  - { name: d, port: "8080" }',
-    ],
+    lines: ['services:', '  - { name: a, port: 0 }', '  - { name: b, port: 65536 }', '  - { name: c, port: 80.5 }', '  - { name: d, port: "8080" }'],
     errors: [
       ['2:22', 'services[0].port', 'expected a port number from 1 to 65535, got the number 0'],
       ['3:22', 'services[1].port', 'got the number 65536'],
@@ -232,15 +226,7 @@ const cases: readonly Case[] = [
   // subsets
   {
     name: 'subset selector must be a map of strings',
-    lines: [
-      'services:',
-      '  - name: catalog',
-      '    port: 8080',
-      '    subsets:',
-      '      v1: v1',
-      '      v2: { version: 2 }',
-      '      "v 3": { version: v3 }',
-    ],
+    lines: ['services:', '  - name: catalog', '    port: 8080', '    subsets:', '      v1: v1', '      v2: { version: 2 }', '      "v 3": { version: v3 }'],
     errors: [
       ['5:11', 'services[0].subsets.v1', 'expected a map, got the string "v1"'],
       ['6:22', 'services[0].subsets.v2.version', 'expected a string, got the number 2; quote it to mean the text: "2"'],
@@ -325,14 +311,7 @@ const cases: readonly Case[] = [
   },
   {
     name: 'route without destinations, and with an empty list',
-    lines: [
-      'services:',
-      '  - name: catalog',
-      '    port: 8080',
-      '    routes:',
-      '      - match: { pathPrefix: /api }',
-      '      - destinations: []',
-    ],
+    lines: ['services:', '  - name: catalog', '    port: 8080', '    routes:', '      - match: { pathPrefix: /api }', '      - destinations: []'],
     errors: [
       ['5:9', 'services[0].routes[0].destinations', 'missing destinations'],
       ['6:23', 'services[0].routes[1].destinations', 'a route needs at least one destination'],

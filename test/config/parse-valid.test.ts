@@ -171,12 +171,7 @@ describe('parseMeshFile on valid files', () => {
   });
 
   it('accepts a route timeout of 0, which disables it', () => {
-    const result = parseLines([
-      'services:',
-      '  - name: catalog',
-      '    port: 8080',
-      '    routes: [ { destinations: [ { weight: 100 } ], timeout: 0s } ]',
-    ]);
+    const result = parseLines(['services:', '  - name: catalog', '    port: 8080', '    routes: [ { destinations: [ { weight: 100 } ], timeout: 0s } ]']);
     expect(result.problems).toEqual([]);
     expect(result.config?.services[0].routes[0]).toEqual({ match: {}, destinations: [{ weight: 100 }], timeoutMs: 0 });
   });

@@ -22,9 +22,7 @@ export interface Found {
 }
 
 export function found(problems: readonly Problem[], severity: Problem['severity']): Found[] {
-  return problems
-    .filter((p) => p.severity === severity)
-    .map((p) => ({ at: `${p.location?.line}:${p.location?.column}`, path: p.path, message: p.message }));
+  return problems.filter((p) => p.severity === severity).map((p) => ({ at: `${p.location?.line}:${p.location?.column}`, path: p.path, message: p.message }));
 }
 
 /** [line:column, path, message fragment] */

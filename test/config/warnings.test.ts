@@ -28,7 +28,11 @@ describe('warnings', () => {
       ['7:25', 'services[0].trafficPolicy.circuitBreaker.maxConnections', 'proxyless gRPC clients ignore maxConnections; they apply only maxRequests'],
       ['7:45', 'services[0].trafficPolicy.circuitBreaker.maxPendingRequests', 'proxyless gRPC clients ignore maxPendingRequests; they apply only maxRequests'],
       ['7:86', 'services[0].trafficPolicy.circuitBreaker.maxRetries', 'proxyless gRPC clients ignore maxRetries; they apply only maxRequests'],
-      ['8:27', 'services[0].trafficPolicy.outlierDetection.consecutive5xx', 'proxyless gRPC clients ignore consecutive5xx; they apply only success-rate and failure-percentage ejection'],
+      [
+        '8:27',
+        'services[0].trafficPolicy.outlierDetection.consecutive5xx',
+        'proxyless gRPC clients ignore consecutive5xx; they apply only success-rate and failure-percentage ejection',
+      ],
       ['11:42', 'services[0].routes[0].retries.retryOn', 'proxyless gRPC clients ignore retryOn 5xx; they retry only on gRPC status codes'],
     ]);
     // Warnings leave the file valid.

@@ -120,9 +120,7 @@ describe('watchMeshFile', () => {
     close = watchMeshFile(file, results.listener, { debounceMs: 30, emitInitial: true });
     await results.next();
     fs.rmSync(file);
-    expect((await results.next()).problems).toEqual([
-      { path: '', message: 'file not found', location: { file }, severity: 'error' },
-    ]);
+    expect((await results.next()).problems).toEqual([{ path: '', message: 'file not found', location: { file }, severity: 'error' }]);
     fs.writeFileSync(file, VALID);
     expect((await results.next()).config?.services[0].name).toBe('catalog');
   });

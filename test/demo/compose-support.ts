@@ -45,5 +45,7 @@ export function resolvedCompose(): ComposeConfig {
 
 /** The demo's app containers: those running the demo app, by their DEMO_SERVICE role. */
 export function appServices(config: ComposeConfig): Array<[string, ComposeService & { environment: Record<string, string> }]> {
-  return Object.entries(config.services).filter((e): e is [string, ComposeService & { environment: Record<string, string> }] => e[1].environment?.DEMO_SERVICE !== undefined);
+  return Object.entries(config.services).filter(
+    (e): e is [string, ComposeService & { environment: Record<string, string> }] => e[1].environment?.DEMO_SERVICE !== undefined,
+  );
 }

@@ -125,7 +125,9 @@ describe('npm run demo (local processes, proxyless gRPC)', () => {
     const [, tokenFile, admin] = printedCurl!;
     const token = fs.readFileSync(tokenFile!, 'utf8').trim();
     expect((await fetch(`${admin}/v1/proxies`)).status).toBe(401);
-    const proxies = (await (await fetch(`${admin}/v1/proxies`, { headers: { authorization: `Bearer ${token}` } })).json()) as { proxies: Array<{ nodeId: string; types: Array<{ lastNack?: unknown }> }> };
+    const proxies = (await (await fetch(`${admin}/v1/proxies`, { headers: { authorization: `Bearer ${token}` } })).json()) as {
+      proxies: Array<{ nodeId: string; types: Array<{ lastNack?: unknown }> }>;
+    };
     expect([...new Set(proxies.proxies.map((p) => p.nodeId))].sort()).toEqual(['catalog-v1', 'catalog-v2', 'frontend-1', 'orders-1', 'payments-1']);
     expect(proxies.proxies.flatMap((p) => p.types).filter((t) => t.lastNack)).toEqual([]);
     run.child.kill('SIGINT');

@@ -58,7 +58,13 @@ describe('the admin API on a default serve', () => {
   });
 
   it('refuses a text/plain POST (a cross-site form or no-cors fetch) even with a valid token', async () => {
-    const r = await send(serve.adminUrl, 'POST', '/v1/tokens', { 'content-type': 'text/plain', authorization: `Bearer ${mgmt}` }, JSON.stringify({ service: 'payments' }));
+    const r = await send(
+      serve.adminUrl,
+      'POST',
+      '/v1/tokens',
+      { 'content-type': 'text/plain', authorization: `Bearer ${mgmt}` },
+      JSON.stringify({ service: 'payments' }),
+    );
     expect(r.status).toBe(403);
     expect(r.body.error).toMatchObject({ code: 'permission_denied', field: 'content-type' });
   });
@@ -168,7 +174,10 @@ describe('the management token file', () => {
 
 describe('exposure', () => {
   it('refuses to bind the admin API off loopback without TLS, unless --insecure-admin', async () => {
-    const r = spawnSync(process.execPath, [BIN, 'serve', '--data-dir', tempDir(), '--xds-address', '127.0.0.1:0', '--admin-address', '0.0.0.0:0'], { encoding: 'utf8', timeout: 30_000 });
+    const r = spawnSync(process.execPath, [BIN, 'serve', '--data-dir', tempDir(), '--xds-address', '127.0.0.1:0', '--admin-address', '0.0.0.0:0'], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('--admin-tls');
     expect(r.stderr).toContain('--insecure-admin');
@@ -195,10 +204,37 @@ describe('exposure', () => {
       expect(token.code, token.stderr).toBe(0);
       expect(token.stdout.trim()).toMatch(/^syt1\./);
       const certs = tempDir();
-      const agent = cli(['agent', '--service', 'catalog', '--out', certs, '--once', '--token', token.stdout.trim(), '--admin-address', address, '--admin-tls', '--data-dir', dataDir]);
+      const agent = cli([
+        'agent',
+        '--service',
+        'catalog',
+        '--out',
+        certs,
+        '--once',
+        '--token',
+        token.stdout.trim(),
+        '--admin-address',
+        address,
+        '--admin-tls',
+        '--data-dir',
+        dataDir,
+      ]);
       expect(agent.code, agent.stderr).toBe(0);
       expect(fs.statSync(path.join(certs, 'key.pem')).mode & 0o777).toBe(0o600);
-      const register = cli(['register', 'catalog', 'c-tls', '--address', '10.0.0.8', '--port', '80', '--admin-address', address, '--admin-tls', '--data-dir', dataDir]);
+      const register = cli([
+        'register',
+        'catalog',
+        'c-tls',
+        '--address',
+        '10.0.0.8',
+        '--port',
+        '80',
+        '--admin-address',
+        address,
+        '--admin-tls',
+        '--data-dir',
+        dataDir,
+      ]);
       expect(register.code, register.stderr).toBe(0);
       // Without our CA the client does not trust the server.
       const untrusted = cli(['status', '--admin-address', address, '--admin-tls'], {}, tempDir());

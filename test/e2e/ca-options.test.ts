@@ -13,7 +13,7 @@ afterEach(async () => {
 });
 
 describe('CA options', () => {
-  it('--ca-cert/--ca-key: the operator\'s root signs workload certificates and nothing is created in the data dir', async () => {
+  it("--ca-cert/--ca-key: the operator's root signs workload certificates and nothing is created in the data dir", async () => {
     const files = tempDir();
     const { root, keyPem } = await createRoot('switchyard.local');
     const { certFile, keyFile } = saveRoot(files, 'operator-root', root.certPem, keyPem);
@@ -29,7 +29,11 @@ describe('CA options', () => {
     // is signed by the operator's root, and comes with that root as its trust bundle.
     const minted = await adminJson(serve.adminUrl, 'POST', '/v1/tokens', { service: 'orders' });
     expect(minted.status).toBe(200);
-    const issued = await fetch(`${serve.adminUrl}/v1/certificates`, { method: 'POST', headers: { authorization: `Bearer ${(minted.body as { token: string }).token}`, 'content-type': 'application/json' }, body: '{}' });
+    const issued = await fetch(`${serve.adminUrl}/v1/certificates`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${(minted.body as { token: string }).token}`, 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(issued.status).toBe(200);
     const { certificate, trustBundle } = (await issued.json()) as { certificate: string; trustBundle: string };
     const workload = new X509Certificate(certificate);

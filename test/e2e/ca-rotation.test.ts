@@ -73,4 +73,3 @@ describe('root rotation', () => {
     expect(((await adminJson(serve.adminUrl, 'GET', '/v1/ca')).body as { rotating: boolean }).rotating).toBe(false);
   });
 });
-

@@ -12,7 +12,10 @@ function mesh(mtls: 'disabled' | 'strict'): string {
 
 async function issued(server: ServeProcess): Promise<number> {
   const text = await (await adminFetch(`${server.adminUrl}/metrics`)).text();
-  return text.split('\n').filter((l) => l.startsWith('switchyard_ca_certificates_issued_total')).reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith('switchyard_ca_certificates_issued_total'))
+    .reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
 }
 
 let server: ServeProcess | undefined;

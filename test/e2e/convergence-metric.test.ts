@@ -26,7 +26,11 @@ async function edsConvergenceCount(): Promise<number> {
 describe('convergence metric', () => {
   it('counts the ACK of a push that carries a registry change, not the initial sync', async () => {
     client = sotwClient(serve.xdsAddress);
-    client.send({ node: { id: 'frontend-1', cluster: 'frontend', user_agent_name: 'envoy' }, type_url: TypeUrl.ClusterLoadAssignment, resource_names: ['catalog'] });
+    client.send({
+      node: { id: 'frontend-1', cluster: 'frontend', user_agent_name: 'envoy' },
+      type_url: TypeUrl.ClusterLoadAssignment,
+      resource_names: ['catalog'],
+    });
     const initial = await client.inbox.next(10_000);
     client.ack(initial, ['catalog']);
     await new Promise((r) => setTimeout(r, 200));

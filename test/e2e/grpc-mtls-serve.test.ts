@@ -62,13 +62,21 @@ beforeAll(async () => {
     'unary',
   );
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createSsl(read('ca.pem'), [{ cert_chain: read('cert.pem'), private_key: read('key.pem') }], true), (e, p) => (e ? reject(e) : resolve(p))),
+    server.bindAsync(
+      '127.0.0.1:0',
+      grpc.ServerCredentials.createSsl(read('ca.pem'), [{ cert_chain: read('cert.pem'), private_key: read('key.pem') }], true),
+      (e, p) => (e ? reject(e) : resolve(p)),
+    ),
   );
   expect((await adminJson(serve.adminUrl, 'PUT', '/v1/services/catalog/instances/catalog-1', { address: '127.0.0.1', port })).status).toBe(200);
 
   // frontend: its certificate files and a bootstrap naming them.
   const frontendCerts = agent('frontend');
-  const boot = spawnSync(process.execPath, [BIN, 'bootstrap', 'grpc', '--xds-address', serve.xdsAddress, '--node-id', 'frontend-1', '--service', 'frontend', '--cert-dir', frontendCerts], { encoding: 'utf8' });
+  const boot = spawnSync(
+    process.execPath,
+    [BIN, 'bootstrap', 'grpc', '--xds-address', serve.xdsAddress, '--node-id', 'frontend-1', '--service', 'frontend', '--cert-dir', frontendCerts],
+    { encoding: 'utf8' },
+  );
   const bootstrapFile = path.join(dir, 'bootstrap.json');
   fs.writeFileSync(bootstrapFile, boot.stdout);
   process.env.GRPC_XDS_BOOTSTRAP = bootstrapFile;
@@ -81,10 +89,17 @@ afterAll(async () => {
 });
 
 describe('proxyless mTLS through switchyard serve', () => {
-  it('frontend calls catalog over mutual TLS with certificates from the agent; catalog sees frontend\'s SPIFFE ID', async () => {
+  it("frontend calls catalog over mutual TLS with certificates from the agent; catalog sees frontend's SPIFFE ID", async () => {
     const client = new grpc.Client('xds:///catalog', new XdsChannelCredentials(grpc.credentials.createInsecure()));
     const reply = await new Promise<string>((resolve, reject) =>
-      client.makeUnaryRequest(ECHO_METHOD, (b: Buffer) => b, (b: Buffer) => b, Buffer.from('hi'), { deadline: Date.now() + 20_000 }, (e, r) => (e ? reject(e) : resolve(r!.toString()))),
+      client.makeUnaryRequest(
+        ECHO_METHOD,
+        (b: Buffer) => b,
+        (b: Buffer) => b,
+        Buffer.from('hi'),
+        { deadline: Date.now() + 20_000 },
+        (e, r) => (e ? reject(e) : resolve(r!.toString())),
+      ),
     );
     client.close();
     expect(reply).toBe('catalog');

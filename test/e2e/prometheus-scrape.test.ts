@@ -3,7 +3,6 @@
 import { freePort } from '../support/free-port';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminJson, startServe, tempDir, type ServeProcess, adminFetch } from '../support/serve-process';
@@ -26,7 +25,11 @@ beforeAll(async () => {
   );
   const port = await freePort();
   promUrl = `http://127.0.0.1:${port}`;
-  prometheus = spawn('prometheus', [`--config.file=${path.join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`], { stdio: 'ignore' });
+  prometheus = spawn(
+    'prometheus',
+    [`--config.file=${path.join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`],
+    { stdio: 'ignore' },
+  );
 });
 
 afterAll(async () => {
@@ -43,16 +46,23 @@ async function query(expr: string): Promise<Array<{ metric: Record<string, strin
 describe('metrics', () => {
   it('Prometheus scrapes /metrics and reads back the registry gauge', async () => {
     for (const id of ['c1', 'c2', 'c3']) {
-      expect((await adminJson(serve.adminUrl, 'PUT', `/v1/services/catalog/instances/${id}`, { address: '127.0.0.1', port: 9000, labels: { version: 'v1' } })).status).toBe(200);
+      expect(
+        (await adminJson(serve.adminUrl, 'PUT', `/v1/services/catalog/instances/${id}`, { address: '127.0.0.1', port: 9000, labels: { version: 'v1' } }))
+          .status,
+      ).toBe(200);
     }
-    await eventually(async () => {
-      try {
-        const r = await query('switchyard_registry_instances{service="catalog",health="healthy"}');
-        return r[0]?.value[1] === '3';
-      } catch {
-        return false;
-      }
-    }, 30_000, 'Prometheus to scrape the registry gauge');
+    await eventually(
+      async () => {
+        try {
+          const r = await query('switchyard_registry_instances{service="catalog",health="healthy"}');
+          return r[0]?.value[1] === '3';
+        } catch {
+          return false;
+        }
+      },
+      30_000,
+      'Prometheus to scrape the registry gauge',
+    );
     const up = await query('up{job="switchyard"}');
     expect(up[0]?.value[1]).toBe('1');
   });

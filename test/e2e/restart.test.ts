@@ -19,15 +19,19 @@ async function catalogEndpoints(xdsAddress: string): Promise<string[]> {
   try {
     c.send({ node: { id: 'frontend-1', cluster: 'frontend', user_agent_name: 'envoy' }, type_url: TypeUrl.ClusterLoadAssignment, resource_names: ['catalog'] });
     const res = await c.inbox.next(10_000);
-    const cla = decodeMessage<{ endpoints: Array<{ lb_endpoints: Array<{ endpoint: { address: { socket_address: { address: string; port_value: number } } } }> }> }>(res.resources[0]!.type_url, res.resources[0]!.value);
-    return cla.endpoints.flatMap((l) => l.lb_endpoints.map((e) => `${e.endpoint.address.socket_address.address}:${e.endpoint.address.socket_address.port_value}`)).sort();
+    const cla = decodeMessage<{
+      endpoints: Array<{ lb_endpoints: Array<{ endpoint: { address: { socket_address: { address: string; port_value: number } } } }> }>;
+    }>(res.resources[0]!.type_url, res.resources[0]!.value);
+    return cla.endpoints
+      .flatMap((l) => l.lb_endpoints.map((e) => `${e.endpoint.address.socket_address.address}:${e.endpoint.address.socket_address.port_value}`))
+      .sort();
   } finally {
     c.close();
   }
 }
 
 describe('restart', () => {
-  it('refuses a second server on the same data dir, naming the holder; a crashed holder\'s lock is taken over', async () => {
+  it("refuses a second server on the same data dir, naming the holder; a crashed holder's lock is taken over", async () => {
     const dataDir = tempDir();
     const first = await startServe([], { dataDir });
     running.push(first);
@@ -44,7 +48,11 @@ describe('restart', () => {
     const first = await startServe([], { dataDir });
     running.push(first);
     for (let i = 1; i <= 20; i++) {
-      const res = await adminJson(first.adminUrl, 'PUT', `/v1/services/catalog/instances/c${i}`, { address: `10.0.0.${i}`, port: 15006, labels: { version: i % 2 ? 'v1' : 'v2' } });
+      const res = await adminJson(first.adminUrl, 'PUT', `/v1/services/catalog/instances/c${i}`, {
+        address: `10.0.0.${i}`,
+        port: 15006,
+        labels: { version: i % 2 ? 'v1' : 'v2' },
+      });
       expect(res.status).toBe(200);
     }
     const before = await catalogEndpoints(first.xdsAddress);

@@ -36,7 +36,7 @@ function connect(service: string, token?: string): SotwClient {
 }
 
 describe('SDS', () => {
-  it('a stream proving orders gets orders\' certificate and key, never another service\'s', async () => {
+  it("a stream proving orders gets orders' certificate and key, never another service's", async () => {
     const { token } = (await adminJson(serve.adminUrl, 'POST', '/v1/tokens', { service: 'orders' })).body as { token: string };
     const c = connect('orders', token);
     const res = await c.inbox.next(10_000);

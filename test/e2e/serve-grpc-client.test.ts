@@ -52,7 +52,12 @@ let catalog: grpc.Client;
 let payments: grpc.Client;
 
 async function register(service: string, id: string, port: number, labels: Record<string, string> = {}, ttl?: string): Promise<void> {
-  const res = await adminJson(serve.adminUrl, 'PUT', `/v1/services/${service}/instances/${id}`, { address: '127.0.0.1', port, labels, ...(ttl ? { ttl } : {}) });
+  const res = await adminJson(serve.adminUrl, 'PUT', `/v1/services/${service}/instances/${id}`, {
+    address: '127.0.0.1',
+    port,
+    labels,
+    ...(ttl ? { ttl } : {}),
+  });
   expect(res.status).toBe(200);
 }
 
@@ -82,7 +87,15 @@ function canaryCall(client: grpc.Client): Promise<string> {
   const md = new grpc.Metadata();
   md.set('x-canary', 'true');
   return new Promise((resolve, reject) =>
-    client.makeUnaryRequest(ECHO_METHOD, (b: Buffer) => b, (b: Buffer) => b, Buffer.from('x'), md, { deadline: Date.now() + 5000 }, (err, res) => (err ? reject(err) : resolve(res!.toString()))),
+    client.makeUnaryRequest(
+      ECHO_METHOD,
+      (b: Buffer) => b,
+      (b: Buffer) => b,
+      Buffer.from('x'),
+      md,
+      { deadline: Date.now() + 5000 },
+      (err, res) => (err ? reject(err) : resolve(res!.toString())),
+    ),
   );
 }
 
@@ -132,10 +145,14 @@ describe('switchyard serve with the real grpc-js-xds client', () => {
 
   it('ejects a failing payments backend (failure-percentage outlier detection)', async () => {
     backends.pay2!.failWith = grpc.status.UNAVAILABLE;
-    await eventually(async () => {
-      const outcomes = await Promise.allSettled(Array.from({ length: 20 }, () => callEcho(payments)));
-      return outcomes.every((o) => o.status === 'fulfilled' && o.value === 'pay1');
-    }, 20_000, 'pay2 ejected');
+    await eventually(
+      async () => {
+        const outcomes = await Promise.allSettled(Array.from({ length: 20 }, () => callEcho(payments)));
+        return outcomes.every((o) => o.status === 'fulfilled' && o.value === 'pay1');
+      },
+      20_000,
+      'pay2 ejected',
+    );
     backends.pay2!.failWith = undefined;
   });
 
@@ -145,7 +162,11 @@ describe('switchyard serve with the real grpc-js-xds client', () => {
     // No heartbeat: after its TTL it turns unhealthy and the client stops picking it.
     await eventually(async () => (await countCalls(catalog, 40)).ttl1 === undefined, 10_000, 'ttl instance dropped');
     // Listed as unhealthy first, then removed after a further TTL.
-    await eventually(async () => !JSON.stringify((await adminJson(serve.adminUrl, 'GET', '/v1/services/catalog')).body).includes('catalog-ttl'), 10_000, 'ttl instance removed');
+    await eventually(
+      async () => !JSON.stringify((await adminJson(serve.adminUrl, 'GET', '/v1/services/catalog')).body).includes('catalog-ttl'),
+      10_000,
+      'ttl instance removed',
+    );
   });
 
   it('editing weights in the mesh file changes the distribution without a restart', async () => {

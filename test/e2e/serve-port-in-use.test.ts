@@ -11,7 +11,11 @@ describe('serve with its admin address taken', () => {
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
     const { port } = blocker.address() as net.AddressInfo;
     try {
-      const result = spawnSync(process.execPath, [BIN, 'serve', '--data-dir', tempDir(), '--xds-address', '127.0.0.1:0', '--admin-address', `127.0.0.1:${port}`], { encoding: 'utf8', timeout: 30_000 });
+      const result = spawnSync(
+        process.execPath,
+        [BIN, 'serve', '--data-dir', tempDir(), '--xds-address', '127.0.0.1:0', '--admin-address', `127.0.0.1:${port}`],
+        { encoding: 'utf8', timeout: 30_000 },
+      );
       expect(result.signal).toBeNull();
       expect(result.status).toBe(1);
       expect(result.stderr).toContain(`admin address 127.0.0.1:${port} is already in use`);

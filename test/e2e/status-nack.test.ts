@@ -36,10 +36,14 @@ describe('status and config-dump', () => {
     await eventually(async () => JSON.stringify((await adminJson(serve.adminUrl, 'GET', '/v1/proxies')).body).includes('frontend-7'), 5000, 'proxy listed');
     // The proxy rejects the CDS push (answering its nonce with an error_detail).
     client.nack(first, 'cluster catalog: simulated rejection');
-    await eventually(() => {
-      const r = cli(['status']);
-      return r.stdout.includes('NACKED');
-    }, 10_000, 'status to show the NACK');
+    await eventually(
+      () => {
+        const r = cli(['status']);
+        return r.stdout.includes('NACKED');
+      },
+      10_000,
+      'status to show the NACK',
+    );
     const status = cli(['status']);
     expect(status.code).toBe(0);
     expect(status.stdout).toMatch(/frontend-7\s+frontend\s+envoy\s+ads\/sotw\s+NACKED/);

@@ -42,8 +42,12 @@ describe('TLS on the xDS listener', () => {
     plain.close();
   });
 
-  it('bootstrap envoy --xds-ca-file adds a TLS transport socket that passes Envoy\'s validation', () => {
-    const r = spawnSync(process.execPath, [BIN, 'bootstrap', 'envoy', '--service', 'frontend', '--instance', 'f1', '--xds-address', 'switchyard:18000', '--xds-ca-file', '/etc/switchyard/ca.pem'], { encoding: 'utf8' });
+  it("bootstrap envoy --xds-ca-file adds a TLS transport socket that passes Envoy's validation", () => {
+    const r = spawnSync(
+      process.execPath,
+      [BIN, 'bootstrap', 'envoy', '--service', 'frontend', '--instance', 'f1', '--xds-address', 'switchyard:18000', '--xds-ca-file', '/etc/switchyard/ca.pem'],
+      { encoding: 'utf8' },
+    );
     expect(r.status).toBe(0);
     const doc = parse(r.stdout) as Record<string, unknown>;
     expect(validateJsonMessage('envoy.config.bootstrap.v3.Bootstrap', doc)).toEqual([]);

@@ -51,15 +51,15 @@ async function attempt(address: string, service: string, bearer?: string, detail
 }
 
 describe('xDS tokens on streams', () => {
-  it('a valid token for the node\'s own service is served', async () => {
+  it("a valid token for the node's own service is served", async () => {
     expect(await attempt(serve.xdsAddress, 'orders', await token(serve.adminUrl, 'orders'))).toBe('served');
   });
 
-  it('a token for another service is PERMISSION_DENIED: orders\' token cannot open a payments stream', async () => {
+  it("a token for another service is PERMISSION_DENIED: orders' token cannot open a payments stream", async () => {
     expect(await attempt(serve.xdsAddress, 'payments', await token(serve.adminUrl, 'orders'))).toBe(grpc.status.PERMISSION_DENIED);
   });
 
-  it('an expired token, signed with the server\'s own key, is PERMISSION_DENIED', async () => {
+  it("an expired token, signed with the server's own key, is PERMISSION_DENIED", async () => {
     // serve keeps its token key in <data dir>/ca; the same key signs a token that expired an
     // hour ago and, as a control, one that is still valid.
     const signer = TokenAuthority.open(path.join(serve.dataDir, 'ca'));

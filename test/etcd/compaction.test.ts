@@ -27,7 +27,9 @@ async function ids(replica: ServeProcess, service: string): Promise<string[]> {
 }
 
 async function certificateStatus(replica: ServeProcess, token: string): Promise<number> {
-  return (await fetch(`${replica.adminUrl}/v1/certificates`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } })).status;
+  return (
+    await fetch(`${replica.adminUrl}/v1/certificates`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } })
+  ).status;
 }
 
 beforeAll(async () => {
@@ -49,7 +51,7 @@ afterAll(async () => {
 
 describe('catching up after compacted history', () => {
   it('a replica whose watches were compacted away re-reads everything and follows again', async () => {
-    const token = ((await adminJson(isolated.adminUrl, 'POST', '/v1/tokens', { service: 'frontend' })).body as { token: string; id: string });
+    const token = (await adminJson(isolated.adminUrl, 'POST', '/v1/tokens', { service: 'frontend' })).body as { token: string; id: string };
     expect(await certificateStatus(isolated, token.token)).toBe(200);
     expect((await adminJson(isolated.adminUrl, 'PUT', '/v1/services/catalog/instances/before', { address: '10.1.0.1', port: 8080 })).status).toBe(200);
 
@@ -60,7 +62,11 @@ describe('catching up after compacted history', () => {
     expect((await adminJson(connected.adminUrl, 'DELETE', '/v1/services/catalog/instances/before')).status).toBe(204);
     await others.put(etcdKeys(prefix).meshConfig).value(mesh('10.0.0.2')).exec();
     expect((await adminJson(connected.adminUrl, 'DELETE', `/v1/tokens/${token.id}`)).status).toBe(204);
-    for (let i = 0; i < 20; i++) await others.put(`/unrelated-${randomBytes(2).toString('hex')}`).value('x').exec();
+    for (let i = 0; i < 20; i++)
+      await others
+        .put(`/unrelated-${randomBytes(2).toString('hex')}`)
+        .value('x')
+        .exec();
     const now = (await others.get('/anything').exec()).header.revision;
     await others.kv.compact({ revision: now, physical: true });
     // While it is cut off, the isolated replica still serves what it knew.

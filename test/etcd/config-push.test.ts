@@ -23,8 +23,11 @@ const replicas: ServeProcess[] = [];
 
 function push(file: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, 'config', 'push', file, '--etcd-prefix', prefix], { env: { ...process.env, SWITCHYARD_ETCD_ENDPOINTS: etcd.endpointsFlag } }, (error, stdout, stderr) =>
-      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    execFile(
+      process.execPath,
+      [BIN, 'config', 'push', file, '--etcd-prefix', prefix],
+      { env: { ...process.env, SWITCHYARD_ETCD_ENDPOINTS: etcd.endpointsFlag } },
+      (error, stdout, stderr) => resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
 }

@@ -65,10 +65,25 @@ describe('EtcdStore', () => {
     await a.register('catalog', 'c-1', { address: '10.0.0.1', port: 8080, labels: { version: 'v1' }, weight: 5, zone: 'zone-a' });
     expect(idsOf(a.snapshot())).toEqual({ catalog: ['c-1', 'c-2'] });
     await eventually(() => b.snapshot().revision === a.snapshot().revision, 10_000, 'b caught up');
-    expect(b.snapshot().services.get('catalog')!.map(({ renewedAt: _r, ...rest }) => rest)).toEqual(
-      a.snapshot().services.get('catalog')!.map(({ renewedAt: _r, ...rest }) => rest),
+    expect(
+      b
+        .snapshot()
+        .services.get('catalog')!
+        .map(({ renewedAt: _r, ...rest }) => rest),
+    ).toEqual(
+      a
+        .snapshot()
+        .services.get('catalog')!
+        .map(({ renewedAt: _r, ...rest }) => rest),
     );
-    expect(b.snapshot().services.get('catalog')![0]).toMatchObject({ id: 'c-1', labels: { version: 'v1' }, weight: 5, zone: 'zone-a', health: 'healthy', source: 'registered' });
+    expect(b.snapshot().services.get('catalog')![0]).toMatchObject({
+      id: 'c-1',
+      labels: { version: 'v1' },
+      weight: 5,
+      zone: 'zone-a',
+      health: 'healthy',
+      source: 'registered',
+    });
     expect(seenByB.length).toBeGreaterThan(0);
 
     await b.deregister('catalog', 'c-2');
@@ -166,10 +181,23 @@ describe('EtcdStore', () => {
       await b.heartbeat('catalog', 'beating');
       await new Promise((r) => setTimeout(r, 250));
     }
-    await eventually(() => b.snapshot().services.get('catalog')!.every((i) => i.id !== 'silent'), 10_000, 'silent removed');
+    await eventually(
+      () =>
+        b
+          .snapshot()
+          .services.get('catalog')!
+          .every((i) => i.id !== 'silent'),
+      10_000,
+      'silent removed',
+    );
     expect([...seen.get('silent')!]).toEqual(['healthy', 'unhealthy']);
     expect([...seen.get('beating')!]).toEqual(['healthy']);
-    expect(b.snapshot().services.get('catalog')!.find((i) => i.id === 'beating')!.health).toBe('healthy');
+    expect(
+      b
+        .snapshot()
+        .services.get('catalog')!
+        .find((i) => i.id === 'beating')!.health,
+    ).toBe('healthy');
     expect(idsOf(a.snapshot())).toEqual({ catalog: ['beating'] });
   });
 
@@ -217,7 +245,11 @@ describe('EtcdStore', () => {
     // So it has competed against the sitting leader, rather than merely not having tried yet.
     const seenBefore = attempts[other].mock.calls.length;
     // (A second leader ends the wait too, so that the assertion below reports it.)
-    await eventually(() => attempts[other].mock.calls.length >= seenBefore + 2 || (one.isLeader && two.isLeader), 10_000, `${other} retried against the leader`);
+    await eventually(
+      () => attempts[other].mock.calls.length >= seenBefore + 2 || (one.isLeader && two.isLeader),
+      10_000,
+      `${other} retried against the leader`,
+    );
     expect([one.isLeader, two.isLeader].filter(Boolean)).toHaveLength(1);
     expect((firstLeader === 'one' ? one : two).isLeader).toBe(true);
     expect(await clientOne.get(key).string()).toBe(firstLeader);

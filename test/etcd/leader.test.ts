@@ -54,7 +54,9 @@ describe('the leader replica', () => {
     await leader.stop('SIGKILL');
     // Its leader key lives on a 5 s lease that nobody renews any more.
     await eventually(() => logged(follower, 'this replica now leads'), 20_000, 'the follower took over');
-    expect((await adminJson(follower.adminUrl, 'PUT', '/v1/services/catalog/instances/lapsing-2', { address: '127.0.0.1', port: 9001, ttl: '1s' })).status).toBe(200);
+    expect(
+      (await adminJson(follower.adminUrl, 'PUT', '/v1/services/catalog/instances/lapsing-2', { address: '127.0.0.1', port: 9001, ttl: '1s' })).status,
+    ).toBe(200);
     await eventually(async () => (await healthOf(follower, 'lapsing-2')) === undefined, 15_000, 'removed by the new leader');
     await eventually(() => logged(follower, 'lapsed instance removed'), 10_000, "the new leader's log line");
   });

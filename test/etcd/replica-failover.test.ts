@@ -25,7 +25,10 @@ beforeAll(async () => {
   const mesh = writeMesh(MESH);
   a = await startReplica(etcd, prefix, ['--config', mesh]);
   b = await startReplica(etcd, prefix, ['--config', mesh]);
-  for (const [service, id, address] of [['catalog', 'catalog-1', '10.0.0.1'], ['orders', 'orders-1', '10.0.0.2']] as const) {
+  for (const [service, id, address] of [
+    ['catalog', 'catalog-1', '10.0.0.1'],
+    ['orders', 'orders-1', '10.0.0.2'],
+  ] as const) {
     expect((await adminJson(a.adminUrl, 'PUT', `/v1/services/${service}/instances/${id}`, { address, port: 15006 })).status).toBe(200);
   }
 });

@@ -23,7 +23,12 @@ beforeAll(async () => {
   a = await startReplica(etcd, prefix, ['--config', mesh]);
   // B is configured through the environment instead of flags.
   b = await startServe(['--config', mesh, '--debounce', '20ms'], {
-    env: { SWITCHYARD_REGISTRY: 'etcd', SWITCHYARD_ETCD_ENDPOINTS: etcd.endpointsFlag, SWITCHYARD_ETCD_PREFIX: prefix, SWITCHYARD_CA_ENCRYPTION_KEY: TEST_CA_ENCRYPTION_KEY },
+    env: {
+      SWITCHYARD_REGISTRY: 'etcd',
+      SWITCHYARD_ETCD_ENDPOINTS: etcd.endpointsFlag,
+      SWITCHYARD_ETCD_PREFIX: prefix,
+      SWITCHYARD_CA_ENCRYPTION_KEY: TEST_CA_ENCRYPTION_KEY,
+    },
   });
 });
 
@@ -53,12 +58,16 @@ describe('two replicas over etcd', () => {
   });
 
   it('both replicas list the same instances at the same revision, and are ready for writes', async () => {
-    await eventually(async () => {
-      const [fromA, fromB] = await Promise.all([adminJson(a.adminUrl, 'GET', '/v1/services/catalog'), adminJson(b.adminUrl, 'GET', '/v1/services/catalog')]);
-      // renewedAt is when each replica last saw the instance renewed, a local fact.
-      const comparable = (body: unknown) => JSON.stringify(body).replace(/"renewedAt":"[^"]*"/g, '');
-      return comparable(fromA.body) === comparable(fromB.body);
-    }, 10_000, 'same listing on both replicas');
+    await eventually(
+      async () => {
+        const [fromA, fromB] = await Promise.all([adminJson(a.adminUrl, 'GET', '/v1/services/catalog'), adminJson(b.adminUrl, 'GET', '/v1/services/catalog')]);
+        // renewedAt is when each replica last saw the instance renewed, a local fact.
+        const comparable = (body: unknown) => JSON.stringify(body).replace(/"renewedAt":"[^"]*"/g, '');
+        return comparable(fromA.body) === comparable(fromB.body);
+      },
+      10_000,
+      'same listing on both replicas',
+    );
     const listing = (await adminJson(b.adminUrl, 'GET', '/v1/services/catalog')).body as { revision: number; instances: Array<{ id: string }> };
     expect(listing.instances.map((i) => i.id)).toEqual(['catalog-1', 'catalog-2']);
     for (const replica of [a, b]) {
@@ -70,17 +79,24 @@ describe('two replicas over etcd', () => {
 
   it('a deregistration through B reaches A', async () => {
     expect((await adminJson(b.adminUrl, 'DELETE', '/v1/services/catalog/instances/catalog-2')).status).toBe(204);
-    await eventually(async () => {
-      const res = await adminJson(a.adminUrl, 'GET', '/v1/services/catalog');
-      return !JSON.stringify(res.body).includes('catalog-2');
-    }, 10_000, 'A saw the deregistration');
+    await eventually(
+      async () => {
+        const res = await adminJson(a.adminUrl, 'GET', '/v1/services/catalog');
+        return !JSON.stringify(res.body).includes('catalog-2');
+      },
+      10_000,
+      'A saw the deregistration',
+    );
   });
 
   it('--registry etcd without endpoints, or a bad endpoint, is a usage error (exit 2) naming the flag', async () => {
     const run = (args: string[]) =>
       new Promise<{ code: number | null; stderr: string }>((resolve) => {
-        execFile(process.execPath, [BIN, 'serve', '--data-dir', tempDir(), ...args], { env: { ...process.env, SWITCHYARD_ETCD_ENDPOINTS: '' } }, (error, _stdout, stderr) =>
-          resolve({ code: error ? (error as { code?: number }).code ?? 1 : 0, stderr }),
+        execFile(
+          process.execPath,
+          [BIN, 'serve', '--data-dir', tempDir(), ...args],
+          { env: { ...process.env, SWITCHYARD_ETCD_ENDPOINTS: '' } },
+          (error, _stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stderr }),
         );
       });
     const missing = await run(['--registry', 'etcd']);

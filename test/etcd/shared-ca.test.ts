@@ -27,7 +27,10 @@ let a: ServeProcess;
 let b: ServeProcess;
 
 async function certificateFrom(replica: ServeProcess, token: string): Promise<{ status: number; certificate?: string; trustBundle?: string }> {
-  const res = await fetch(`${replica.adminUrl}/v1/certificates`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } });
+  const res = await fetch(`${replica.adminUrl}/v1/certificates`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+  });
   const body = (await res.json()) as { certificate?: string; trustBundle?: string };
   return { status: res.status, ...body };
 }

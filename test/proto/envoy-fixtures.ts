@@ -42,7 +42,17 @@ export function routeConfig(): Record<string, unknown> {
         name: 'backend',
         domains: ['backend', 'backend.mesh.local:8080'],
         routes: [
-          { match: { prefix: '/split' }, route: { weighted_clusters: { clusters: [{ name: 'v1', weight: { value: 90 } }, { name: 'v2', weight: { value: 10 } }] } } },
+          {
+            match: { prefix: '/split' },
+            route: {
+              weighted_clusters: {
+                clusters: [
+                  { name: 'v1', weight: { value: 90 } },
+                  { name: 'v2', weight: { value: 10 } },
+                ],
+              },
+            },
+          },
           { match: { prefix: '/' }, route: { cluster: 'backend', timeout: { seconds: 15 } } },
         ],
       },
@@ -75,7 +85,11 @@ export function loadAssignment(): Record<string, unknown> {
       {
         locality: { region: 'eu', zone: 'eu-1a' },
         lb_endpoints: [
-          { endpoint: { address: { socket_address: { address: '10.0.0.1', port_value: 8080 } } }, health_status: 'HEALTHY', load_balancing_weight: { value: 1 } },
+          {
+            endpoint: { address: { socket_address: { address: '10.0.0.1', port_value: 8080 } } },
+            health_status: 'HEALTHY',
+            load_balancing_weight: { value: 1 },
+          },
           { endpoint: { address: { socket_address: { address: '10.0.0.2', port_value: 8080 } } }, health_status: 'HEALTHY' },
         ],
       },
@@ -97,7 +111,11 @@ export function tlsSecret(): Record<string, unknown> {
 /** A small Envoy bootstrap as proto3 JSON: ADS over gRPC to a static cluster. */
 export function bootstrapJson(): Record<string, unknown> {
   return {
-    node: { id: 'sidecar~10.0.0.1~backend-1.default~default.svc', cluster: 'backend', metadata: { mesh: 'shop', replicas: 3, canary: false, tags: ['a', null] } },
+    node: {
+      id: 'sidecar~10.0.0.1~backend-1.default~default.svc',
+      cluster: 'backend',
+      metadata: { mesh: 'shop', replicas: 3, canary: false, tags: ['a', null] },
+    },
     admin: { address: { socketAddress: { address: '127.0.0.1', portValue: 9901 } } },
     dynamicResources: {
       adsConfig: { apiType: 'GRPC', transportApiVersion: 'V3', grpcServices: [{ envoyGrpc: { clusterName: 'xds_cluster' } }] },

@@ -25,13 +25,28 @@ describe('validateJsonMessage on an Envoy bootstrap', () => {
   it('accepts proto field names as well as lowerCamelCase', () => {
     const snake = {
       node: { id: 'n', cluster: 'c' },
-      dynamic_resources: { ads_config: { api_type: 'GRPC', transport_api_version: 'V3', grpc_services: [{ envoy_grpc: { cluster_name: 'xds' } }] }, cds_config: { ads: {}, resource_api_version: 'V3' } },
-      static_resources: { clusters: [{ name: 'xds', type: 'STATIC', connect_timeout: '0.25s', load_assignment: { cluster_name: 'xds', endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: '127.0.0.1', port_value: 18000 } } } }] }] } }] },
+      dynamic_resources: {
+        ads_config: { api_type: 'GRPC', transport_api_version: 'V3', grpc_services: [{ envoy_grpc: { cluster_name: 'xds' } }] },
+        cds_config: { ads: {}, resource_api_version: 'V3' },
+      },
+      static_resources: {
+        clusters: [
+          {
+            name: 'xds',
+            type: 'STATIC',
+            connect_timeout: '0.25s',
+            load_assignment: {
+              cluster_name: 'xds',
+              endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: '127.0.0.1', port_value: 18000 } } } }] }],
+            },
+          },
+        ],
+      },
     };
     expectValid(validateJsonMessage(BOOTSTRAP, snake));
   });
 
-  it('rejects a typo\'d field, at its place, with a suggestion', () => {
+  it("rejects a typo'd field, at its place, with a suggestion", () => {
     const bootstrap = bootstrapJson();
     const { connectTimeout, ...cluster } = clusterOf(bootstrap);
     (bootstrap.staticResources as Json).clusters = [{ ...cluster, conectTimeout: connectTimeout }];
@@ -40,7 +55,7 @@ describe('validateJsonMessage on an Envoy bootstrap', () => {
     expect(problems[0].message).toContain('did you mean connectTimeout?');
   });
 
-  it('rejects a typo\'d top-level section', () => {
+  it("rejects a typo'd top-level section", () => {
     const { dynamicResources, ...rest } = bootstrapJson();
     expectExactly(validateJsonMessage(BOOTSTRAP, { ...rest, dynamicResource: dynamicResources }), 'dynamicResource shape.unknown_field');
   });
@@ -81,7 +96,11 @@ describe('validateJsonMessage on an Envoy bootstrap', () => {
       `${OPTIONS}.explicit_http_config.http2_protocol_options.max_concurrent_streams uint32.gte,lte`,
     );
     // The typo'd field is dropped, so the required oneof it belonged to is unset too.
-    expectExactly(withOptions({ '@type': type, explicitHttpConfg: {} }), `${OPTIONS}.explicitHttpConfg shape.unknown_field`, `${OPTIONS}.upstream_protocol_options oneof.required`);
+    expectExactly(
+      withOptions({ '@type': type, explicitHttpConfg: {} }),
+      `${OPTIONS}.explicitHttpConfg shape.unknown_field`,
+      `${OPTIONS}.upstream_protocol_options oneof.required`,
+    );
     expectExactly(withOptions({ '@type': 'type.googleapis.com/envoy.nope.Nope' }), `${OPTIONS}.type_url any.type_url`);
     expectExactly(withOptions({ explicitHttpConfig: {} }), `${OPTIONS}.@type any.type_url`);
   });

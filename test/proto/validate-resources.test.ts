@@ -31,7 +31,10 @@ describe('valid Envoy resources', () => {
   it('accepts proto-loader output conventions: oneof discriminators, Longs, numeric enums, base64 bytes', () => {
     const cluster = { ...edsCluster(), cluster_discovery_type: 'type', type: 3, connect_timeout: { seconds: { low: 5, high: 0, unsigned: false }, nanos: 0 } };
     expectValid(validateMessage(CLUSTER, cluster));
-    const secret = { name: 's', tls_certificate: { certificate_chain: { inline_bytes: Buffer.from('pem').toString('base64') }, private_key: { inline_bytes: Buffer.from('key') } } };
+    const secret = {
+      name: 's',
+      tls_certificate: { certificate_chain: { inline_bytes: Buffer.from('pem').toString('base64') }, private_key: { inline_bytes: Buffer.from('key') } },
+    };
     expectValid(validateMessage(SECRET, secret));
   });
 });
@@ -47,7 +50,11 @@ describe('Cluster failures', () => {
   });
 
   it('a negative connect_timeout breaks duration.gt (and Envoy refuses negative durations)', () => {
-    expectExactly(validateMessage(CLUSTER, { ...edsCluster(), connect_timeout: { seconds: -1 } }), 'connect_timeout duration.gt', 'connect_timeout envoy.duration');
+    expectExactly(
+      validateMessage(CLUSTER, { ...edsCluster(), connect_timeout: { seconds: -1 } }),
+      'connect_timeout duration.gt',
+      'connect_timeout envoy.duration',
+    );
   });
 
   it('a zero connect_timeout breaks duration.gt', () => {
@@ -140,14 +147,25 @@ describe('Listener and http_connection_manager failures', () => {
   });
 
   it('weighted clusters: an empty list breaks repeated.min_items; a route with no action target breaks its oneof', () => {
-    const routes = (route: Record<string, unknown>) => ({ name: 'r', virtual_hosts: [{ name: 'v', domains: ['*'], routes: [{ match: { prefix: '/' }, route }] }] });
-    expectExactly(validateMessage(ROUTE, routes({ weighted_clusters: { clusters: [] } })), 'virtual_hosts[0].routes[0].route.weighted_clusters.clusters repeated.min_items');
+    const routes = (route: Record<string, unknown>) => ({
+      name: 'r',
+      virtual_hosts: [{ name: 'v', domains: ['*'], routes: [{ match: { prefix: '/' }, route }] }],
+    });
+    expectExactly(
+      validateMessage(ROUTE, routes({ weighted_clusters: { clusters: [] } })),
+      'virtual_hosts[0].routes[0].route.weighted_clusters.clusters repeated.min_items',
+    );
     expectExactly(validateMessage(ROUTE, routes({ timeout: { seconds: 1 } })), 'virtual_hosts[0].routes[0].route.cluster_specifier oneof.required');
   });
 
   it('an Any with an unknown type_url is an error', () => {
     const l = listener();
-    const bad = { ...l, filter_chains: [{ filters: [{ name: 'x', typed_config: { type_url: 'type.googleapis.com/envoy.extensions.filters.network.nope.v3.Nope', value: Buffer.alloc(0) } }] }] };
+    const bad = {
+      ...l,
+      filter_chains: [
+        { filters: [{ name: 'x', typed_config: { type_url: 'type.googleapis.com/envoy.extensions.filters.network.nope.v3.Nope', value: Buffer.alloc(0) } }] },
+      ],
+    };
     expectExactly(validateMessage(LISTENER, bad), `${CHAIN}.type_url any.type_url`);
   });
 
@@ -180,7 +198,9 @@ describe('Listener and http_connection_manager failures', () => {
   });
 
   it('typed_extension_protocol_options map values are decoded and validated, with the key in the path', () => {
-    const options = packAny('envoy.extensions.upstreams.http.v3.HttpProtocolOptions', { explicit_http_config: { http2_protocol_options: { max_concurrent_streams: { value: 0 } } } });
+    const options = packAny('envoy.extensions.upstreams.http.v3.HttpProtocolOptions', {
+      explicit_http_config: { http2_protocol_options: { max_concurrent_streams: { value: 0 } } },
+    });
     const cluster = { ...edsCluster(), typed_extension_protocol_options: { 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': options } };
     expectExactly(
       validateMessage(CLUSTER, cluster),
@@ -198,7 +218,11 @@ describe('ClusterLoadAssignment and Secret failures', () => {
     const cla = loadAssignment();
     const endpoints = cla.endpoints as Record<string, unknown>[];
     const lbEndpoints = endpoints[0].lb_endpoints as Record<string, unknown>[];
-    const bad = { ...cla, endpoints: [{ ...endpoints[0], lb_endpoints: [{ ...lbEndpoints[0], load_balancing_weight: { value: 0 } }] }], policy: { overprovisioning_factor: { value: 0 } } };
+    const bad = {
+      ...cla,
+      endpoints: [{ ...endpoints[0], lb_endpoints: [{ ...lbEndpoints[0], load_balancing_weight: { value: 0 } }] }],
+      policy: { overprovisioning_factor: { value: 0 } },
+    };
     expectExactly(validateMessage(CLA, bad), 'endpoints[0].lb_endpoints[0].load_balancing_weight uint32.gte', 'policy.overprovisioning_factor uint32.gt');
   });
 
@@ -217,7 +241,10 @@ describe('ClusterLoadAssignment and Secret failures', () => {
     expectValid(validateMessage(SECRET, { ...tlsSecret(), name: '' }));
     const tls = { common_tls_context: { tls_certificate_sds_secret_configs: [{ name: '' }] } };
     const cluster = { ...edsCluster(), transport_socket: { name: 'tls', typed_config: packAny(UPSTREAM_TLS, tls) } };
-    expectExactly(validateMessage(CLUSTER, cluster), 'transport_socket.typed_config.common_tls_context.tls_certificate_sds_secret_configs[0].name string.min_len');
+    expectExactly(
+      validateMessage(CLUSTER, cluster),
+      'transport_socket.typed_config.common_tls_context.tls_certificate_sds_secret_configs[0].name string.min_len',
+    );
   });
 
   it('an unknown message type name is a problem, not an exception', () => {

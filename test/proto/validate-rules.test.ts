@@ -113,7 +113,7 @@ describe('enums, messages, maps, Any', () => {
     expectExactly(validateMessage(core('Metadata'), { filter_metadata: { '': { fields: {} }, ok: { fields: {} } } }), 'filter_metadata[""] string.min_len');
   });
 
-  it('Struct values are walked as messages (protobufjs spells Value\'s fields in camelCase)', () => {
+  it("Struct values are walked as messages (protobufjs spells Value's fields in camelCase)", () => {
     const metadata = (fields: object) => validateMessage(core('Metadata'), { filter_metadata: { m: { fields } } });
     expectValid(metadata({ a: { stringValue: 'x' }, b: { listValue: { values: [{ boolValue: true }, { nullValue: 'NULL_VALUE' }] } } }));
     expectExactly(metadata({ a: 'x' }), 'filter_metadata["m"].fields["a"] shape.type');
@@ -127,7 +127,10 @@ describe('enums, messages, maps, Any', () => {
 
   it('repeated.max_items', () => {
     const headers = Array.from({ length: 1001 }, () => ({ header: { key: 'x', value: 'y' } }));
-    expectExactly(validateMessage('envoy.config.core.v3.HealthCheck.HttpHealthCheck', { path: '/', request_headers_to_add: headers }), 'request_headers_to_add repeated.max_items');
+    expectExactly(
+      validateMessage('envoy.config.core.v3.HealthCheck.HttpHealthCheck', { path: '/', request_headers_to_add: headers }),
+      'request_headers_to_add repeated.max_items',
+    );
   });
 
   it('Duration fields must be valid Durations', () => {
@@ -152,7 +155,9 @@ describe('uncheckedRuleKinds', () => {
     expect(uncheckedRuleKinds()).toEqual([
       {
         rule: 'any',
-        sites: [{ where: 'envoy.config.core.v3.ExtensionConfigSource.config_source', reason: 'any rules on a field of type envoy.config.core.v3.ConfigSource' }],
+        sites: [
+          { where: 'envoy.config.core.v3.ExtensionConfigSource.config_source', reason: 'any rules on a field of type envoy.config.core.v3.ConfigSource' },
+        ],
       },
     ]);
   });

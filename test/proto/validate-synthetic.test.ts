@@ -133,8 +133,17 @@ describe('string formats', () => {
       exact: 'abc',
     };
     expect(check('Strings', bad)).toEqual([
-      'address string.address', 'affixes string.not_contains', 'email string.email', 'exact string.const', 'hostname string.hostname',
-      'ip string.ip', 'ipv4 string.ipv4', 'ipv6 string.ipv6', 'uri string.uri', 'uri_ref string.uri_ref', 'uuid string.uuid',
+      'address string.address',
+      'affixes string.not_contains',
+      'email string.email',
+      'exact string.const',
+      'hostname string.hostname',
+      'ip string.ip',
+      'ipv4 string.ipv4',
+      'ipv6 string.ipv6',
+      'uri string.uri',
+      'uri_ref string.uri_ref',
+      'uuid string.uuid',
     ]);
     expect(check('Strings', { ...GOOD_STRINGS, affixes: 'amz' })).toEqual(['affixes string.not_in']);
     expect(check('Strings', { ...GOOD_STRINGS, affixes: 'bmz' })).toEqual(['affixes string.prefix']);
@@ -161,16 +170,31 @@ describe('numbers', () => {
 describe('bytes', () => {
   it('prefix, len, in and ipv4', () => {
     expect(check('Bytes', { b: Buffer.from('key!'), ip: Buffer.from([10, 0, 0, 1]), one_of: Buffer.from('cd') })).toEqual([]);
-    expect(check('Bytes', { b: Buffer.from('no!'), ip: Buffer.alloc(16), one_of: Buffer.from('ef') })).toEqual(['b bytes.len', 'b bytes.prefix', 'ip bytes.ipv4', 'one_of bytes.in']);
+    expect(check('Bytes', { b: Buffer.from('no!'), ip: Buffer.alloc(16), one_of: Buffer.from('ef') })).toEqual([
+      'b bytes.len',
+      'b bytes.prefix',
+      'ip bytes.ipv4',
+      'one_of bytes.in',
+    ]);
   });
 });
 
 describe('timestamps, durations, any', () => {
   const nowSeconds = Math.floor(Date.now() / 1000);
   it('required, lt_now, within, duration in, any in', () => {
-    const good = { past: { seconds: nowSeconds - 10 }, recent: { seconds: nowSeconds }, d: { seconds: 2 }, only: { type_url: 'type.googleapis.com/google.protobuf.Duration', value: Buffer.alloc(0) } };
+    const good = {
+      past: { seconds: nowSeconds - 10 },
+      recent: { seconds: nowSeconds },
+      d: { seconds: 2 },
+      only: { type_url: 'type.googleapis.com/google.protobuf.Duration', value: Buffer.alloc(0) },
+    };
     expect(check('Times', good)).toEqual([]);
-    const bad = { past: { seconds: nowSeconds + 3600 }, recent: { seconds: nowSeconds - 3600 }, d: { seconds: 3 }, only: { type_url: 'type.googleapis.com/google.protobuf.Timestamp', value: Buffer.alloc(0) } };
+    const bad = {
+      past: { seconds: nowSeconds + 3600 },
+      recent: { seconds: nowSeconds - 3600 },
+      d: { seconds: 3 },
+      only: { type_url: 'type.googleapis.com/google.protobuf.Timestamp', value: Buffer.alloc(0) },
+    };
     expect(check('Times', bad)).toEqual(['d duration.in', 'only any.in', 'past timestamp.lt_now', 'recent timestamp.within']);
     expect(check('Times', {})).toEqual(['past timestamp.required']);
     expect(check('Times', { past: { seconds: '-62135596801' } })).toEqual(['past google.protobuf.Timestamp']);
@@ -180,9 +204,20 @@ describe('timestamps, durations, any', () => {
 describe('containers and message options', () => {
   it('map pairs and keys, message.skip, repeated max_items, map values', () => {
     expect(check('Containers', { by_name: { ab: { name: 'x' } }, skipped: { name: '' } })).toEqual([]);
-    expect(check('Containers', { by_name: {}, items: [{ name: 'a' }, { name: 'b' }, { name: '' }] })).toEqual(['by_name map.min_pairs', 'items repeated.max_items', 'items[2].name string.min_len']);
-    expect(check('Containers', { by_name: { a: { name: 'x' }, bb: { name: '' }, cc: { name: 'y' } } })).toEqual(['by_name map.max_pairs', 'by_name["a"] string.min_len', 'by_name["bb"].name string.min_len']);
-    expect(check('Containers', { by_name: { ab: { name: 'x' } }, numbered: { 1: 'one', x: 'bad', 2: '' } })).toEqual(['numbered["2"] string.min_len', 'numbered["x"] shape.type']);
+    expect(check('Containers', { by_name: {}, items: [{ name: 'a' }, { name: 'b' }, { name: '' }] })).toEqual([
+      'by_name map.min_pairs',
+      'items repeated.max_items',
+      'items[2].name string.min_len',
+    ]);
+    expect(check('Containers', { by_name: { a: { name: 'x' }, bb: { name: '' }, cc: { name: 'y' } } })).toEqual([
+      'by_name map.max_pairs',
+      'by_name["a"] string.min_len',
+      'by_name["bb"].name string.min_len',
+    ]);
+    expect(check('Containers', { by_name: { ab: { name: 'x' } }, numbered: { 1: 'one', x: 'bad', 2: '' } })).toEqual([
+      'numbered["2"] string.min_len',
+      'numbered["x"] shape.type',
+    ]);
   });
 
   it('message.skip and (validate.disabled) turn rules off but keep the shape strict', () => {

@@ -26,8 +26,18 @@ describe('validateMessageBytes', () => {
     // eds_cluster_config (field 3) holding service_name plus an unknown field 9.
     const nested = bytes((w) => {
       w.uint32((1 << 3) | 2).string('c');
-      w.uint32((3 << 3) | 2).fork().uint32((2 << 3) | 2).string('svc').uint32((9 << 3) | 0).uint32(1).ldelim();
-      w.uint32((4 << 3) | 2).fork().uint32((1 << 3) | 0).uint32(1).ldelim();
+      w.uint32((3 << 3) | 2)
+        .fork()
+        .uint32((2 << 3) | 2)
+        .string('svc')
+        .uint32((9 << 3) | 0)
+        .uint32(1)
+        .ldelim();
+      w.uint32((4 << 3) | 2)
+        .fork()
+        .uint32((1 << 3) | 0)
+        .uint32(1)
+        .ldelim();
     });
     expectExactly(validateMessageBytes(CLUSTER, nested), 'eds_cluster_config decode.unknown_field');
   });
@@ -40,7 +50,11 @@ describe('validateMessageBytes', () => {
   it('reports a string that is not UTF-8', () => {
     const bad = bytes((w) => {
       w.uint32((1 << 3) | 2).bytes(Buffer.from([0x66, 0xff, 0x6f]));
-      w.uint32((4 << 3) | 2).fork().uint32((1 << 3) | 0).uint32(1).ldelim();
+      w.uint32((4 << 3) | 2)
+        .fork()
+        .uint32((1 << 3) | 0)
+        .uint32(1)
+        .ldelim();
     });
     expectExactly(validateMessageBytes(CLUSTER, bad), 'name decode.utf8');
   });
@@ -51,8 +65,21 @@ describe('validateMessageBytes', () => {
   });
 
   it('accepts repeated scalars packed or not, and checks their rules', () => {
-    const packed = bytes((w) => w.uint32((7 << 3) | 2).fork().uint32(80).uint32(0).ldelim());
-    const unpacked = bytes((w) => w.uint32((7 << 3) | 0).uint32(80).uint32((7 << 3) | 0).uint32(0));
+    const packed = bytes((w) =>
+      w
+        .uint32((7 << 3) | 2)
+        .fork()
+        .uint32(80)
+        .uint32(0)
+        .ldelim(),
+    );
+    const unpacked = bytes((w) =>
+      w
+        .uint32((7 << 3) | 0)
+        .uint32(80)
+        .uint32((7 << 3) | 0)
+        .uint32(0),
+    );
     expectExactly(validateMessageBytes(FILTER_CHAIN_MATCH, packed), 'source_ports[1] uint32.gte,lte');
     expectExactly(validateMessageBytes(FILTER_CHAIN_MATCH, unpacked), 'source_ports[1] uint32.gte,lte');
   });

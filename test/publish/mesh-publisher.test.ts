@@ -66,7 +66,11 @@ describe('MeshPublisher', () => {
     cache.watch(group, () => undefined);
     const before = cache.getSnapshot(group)!;
     // Same config object, new instance lists: a registry-only change.
-    const next: MeshState = { ...first, version: 2, instances: new Map([...first.instances, ['catalog', [instance('catalog', 'a', 1, { version: 'v1' }), instance('catalog', 'b', 2, { version: 'v2' })]]]) };
+    const next: MeshState = {
+      ...first,
+      version: 2,
+      instances: new Map([...first.instances, ['catalog', [instance('catalog', 'a', 1, { version: 'v1' }), instance('catalog', 'b', 2, { version: 'v2' })]]]),
+    };
     publisher.update(next);
     publisher.flush();
     expect(publisher.patchCount).toBe(1);
@@ -83,13 +87,19 @@ describe('MeshPublisher', () => {
     expect(patched.version).toBe(freshCache.getSnapshot(group)!.version);
   });
 
-  it('a change right after a long flush waits that flush\'s length; one after a quiet spell only the window', () => {
+  it("a change right after a long flush waits that flush's length; one after a quiet spell only the window", () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
     try {
       const cache = new SnapshotCache();
       const real = meshTranslator();
       // Each translation takes 500 ms of (fake) time, as a flush over a thousand groups would.
-      const slow = { ...real, translate: (s: MeshState, p: ReturnType<typeof envoy>) => (vi.advanceTimersByTime(500), real.translate(s, p)) };
+      const slow = {
+        ...real,
+        translate: (s: MeshState, p: ReturnType<typeof envoy>) => {
+          vi.advanceTimersByTime(500);
+          return real.translate(s, p);
+        },
+      };
       const publisher = new MeshPublisher(state(1, {}), cache, slow, silent, 20, resourceValidator);
       cache.setDemandHandler(publisher);
       cache.watch(publisher.groupFor(envoy('frontend')), () => undefined);
@@ -119,9 +129,17 @@ describe('MeshPublisher', () => {
     let rejected = 0;
     const failing = { validate: (): { path: string; message: string; severity: 'error' }[] => [{ path: 'x', message: 'bad', severity: 'error' }] };
     let validate = (_t: string, _m: object) => [] as ReturnType<typeof failing.validate>;
-    const publisher = new MeshPublisher(state(1, { catalog: [instance('catalog', 'a', 1, { version: 'v1' })] }), cache, meshTranslator(), silent, 10, (t, m) => validate(t, m), {
-      translationRejected: () => rejected++,
-    });
+    const publisher = new MeshPublisher(
+      state(1, { catalog: [instance('catalog', 'a', 1, { version: 'v1' })] }),
+      cache,
+      meshTranslator(),
+      silent,
+      10,
+      (t, m) => validate(t, m),
+      {
+        translationRejected: () => rejected++,
+      },
+    );
     cache.setDemandHandler(publisher);
     const group = publisher.groupFor(envoy('frontend'));
     cache.watch(group, () => undefined);

@@ -66,7 +66,12 @@ describe.each<WriterMode>(['sequential', 'concurrent', 'compacting'])('kill -9 d
 
       const store = await openStore(dataDir);
       try {
-        const loaded = new Set(store.snapshot().services.get('crash')!.map((instance) => instance.id));
+        const loaded = new Set(
+          store
+            .snapshot()
+            .services.get('crash')!
+            .map((instance) => instance.id),
+        );
         expect(acknowledged.filter((id) => !loaded.has(id))).toEqual([]);
         expect(store.snapshot().revision).toBe(content.revision);
       } finally {

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { EmbeddedStore, REGISTRY_FILE_NAME } from '../../src/registry/embedded-store';
+import { type EmbeddedStore, REGISTRY_FILE_NAME } from '../../src/registry/embedded-store';
 import { loadRegistryState } from '../../src/registry/registry-persistence';
 import { RegistryError } from '../../src/registry/errors';
 import { RegistryFileError } from '../../src/registry/registry-file';

@@ -13,7 +13,12 @@ function registered(service: string, id: string): Instance {
 
 describe('mergeInstances', () => {
   it('turns static endpoints into instances with deterministic ids and merges them by id', () => {
-    const services = [policy('catalog', [{ address: '10.0.0.5', port: 8080, labels: { version: 'v1' }, zone: 'zone-a' }, { address: 'fd00::1', port: 80, weight: 7 }])];
+    const services = [
+      policy('catalog', [
+        { address: '10.0.0.5', port: 8080, labels: { version: 'v1' }, zone: 'zone-a' },
+        { address: 'fd00::1', port: 80, weight: 7 },
+      ]),
+    ];
     const merged = mergeInstances(services, new Map([['catalog', [registered('catalog', 'a-1'), registered('catalog', 'z-1')]]]));
     expect(merged.get('catalog')!.map((i) => i.id)).toEqual(['a-1', 'static-10.0.0.5-8080', 'static-fd00::1-80', 'z-1']);
     expect(merged.get('catalog')![1]).toEqual({

@@ -31,7 +31,12 @@ describe('snapshot file and append log', () => {
     expect(fs.readFileSync(path.join(dir, REGISTRY_LOG_NAME), 'utf8').trimEnd().split('\n')).toHaveLength(21);
     await store.close();
     const reopened = await openStore(dir);
-    expect(reopened.snapshot().services.get('catalog')!.map((i) => i.id)).toEqual(Array.from({ length: 20 }, (_, i) => `c-${i + 1}`).sort());
+    expect(
+      reopened
+        .snapshot()
+        .services.get('catalog')!
+        .map((i) => i.id),
+    ).toEqual(Array.from({ length: 20 }, (_, i) => `c-${i + 1}`).sort());
     // Opening folds the log into a fresh snapshot.
     expect(sizeOf(dir, REGISTRY_LOG_NAME)).toBe(0);
     await reopened.close();
@@ -85,11 +90,9 @@ describe('snapshot file and append log', () => {
     fs.writeFileSync(path.join(dir, REGISTRY_FILE_NAME), snapshotLine(5, [instanceA]));
     fs.writeFileSync(
       path.join(dir, REGISTRY_LOG_NAME),
-      [
-        `{"revision":4,"changes":[{"delete":{"service":"catalog","id":"a"}}]}`,
-        `{"revision":6,"changes":[{"put":${JSON.stringify(instanceB)}}]}`,
-        '',
-      ].join('\n'),
+      [`{"revision":4,"changes":[{"delete":{"service":"catalog","id":"a"}}]}`, `{"revision":6,"changes":[{"put":${JSON.stringify(instanceB)}}]}`, ''].join(
+        '\n',
+      ),
     );
     const state = await loadRegistryState(dir);
     expect(state.content.revision).toBe(6);

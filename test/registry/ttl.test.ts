@@ -23,7 +23,10 @@ async function setup(removalGraceMs?: number): Promise<{ store: EmbeddedStore; c
 }
 
 function healthOf(store: EmbeddedStore, service: string, id: string): string | undefined {
-  return store.snapshot().services.get(service)?.find((instance) => instance.id === id)?.health;
+  return store
+    .snapshot()
+    .services.get(service)
+    ?.find((instance) => instance.id === id)?.health;
 }
 
 describe('TTL instances', () => {
@@ -114,7 +117,10 @@ describe('TTL instances', () => {
     expect(clock.pendingTimers).toBe(1);
     clock.advance(1_000 + 99 * 10);
     await store.whenIdle();
-    const unhealthy = store.snapshot().services.get('catalog')!.filter((i) => i.health === 'unhealthy');
+    const unhealthy = store
+      .snapshot()
+      .services.get('catalog')!
+      .filter((i) => i.health === 'unhealthy');
     expect(unhealthy).toHaveLength(100);
     expect(clock.pendingTimers).toBe(1);
     clock.advance(10_000);

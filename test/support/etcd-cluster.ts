@@ -3,7 +3,6 @@
 // every process is killed when the test process exits, even after a failed test.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
@@ -100,21 +99,34 @@ async function startEtcdOnce(size: number): Promise<EtcdCluster> {
     const child = spawn(
       ETCD_BIN,
       [
-        '--name', member.name,
-        '--data-dir', member.dataDir,
-        '--listen-client-urls', member.clientUrl,
-        '--advertise-client-urls', member.clientUrl,
-        '--listen-peer-urls', member.peerUrl,
-        '--initial-advertise-peer-urls', member.peerUrl,
-        '--initial-cluster', initialCluster,
-        '--initial-cluster-state', 'new',
-        '--initial-cluster-token', path.basename(root),
+        '--name',
+        member.name,
+        '--data-dir',
+        member.dataDir,
+        '--listen-client-urls',
+        member.clientUrl,
+        '--advertise-client-urls',
+        member.clientUrl,
+        '--listen-peer-urls',
+        member.peerUrl,
+        '--initial-advertise-peer-urls',
+        member.peerUrl,
+        '--initial-cluster',
+        initialCluster,
+        '--initial-cluster-state',
+        'new',
+        '--initial-cluster-token',
+        path.basename(root),
         // Fast elections so leader loss is a sub-second event in tests; etcd's minimum lease TTL
         // is 1.5 × the election timeout, so 1s registry TTLs are honoured exactly.
-        '--heartbeat-interval', '50',
-        '--election-timeout', '500',
-        '--logger', 'zap',
-        '--log-level', 'error',
+        '--heartbeat-interval',
+        '50',
+        '--election-timeout',
+        '500',
+        '--logger',
+        'zap',
+        '--log-level',
+        'error',
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );

@@ -17,4 +17,3 @@ export async function freePort(): Promise<number> {
     if (free) return port;
   }
 }
-

@@ -4,7 +4,10 @@ import { packAny } from '../../src/proto/codec';
 import type { NamedResource, ResourceSet } from '../../src/xds/resource-set';
 
 export function cluster(name: string, timeoutSeconds = 1): NamedResource {
-  return { name, message: { name, type: 'EDS', connect_timeout: { seconds: timeoutSeconds }, eds_cluster_config: { eds_config: { ads: {}, resource_api_version: 'V3' } } } };
+  return {
+    name,
+    message: { name, type: 'EDS', connect_timeout: { seconds: timeoutSeconds }, eds_cluster_config: { eds_config: { ads: {}, resource_api_version: 'V3' } } },
+  };
 }
 
 export function endpoints(clusterName: string, ports: number[], host = '127.0.0.1'): NamedResource {

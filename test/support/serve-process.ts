@@ -45,10 +45,14 @@ export function tempDir(prefix = 'switchyard-'): string {
 /** Starts serve on loopback ports chosen by the OS and waits for its "switchyard serving" log line. */
 export async function startServe(args: string[], opts: { dataDir?: string; env?: NodeJS.ProcessEnv; nodeArgs?: string[] } = {}): Promise<ServeProcess> {
   const dataDir = opts.dataDir ?? tempDir();
-  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), BIN, 'serve', '--data-dir', dataDir, '--xds-address', '127.0.0.1:0', '--admin-address', '127.0.0.1:0', ...args], {
-    env: { ...process.env, ...opts.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...(opts.nodeArgs ?? []), BIN, 'serve', '--data-dir', dataDir, '--xds-address', '127.0.0.1:0', '--admin-address', '127.0.0.1:0', ...args],
+    {
+      env: { ...process.env, ...opts.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const logs: string[] = [];
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const ready = new Promise<{ xds: string; admin: string }>((resolve, reject) => {

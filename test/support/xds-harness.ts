@@ -10,12 +10,24 @@ export class RecordingObserver implements XdsObserver {
   nacks: Array<{ typeUrl: string; version: string; message: string }> = [];
   rejected: Array<{ reason: RejectReason; detail: string }> = [];
   sent: Array<{ typeUrl: string; version: string; resources: number; removed: number }> = [];
-  streamOpened(info: StreamInfo): void { this.opened.push(info); }
-  streamClosed(info: StreamInfo): void { this.closed.push(info); }
-  ackReceived(_i: StreamInfo, typeUrl: string, version: string, convergenceMs?: number): void { this.acks.push({ typeUrl, version, convergenceMs }); }
-  nackReceived(_i: StreamInfo, typeUrl: string, version: string, message: string): void { this.nacks.push({ typeUrl, version, message }); }
-  requestRejected(_i: StreamInfo | undefined, reason: RejectReason, detail: string): void { this.rejected.push({ reason, detail }); }
-  responseSent(_i: StreamInfo, typeUrl: string, version: string, _bytes: number, resources: number, removed: number): void { this.sent.push({ typeUrl, version, resources, removed }); }
+  streamOpened(info: StreamInfo): void {
+    this.opened.push(info);
+  }
+  streamClosed(info: StreamInfo): void {
+    this.closed.push(info);
+  }
+  ackReceived(_i: StreamInfo, typeUrl: string, version: string, convergenceMs?: number): void {
+    this.acks.push({ typeUrl, version, convergenceMs });
+  }
+  nackReceived(_i: StreamInfo, typeUrl: string, version: string, message: string): void {
+    this.nacks.push({ typeUrl, version, message });
+  }
+  requestRejected(_i: StreamInfo | undefined, reason: RejectReason, detail: string): void {
+    this.rejected.push({ reason, detail });
+  }
+  responseSent(_i: StreamInfo, typeUrl: string, version: string, _bytes: number, resources: number, removed: number): void {
+    this.sent.push({ typeUrl, version, resources, removed });
+  }
 }
 
 export interface Harness {

@@ -16,23 +16,26 @@ function write(name: string, text: string): string {
 }
 
 describe('loadCaseFile', () => {
-  it('merges the mesh file\'s static endpoints with the registry, as serve does', () => {
-    const file = write('static.in.yaml', [
-      'description: "static and registered"',
-      'registry:',
-      '  - { service: catalog, id: catalog-b, address: 10.0.0.2, port: 15006 }',
-      '  - { service: catalog, id: catalog-a, address: 10.0.0.1, port: 15006, health: unhealthy }',
-      'proxies:',
-      '  - envoy: catalog',
-      '  - grpc: ""',
-      '---',
-      'mesh: { mtls: disabled }',
-      'services:',
-      '  - name: catalog',
-      '    port: 8080',
-      '    endpoints: [ { address: 10.9.9.9 } ]',
-      '',
-    ].join('\n'));
+  it("merges the mesh file's static endpoints with the registry, as serve does", () => {
+    const file = write(
+      'static.in.yaml',
+      [
+        'description: "static and registered"',
+        'registry:',
+        '  - { service: catalog, id: catalog-b, address: 10.0.0.2, port: 15006 }',
+        '  - { service: catalog, id: catalog-a, address: 10.0.0.1, port: 15006, health: unhealthy }',
+        'proxies:',
+        '  - envoy: catalog',
+        '  - grpc: ""',
+        '---',
+        'mesh: { mtls: disabled }',
+        'services:',
+        '  - name: catalog',
+        '    port: 8080',
+        '    endpoints: [ { address: 10.9.9.9 } ]',
+        '',
+      ].join('\n'),
+    );
     const c = loadCaseFile(file);
     expect(c.name).toBe('static');
     expect(c.outputFile).toBe(path.join(dir, 'static.out.yaml'));
@@ -49,19 +52,22 @@ describe('loadCaseFile', () => {
   });
 
   it('reports every mistake at once, each at its line and column in the case file', () => {
-    const file = write('bad.in.yaml', [
-      'description: "bad"',
-      'registry:',
-      '  - { service: catalog, id: c-1, address: 10.0.0.999, port: 15006 }',
-      'proxies:',
-      '  - envoy: catalog',
-      '    colour: red',
-      '---',
-      'services:',
-      '  - name: catalog',
-      '    port: eighty',
-      '',
-    ].join('\n'));
+    const file = write(
+      'bad.in.yaml',
+      [
+        'description: "bad"',
+        'registry:',
+        '  - { service: catalog, id: c-1, address: 10.0.0.999, port: 15006 }',
+        'proxies:',
+        '  - envoy: catalog',
+        '    colour: red',
+        '---',
+        'services:',
+        '  - name: catalog',
+        '    port: eighty',
+        '',
+      ].join('\n'),
+    );
     let message = '';
     try {
       loadCaseFile(file);

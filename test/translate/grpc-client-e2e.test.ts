@@ -28,7 +28,10 @@ function echoState(): MeshState {
           { match: { pathPrefix: '/', headers: { 'x-canary': 'true' } }, destinations: [{ subset: 'v2', weight: 100 }] },
           {
             match: { pathPrefix: '/switchyard.test.Echo/' },
-            destinations: [{ subset: 'v1', weight: 80 }, { subset: 'v2', weight: 20 }],
+            destinations: [
+              { subset: 'v1', weight: 80 },
+              { subset: 'v2', weight: 20 },
+            ],
             timeoutMs: 5000,
             retries: { attempts: 2, perTryTimeoutMs: 1000, retryOn: 'unavailable,5xx,connect-failure' },
           },
@@ -36,7 +39,13 @@ function echoState(): MeshState {
         trafficPolicy: {
           loadBalancer: 'least_request',
           circuitBreaker: { maxConnections: 5, maxRequests: 1000 },
-          outlierDetection: { consecutive5xx: 5, intervalMs: 10_000, baseEjectionTimeMs: 30_000, maxEjectionPercent: 50, failurePercentage: { threshold: 90, minimumHosts: 5, requestVolume: 1000 } },
+          outlierDetection: {
+            consecutive5xx: 5,
+            intervalMs: 10_000,
+            baseEjectionTimeMs: 30_000,
+            maxEjectionPercent: 50,
+            failurePercentage: { threshold: 90, minimumHosts: 5, requestVolume: 1000 },
+          },
         },
       }),
     ],
@@ -54,8 +63,14 @@ function call(metadata?: Record<string, string>): Promise<string> {
   const md = new grpc.Metadata();
   for (const [k, v] of Object.entries(metadata ?? {})) md.set(k, v);
   return new Promise((resolve, reject) => {
-    client.makeUnaryRequest(ECHO_METHOD, (b: Buffer) => b, (b: Buffer) => b, Buffer.from('ping'), md, { deadline: Date.now() + 15_000 }, (err, res) =>
-      err ? reject(err) : resolve(res!.toString()),
+    client.makeUnaryRequest(
+      ECHO_METHOD,
+      (b: Buffer) => b,
+      (b: Buffer) => b,
+      Buffer.from('ping'),
+      md,
+      { deadline: Date.now() + 15_000 },
+      (err, res) => (err ? reject(err) : resolve(res!.toString())),
     );
   });
 }
@@ -89,14 +104,18 @@ afterAll(async () => {
 
 describe('translated config drives a real grpc-js-xds client', () => {
   it('routes canary calls to v2 and splits the rest 80/20 over v1/v2, never to an unhealthy instance', async () => {
-    await eventually(async () => {
-      try {
-        await call();
-        return true;
-      } catch {
-        return false;
-      }
-    }, 20_000, 'first call through xds:///echo');
+    await eventually(
+      async () => {
+        try {
+          await call();
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      20_000,
+      'first call through xds:///echo',
+    );
 
     const canary = await count(50, { 'x-canary': 'true' });
     expect(canary).toEqual({ b1: 50 });
@@ -112,10 +131,14 @@ describe('translated config drives a real grpc-js-xds client', () => {
     expect(split.a1 ?? 0).toBeGreaterThan(100);
     expect(split.a2 ?? 0).toBeGreaterThan(100);
 
-    await eventually(() => {
-      const types = h.server.streams()[0]?.types ?? [];
-      return types.length === 4 && types.every((t) => t.ackedVersion === t.sentVersion && !t.pendingAck);
-    }, 5000, 'client acked LDS, RDS, CDS and EDS');
+    await eventually(
+      () => {
+        const types = h.server.streams()[0]?.types ?? [];
+        return types.length === 4 && types.every((t) => t.ackedVersion === t.sentVersion && !t.pendingAck);
+      },
+      5000,
+      'client acked LDS, RDS, CDS and EDS',
+    );
     expect(h.observer.nacks).toEqual([]);
   });
 });

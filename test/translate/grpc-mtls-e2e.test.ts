@@ -50,14 +50,22 @@ async function startServer(name: string, tls: { rootPem: string; cert: WorkloadC
     'unary',
   );
   const creds = tls
-    ? grpc.ServerCredentials.createSsl(Buffer.from(tls.rootPem), [{ cert_chain: Buffer.from(tls.cert.certPem), private_key: Buffer.from(tls.cert.keyPem) }], true)
+    ? grpc.ServerCredentials.createSsl(
+        Buffer.from(tls.rootPem),
+        [{ cert_chain: Buffer.from(tls.cert.certPem), private_key: Buffer.from(tls.cert.keyPem) }],
+        true,
+      )
     : grpc.ServerCredentials.createInsecure();
   return new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', creds, (err, port) => (err ? reject(err) : resolve(port))));
 }
 
 function strictMesh(): MeshState {
   return meshState(
-    [service('echo', { protocol: 'grpc', port: 50051 }), service('impostor-target', { protocol: 'grpc', port: 50052 }), service('plain', { protocol: 'grpc', port: 50053 })],
+    [
+      service('echo', { protocol: 'grpc', port: 50051 }),
+      service('impostor-target', { protocol: 'grpc', port: 50052 }),
+      service('plain', { protocol: 'grpc', port: 50053 }),
+    ],
     [
       instance('echo', 'echo-1', '127.0.0.1', echoPort),
       // Its instance holds echo's certificate, not impostor-target's: the client must refuse it.
@@ -71,8 +79,13 @@ function strictMesh(): MeshState {
 
 function call(client: grpc.Client): Promise<string> {
   return new Promise((resolve, reject) => {
-    client.makeUnaryRequest(ECHO_METHOD, (b: Buffer) => b, (b: Buffer) => b, Buffer.from('ping'), { deadline: Date.now() + 3000 }, (err, res) =>
-      err ? reject(err) : resolve(res!.toString()),
+    client.makeUnaryRequest(
+      ECHO_METHOD,
+      (b: Buffer) => b,
+      (b: Buffer) => b,
+      Buffer.from('ping'),
+      { deadline: Date.now() + 3000 },
+      (err, res) => (err ? reject(err) : resolve(res!.toString())),
     );
   });
 }
@@ -99,19 +112,23 @@ beforeAll(async () => {
     return p;
   };
   h = await startHarness();
-  useXdsBootstrap(h.address, { id: proxy.nodeId, cluster: proxy.service }, {
-    certificate_providers: {
-      [GRPC_CERTIFICATE_PROVIDER_INSTANCE]: {
-        plugin_name: 'file_watcher',
-        config: {
-          certificate_file: file('cert.pem', clientCert.certPem),
-          private_key_file: file('key.pem', clientCert.keyPem),
-          ca_certificate_file: file('ca.pem', root.certPem),
-          refresh_interval: '600s',
+  useXdsBootstrap(
+    h.address,
+    { id: proxy.nodeId, cluster: proxy.service },
+    {
+      certificate_providers: {
+        [GRPC_CERTIFICATE_PROVIDER_INSTANCE]: {
+          plugin_name: 'file_watcher',
+          config: {
+            certificate_file: file('cert.pem', clientCert.certPem),
+            private_key_file: file('key.pem', clientCert.keyPem),
+            ca_certificate_file: file('ca.pem', root.certPem),
+            refresh_interval: '600s',
+          },
         },
       },
     },
-  });
+  );
   const state = strictMesh();
   expect(proxyGroupKey(state, proxy, { security })).toBe('grpc:shop-client');
   const { resources, warnings } = translateForProxy(state, proxy, { security });
@@ -128,13 +145,17 @@ afterAll(async () => {
 describe('proxyless gRPC over mesh mTLS', () => {
   it('calls the target over mutual TLS, presenting its own SPIFFE identity', async () => {
     const client = xdsMtlsClient('xds:///echo');
-    await eventually(async () => {
-      try {
-        return (await call(client)) === 'echo';
-      } catch {
-        return false;
-      }
-    }, 20_000, 'first mTLS call through xds:///echo');
+    await eventually(
+      async () => {
+        try {
+          return (await call(client)) === 'echo';
+        } catch {
+          return false;
+        }
+      },
+      20_000,
+      'first mTLS call through xds:///echo',
+    );
     expect(seenClients).toContain(`URI:spiffe://${TRUST_DOMAIN}/svc/shop-client`);
     expect(h.observer.nacks).toEqual([]);
   });

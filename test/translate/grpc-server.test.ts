@@ -117,7 +117,7 @@ describe('gRPC server listeners: names and topology', () => {
     expect(grpcServerListenerName('::1', 50051)).toBe(`${PREFIX}[::1]:50051`);
   });
 
-  it("a gRPC proxy of catalog gets one listener per distinct catalog address (unhealthy too, not the sidecar port), sorted", () => {
+  it('a gRPC proxy of catalog gets one listener per distinct catalog address (unhealthy too, not the sidecar port), sorted', () => {
     expect(serverListeners(mesh('strict'), grpcClient('catalog')).map((l) => l.name)).toEqual([
       `${PREFIX}10.0.0.2:9002`,
       `${PREFIX}127.0.0.1:9001`,
@@ -125,7 +125,7 @@ describe('gRPC server listeners: names and topology', () => {
     ]);
   });
 
-  it('only its own service: frontend gets none of catalog\'s; tcp services and Envoy sidecars get none', () => {
+  it("only its own service: frontend gets none of catalog's; tcp services and Envoy sidecars get none", () => {
     expect(serverListeners(mesh('strict'), grpcClient('frontend'))).toEqual([]);
     expect(serverListeners(mesh('strict'), grpcClient('db'))).toEqual([]);
     expect(serverListeners(mesh('strict'), envoy('catalog'))).toEqual([]);
@@ -153,7 +153,10 @@ describe('gRPC server listeners: golden shapes', () => {
   });
 
   it('defaultPolicy allow and no allow list: no RBAC filter at all', () => {
-    const state = meshState([service('orders', { protocol: 'grpc' })], [instance('orders', 'o', '127.0.0.1', 9100)], { mtls: 'strict', defaultPolicy: 'allow' });
+    const state = meshState([service('orders', { protocol: 'grpc' })], [instance('orders', 'o', '127.0.0.1', 9100)], {
+      mtls: 'strict',
+      defaultPolicy: 'allow',
+    });
     const [o] = serverListeners(state, grpcClient('orders'));
     expect(readable(o.message)).toEqual(expectedListener('orders', '127.0.0.1', 9100, [router], true));
   });

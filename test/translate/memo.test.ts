@@ -21,7 +21,11 @@ function encodeAll(resources: ResourceSet): string[] {
   return RESOURCE_TYPE_URLS.flatMap((t) => resources[t].map((r) => `${t} ${r.name} ${encodeResource(t, r.message).toString('base64')}`));
 }
 
-const suites: Array<{ label: string; opts?: TranslateOptions; cases: ReadonlyArray<{ name: string; state: MeshState; proxies: readonly Parameters<typeof translateForProxy>[1][] }> }> = [
+const suites: Array<{
+  label: string;
+  opts?: TranslateOptions;
+  cases: ReadonlyArray<{ name: string; state: MeshState; proxies: readonly Parameters<typeof translateForProxy>[1][] }>;
+}> = [
   { label: 'plaintext', cases: CASES },
   { label: 'meshSecurity', opts: { security: meshSecurity() }, cases: [...MTLS_CASES, ...CASES] },
 ];
@@ -41,7 +45,7 @@ describe('translation memo', () => {
     });
   }
 
-  it('callers share a target\'s objects; a registry change renews only the changed service\'s endpoints', () => {
+  it("callers share a target's objects; a registry change renews only the changed service's endpoints", () => {
     const shop = goldenCase('plaintext', 'shop-policy').state;
     const t = createTranslator({ security: meshSecurity() });
     const byName = (set: ResourceSet, type: string, name: string) => set[type as keyof ResourceSet].find((r) => r.name === name)?.message;
@@ -50,7 +54,9 @@ describe('translation memo', () => {
     // db is called by orders and catalog: both get the very same objects for it.
     expect(byName(frontend, TypeUrl.Cluster, 'catalog')).toBeDefined();
     expect(byName(orders, TypeUrl.Cluster, 'db')).toBe(t.translate(shop, envoy('catalog')).resources[TypeUrl.Cluster].find((r) => r.name === 'db')?.message);
-    expect(byName(orders, TypeUrl.ClusterLoadAssignment, 'db')).toBe(t.translate(shop, envoy('catalog')).resources[TypeUrl.ClusterLoadAssignment].find((r) => r.name === 'db')?.message);
+    expect(byName(orders, TypeUrl.ClusterLoadAssignment, 'db')).toBe(
+      t.translate(shop, envoy('catalog')).resources[TypeUrl.ClusterLoadAssignment].find((r) => r.name === 'db')?.message,
+    );
 
     // New instances for payments only: a new state, as the registry would produce.
     const instances = new Map(shop.instances);

@@ -61,8 +61,9 @@ function referencedSecrets(resources: ResourceSet): Set<string> {
 
 /** Every transport socket's and filter's typed_config type, for "is there TLS / RBAC anywhere". */
 function packedTypes(resources: ResourceSet): string[] {
-  return RESOURCE_TYPE_URLS.flatMap((t) => resources[t].map((r) => JSON.stringify(decodeReadable(t, encodeResource(t, r.message)))))
-    .flatMap((json) => [...json.matchAll(/"@type":"type\.googleapis\.com\/([^"]+)"/g)].map((m) => m[1]));
+  return RESOURCE_TYPE_URLS.flatMap((t) => resources[t].map((r) => JSON.stringify(decodeReadable(t, encodeResource(t, r.message))))).flatMap((json) =>
+    [...json.matchAll(/"@type":"type\.googleapis\.com\/([^"]+)"/g)].map((m) => m[1]),
+  );
 }
 
 describe('meshSecurity: every resource passes validateMessage', () => {
@@ -99,12 +100,17 @@ describe('meshSecurity: references and key material', () => {
     const state = securedShop('strict');
     const { resources } = translate(state, envoy('catalog'));
     expect([...referencedSecrets(resources)].sort()).toEqual([SECRET_NAMES.trustBundle, SECRET_NAMES.workload].sort());
-    const secrets = Object.fromEntries(resources[TypeUrl.Secret].map((s) => [s.name, decodeReadable(TypeUrl.Secret, encodeResource(TypeUrl.Secret, s.message))]));
+    const secrets = Object.fromEntries(
+      resources[TypeUrl.Secret].map((s) => [s.name, decodeReadable(TypeUrl.Secret, encodeResource(TypeUrl.Secret, s.message))]),
+    );
     expect(secrets[SECRET_NAMES.workload]).toEqual({
       name: 'default',
       tls_certificate: { certificate_chain: { inline_string: fakeKeyPair('catalog').certPem }, private_key: { inline_string: fakeKeyPair('catalog').keyPem } },
     });
-    expect(secrets[SECRET_NAMES.trustBundle]).toEqual({ name: 'ROOTCA', validation_context: { trusted_ca: { inline_string: state.security!.trustBundlePem } } });
+    expect(secrets[SECRET_NAMES.trustBundle]).toEqual({
+      name: 'ROOTCA',
+      validation_context: { trusted_ca: { inline_string: state.security!.trustBundlePem } },
+    });
   });
 
   for (const mode of ['strict', 'permissive'] as const) {
@@ -115,7 +121,9 @@ describe('meshSecurity: references and key material', () => {
         expect(resources[TypeUrl.Secret]).toEqual([]);
         expect(referencedSecrets(resources).size).toBe(0);
         expect(packedTypes(resources).filter((t) => t.includes('TlsContext'))).toEqual([]);
-        const bytes = encodeAll(resources).map((line) => Buffer.from(line.slice(line.lastIndexOf(' ') + 1), 'base64').toString('latin1')).join('\n');
+        const bytes = encodeAll(resources)
+          .map((line) => Buffer.from(line.slice(line.lastIndexOf(' ') + 1), 'base64').toString('latin1'))
+          .join('\n');
         expect(bytes).not.toContain(PRIVATE_KEY_MARKER);
         for (const s of ['frontend', 'catalog', 'orders', 'payments', 'db']) expect(bytes).not.toContain(fakeKeyPair(s).keyPem.split('\n')[1]);
         expect(warnings).toContain(`proxy did not prove service ${name} with an xDS token: it gets no certificates and cannot take part in mTLS`);
@@ -164,7 +172,9 @@ describe('meshSecurity: modes and group keys', () => {
       expect(encodeAll(translate(state, envoy('catalog')).resources)).not.toEqual(encodeAll(translate(state, anonymous(envoy('catalog'))).resources));
       // gRPC output does not depend on authentication.
       expect(key(grpcClient('frontend'))).toBe(key({ ...grpcClient('frontend'), authenticated: true }));
-      expect(encodeAll(translate(state, grpcClient('frontend')).resources)).toEqual(encodeAll(translate(state, { ...grpcClient('frontend'), authenticated: true }).resources));
+      expect(encodeAll(translate(state, grpcClient('frontend')).resources)).toEqual(
+        encodeAll(translate(state, { ...grpcClient('frontend'), authenticated: true }).resources),
+      );
     }
   });
 
@@ -187,7 +197,10 @@ describe('meshSecurity: modes and group keys', () => {
   });
 
   it('strict: one TLS inbound chain requiring client certificates; permissive: tls_inspector, TLS and raw_buffer chains', () => {
-    type Chain = { filter_chain_match?: { transport_protocol?: string }; transport_socket?: { typed_config: { require_client_certificate?: { value: boolean } } } };
+    type Chain = {
+      filter_chain_match?: { transport_protocol?: string };
+      transport_socket?: { typed_config: { require_client_certificate?: { value: boolean } } };
+    };
     type InboundListener = { filter_chains: Chain[]; listener_filters?: { name: string }[] };
     const inbound = (mode: 'strict' | 'permissive') => {
       const { resources } = translate(securedShop(mode), envoy('catalog'));
@@ -212,7 +225,12 @@ describe('meshSecurity: modes and group keys', () => {
       const { resources } = translate(securedShop(mode), envoy('frontend'));
       for (const r of resources[TypeUrl.Cluster].filter((c) => !c.name.startsWith('inbound|'))) {
         const c = decodeReadable(TypeUrl.Cluster, encodeResource(TypeUrl.Cluster, r.message)) as {
-          transport_socket: { typed_config: { sni: string; common_tls_context: { combined_validation_context: { default_validation_context: { match_typed_subject_alt_names: object[] } } } } };
+          transport_socket: {
+            typed_config: {
+              sni: string;
+              common_tls_context: { combined_validation_context: { default_validation_context: { match_typed_subject_alt_names: object[] } } };
+            };
+          };
         };
         const tls = c.transport_socket.typed_config;
         expect(tls.sni).toBe(r.name);
@@ -221,18 +239,25 @@ describe('meshSecurity: modes and group keys', () => {
         ]);
       }
       // The inbound cluster goes to the local app in plaintext.
-      expect((resources[TypeUrl.Cluster].find((c) => c.name === 'inbound|frontend')!.message as { transport_socket?: object }).transport_socket).toBeUndefined();
+      expect(
+        (resources[TypeUrl.Cluster].find((c) => c.name === 'inbound|frontend')!.message as { transport_socket?: object }).transport_socket,
+      ).toBeUndefined();
     }
   });
 
   it('the SPIFFE ID follows mesh.trustDomain', () => {
     const { resources } = translate(securedShop('strict', { trustDomain: 'corp.example' }), envoy('frontend'));
-    expect(JSON.stringify(decodeReadable(TypeUrl.Cluster, encodeResource(TypeUrl.Cluster, resources[TypeUrl.Cluster][0].message)))).toContain('spiffe://corp.example/svc/catalog');
+    expect(JSON.stringify(decodeReadable(TypeUrl.Cluster, encodeResource(TypeUrl.Cluster, resources[TypeUrl.Cluster][0].message)))).toContain(
+      'spiffe://corp.example/svc/catalog',
+    );
   });
 });
 
 describe('meshSecurity: RBAC from allow and defaultPolicy', () => {
-  type Rules = { action?: string; policies?: Record<string, { principals: { authenticated: { principal_name: { exact: string } } }[]; permissions: object[] }> };
+  type Rules = {
+    action?: string;
+    policies?: Record<string, { principals: { authenticated: { principal_name: { exact: string } } }[]; permissions: object[] }>;
+  };
 
   /** The RBAC rules on each inbound chain of `service`'s sidecar (undefined where there is no RBAC filter). */
   function inboundRules(state: MeshState, proxy: ProxyIdentity): (Rules | undefined)[] {
@@ -248,7 +273,8 @@ describe('meshSecurity: RBAC from allow and defaultPolicy', () => {
       return http ? (http.typed_config.rules ?? {}) : undefined;
     });
   }
-  const principals = (rules: Rules | undefined) => Object.values(rules?.policies ?? {}).flatMap((p) => p.principals.map((x) => x.authenticated.principal_name.exact));
+  const principals = (rules: Rules | undefined) =>
+    Object.values(rules?.policies ?? {}).flatMap((p) => p.principals.map((x) => x.authenticated.principal_name.exact));
 
   it("catalog allows frontend (and orders when listed): ALLOW with those callers' SPIFFE IDs, any permission", () => {
     const shop = securedShop('strict');
@@ -261,7 +287,9 @@ describe('meshSecurity: RBAC from allow and defaultPolicy', () => {
   });
 
   it('tcp services get network RBAC (db: orders, catalog)', () => {
-    expect(inboundRules(securedShop('strict'), envoy('db')).map(principals)).toEqual([['spiffe://switchyard.local/svc/orders', 'spiffe://switchyard.local/svc/catalog']]);
+    expect(inboundRules(securedShop('strict'), envoy('db')).map(principals)).toEqual([
+      ['spiffe://switchyard.local/svc/orders', 'spiffe://switchyard.local/svc/catalog'],
+    ]);
   });
 
   it('empty allow list and defaultPolicy deny without a list: RBAC with no policies; defaultPolicy allow without a list: no RBAC', () => {
@@ -301,7 +329,12 @@ describe('meshSecurity: grpc-js-xds accepts what proxyless clients are sent', ()
     });
   const provider = {
     plugin_name: 'file_watcher',
-    config: { certificate_file: '/var/run/switchyard/cert.pem', private_key_file: '/var/run/switchyard/key.pem', ca_certificate_file: '/var/run/switchyard/ca.pem', refresh_interval: '60s' },
+    config: {
+      certificate_file: '/var/run/switchyard/cert.pem',
+      private_key_file: '/var/run/switchyard/key.pem',
+      ca_certificate_file: '/var/run/switchyard/ca.pem',
+      refresh_interval: '60s',
+    },
   };
   const bootstrap = bootstrapWith({ [GRPC_CERTIFICATE_PROVIDER_INSTANCE]: provider });
   const context: XdsDecodeContext = { server: bootstrap.xdsServers[0], bootstrap };
@@ -350,7 +383,10 @@ describe('meshSecurity: grpc-js-xds accepts what proxyless clients are sent', ()
     const bare = bootstrapWith({});
     const { resources } = translate(securedShop('strict'), grpcClient('frontend'));
     const cluster = resources[TypeUrl.Cluster][0];
-    const result = ClusterResourceType.get().decode({ server: bare.xdsServers[0], bootstrap: bare }, { type_url: TypeUrl.Cluster, value: encodeResource(TypeUrl.Cluster, cluster.message) });
+    const result = ClusterResourceType.get().decode(
+      { server: bare.xdsServers[0], bootstrap: bare },
+      { type_url: TypeUrl.Cluster, value: encodeResource(TypeUrl.Cluster, cluster.message) },
+    );
     expect(result.error).toMatch(/certificate_provider_instance/);
   });
 

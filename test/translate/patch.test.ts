@@ -38,7 +38,11 @@ function instanceChanges(state: MeshState): Array<{ label: string; next: MeshSta
   return out;
 }
 
-const suites: Array<{ label: string; opts?: TranslateOptions; cases: ReadonlyArray<{ name: string; state: MeshState; proxies: readonly Parameters<typeof translateForProxy>[1][] }> }> = [
+const suites: Array<{
+  label: string;
+  opts?: TranslateOptions;
+  cases: ReadonlyArray<{ name: string; state: MeshState; proxies: readonly Parameters<typeof translateForProxy>[1][] }>;
+}> = [
   { label: 'plaintext', cases: CASES },
   { label: 'meshSecurity', opts: { security: meshSecurity() }, cases: MTLS_CASES },
 ];
@@ -59,7 +63,9 @@ describe('patching a group after a registry-only change', () => {
               continue;
             }
             patched++;
-            expect(encodeAll(result.resources), `${c.name} ${proxy.kind}:${proxy.service} ${label}`).toEqual(encodeAll(translateForProxy(next, proxy, suite.opts).resources));
+            expect(encodeAll(result.resources), `${c.name} ${proxy.kind}:${proxy.service} ${label}`).toEqual(
+              encodeAll(translateForProxy(next, proxy, suite.opts).resources),
+            );
           }
         }
       }

@@ -46,7 +46,9 @@ describe('what each proxy is sent under the shop policy', () => {
     }
     expect(names(grpcClient('frontend'), TypeUrl.RouteConfiguration)).toEqual(['catalog', 'orders']);
     expect(names(envoy('frontend'), TypeUrl.RouteConfiguration)).toEqual(['outbound|15001']);
-    const vhosts = translateForProxy(shopState(), envoy('frontend')).resources[TypeUrl.RouteConfiguration][0].message as { virtual_hosts: { name: string; domains: string[] }[] };
+    const vhosts = translateForProxy(shopState(), envoy('frontend')).resources[TypeUrl.RouteConfiguration][0].message as {
+      virtual_hosts: { name: string; domains: string[] }[];
+    };
     expect(vhosts.virtual_hosts.map((v) => [v.name, v.domains])).toEqual([
       ['catalog', ['catalog', 'catalog:8080']],
       ['orders', ['orders', 'orders:8081']],

@@ -20,7 +20,12 @@ describe('no dangling references', () => {
   }
 
   it('the checker itself notices a missing cluster, route configuration and assignment', () => {
-    const { resources } = translateForProxy(goldenCase('plaintext', 'subsets-weighted').state, { kind: 'envoy', service: 'frontend', nodeId: 'f', authenticated: true });
+    const { resources } = translateForProxy(goldenCase('plaintext', 'subsets-weighted').state, {
+      kind: 'envoy',
+      service: 'frontend',
+      nodeId: 'f',
+      authenticated: true,
+    });
     const broken: ResourceSet = {
       ...resources,
       [TypeUrl.Cluster]: resources[TypeUrl.Cluster].filter((r) => r.name !== 'catalog/v2'),

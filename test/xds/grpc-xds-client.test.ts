@@ -12,12 +12,15 @@ let backends: EchoBackend[] = [];
 let client: grpc.Client;
 
 function publish(weights: Record<string, number>, ports: Record<string, number[]>): void {
-  h.cache.setSnapshot('shop-client', resourceSet({
-    [TypeUrl.Listener]: [apiListener('echo', 'echo-routes')],
-    [TypeUrl.RouteConfiguration]: [weightedRoute('echo-routes', weights)],
-    [TypeUrl.Cluster]: Object.keys(ports).map((c) => cluster(c)),
-    [TypeUrl.ClusterLoadAssignment]: Object.entries(ports).map(([c, p]) => endpoints(c, p)),
-  }));
+  h.cache.setSnapshot(
+    'shop-client',
+    resourceSet({
+      [TypeUrl.Listener]: [apiListener('echo', 'echo-routes')],
+      [TypeUrl.RouteConfiguration]: [weightedRoute('echo-routes', weights)],
+      [TypeUrl.Cluster]: Object.keys(ports).map((c) => cluster(c)),
+      [TypeUrl.ClusterLoadAssignment]: Object.entries(ports).map(([c, p]) => endpoints(c, p)),
+    }),
+  );
 }
 
 beforeAll(async () => {
@@ -47,10 +50,14 @@ describe('@grpc/grpc-js-xds against Switchyard', () => {
     expect((split.a1 ?? 0) + (split.b1 ?? 0)).toBe(N);
 
     // The client ACKed every type it asked for.
-    await eventually(() => {
-      const types = h.server.streams()[0]?.types ?? [];
-      return types.length === 4 && types.every((t) => t.ackedVersion === t.sentVersion && !t.pendingAck);
-    }, 5000, 'client acked all four types');
+    await eventually(
+      () => {
+        const types = h.server.streams()[0]?.types ?? [];
+        return types.length === 4 && types.every((t) => t.ackedVersion === t.sentVersion && !t.pendingAck);
+      },
+      5000,
+      'client acked all four types',
+    );
 
     // An endpoint added to echo-a: calls reach it.
     publish({ 'echo-a': 100 }, { 'echo-a': [a1.port, a2.port], 'echo-b': [b1.port] });

@@ -15,7 +15,8 @@ afterEach(async () => {
 describe('a slow client', () => {
   it('does not block other streams, and coalesces versions instead of queueing them all', async () => {
     // ~40 KB per response, so HTTP/2 flow control backs up quickly when the client stops reading.
-    const makeSet = (generation: number) => resourceSet({ [TypeUrl.Cluster]: Array.from({ length: 400 }, (_, i) => cluster(`c${i}`, 1 + ((i + generation) % 50))) });
+    const makeSet = (generation: number) =>
+      resourceSet({ [TypeUrl.Cluster]: Array.from({ length: 400 }, (_, i) => cluster(`c${i}`, 1 + ((i + generation) % 50))) });
     h.cache.setSnapshot(TEST_NODE.cluster, makeSet(0));
     const slow = sotwClient(h.address);
     const fast = sotwClient(h.address);
@@ -40,10 +41,14 @@ describe('a slow client', () => {
       }
     }
     const finalVersion = h.cache.getSnapshot(TEST_NODE.cluster)!;
-    await eventually(async () => {
-      if ((await fast.inbox.quiet(50)) === false) fastLatest = await fast.inbox.next();
-      return resourceNames(fastLatest).length === 400 && h.observer.sent.some((s) => s.version === fastLatest.version_info);
-    }, 5000, 'fast client current');
+    await eventually(
+      async () => {
+        if ((await fast.inbox.quiet(50)) === false) fastLatest = await fast.inbox.next();
+        return resourceNames(fastLatest).length === 400 && h.observer.sent.some((s) => s.version === fastLatest.version_info);
+      },
+      5000,
+      'fast client current',
+    );
 
     slow.call.resume();
     await eventually(() => slow.inbox.count > 1, 5000, 'slow client drained');
@@ -55,7 +60,11 @@ describe('a slow client', () => {
     const slowStream = h.server.streamsForNode(TEST_NODE.id)[0]!;
     expect(slowStream.status().types[0]!.sentVersion).toBe(last.version_info);
     const expected = [...finalVersion.resources(TypeUrl.Cluster).values()].map((r) => r.version).sort();
-    const held = slowStream.sentResources().get(TypeUrl.Cluster)!.map((r) => r.version).sort();
+    const held = slowStream
+      .sentResources()
+      .get(TypeUrl.Cluster)!
+      .map((r) => r.version)
+      .sort();
     expect(held).toEqual(expected);
     slow.close();
     fast.close();

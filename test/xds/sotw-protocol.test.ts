@@ -203,11 +203,14 @@ describe('State-of-the-World ADS', () => {
   });
 
   it('pushes make-before-break: new clusters first, old ones withdrawn only after the routes moved', async () => {
-    env.h.cache.setSnapshot(GROUP, resourceSet({
-      [TypeUrl.Cluster]: [cluster('old')],
-      [TypeUrl.ClusterLoadAssignment]: [endpoints('old', [1])],
-      [TypeUrl.RouteConfiguration]: [weightedRoute('r', { old: 100 })],
-    }));
+    env.h.cache.setSnapshot(
+      GROUP,
+      resourceSet({
+        [TypeUrl.Cluster]: [cluster('old')],
+        [TypeUrl.ClusterLoadAssignment]: [endpoints('old', [1])],
+        [TypeUrl.RouteConfiguration]: [weightedRoute('r', { old: 100 })],
+      }),
+    );
     const c = connect();
     c.send({ node: TEST_NODE, type_url: TypeUrl.Cluster });
     const cds1 = await c.inbox.next();
@@ -219,11 +222,14 @@ describe('State-of-the-World ADS', () => {
     c.ack(rds1, ['r']);
     await eventually(() => env.h.observer.acks.length === 3, 2000, 'initial acks');
 
-    env.h.cache.setSnapshot(GROUP, resourceSet({
-      [TypeUrl.Cluster]: [cluster('new')],
-      [TypeUrl.ClusterLoadAssignment]: [endpoints('new', [2])],
-      [TypeUrl.RouteConfiguration]: [weightedRoute('r', { new: 100 })],
-    }));
+    env.h.cache.setSnapshot(
+      GROUP,
+      resourceSet({
+        [TypeUrl.Cluster]: [cluster('new')],
+        [TypeUrl.ClusterLoadAssignment]: [endpoints('new', [2])],
+        [TypeUrl.RouteConfiguration]: [weightedRoute('r', { new: 100 })],
+      }),
+    );
     // 1. CDS first, holding both: the route still names "old".
     const cds2 = await c.inbox.next();
     expect(cds2.type_url).toBe(TypeUrl.Cluster);

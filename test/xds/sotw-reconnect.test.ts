@@ -8,7 +8,12 @@ import { cluster, endpoints, resourceSet } from '../support/resources';
 import { harnessPerTest } from '../support/harness-per-test';
 
 const GROUP = TEST_NODE.cluster;
-const env = harnessPerTest((h) => h.cache.setSnapshot(GROUP, resourceSet({ [TypeUrl.Cluster]: [cluster('a'), cluster('b')], [TypeUrl.ClusterLoadAssignment]: [endpoints('a', [1]), endpoints('b', [2])] })));
+const env = harnessPerTest((h) =>
+  h.cache.setSnapshot(
+    GROUP,
+    resourceSet({ [TypeUrl.Cluster]: [cluster('a'), cluster('b')], [TypeUrl.ClusterLoadAssignment]: [endpoints('a', [1]), endpoints('b', [2])] }),
+  ),
+);
 const connect = (): SotwClient => env.sotw();
 
 async function heldVersions(): Promise<{ cds: string; eds: string }> {
@@ -31,7 +36,10 @@ describe('SotW reconnect with the version the proxy holds', () => {
     c.send({ node: TEST_NODE, type_url: TypeUrl.ClusterLoadAssignment, version_info: held.eds, resource_names: ['a'] });
     expect(await c.inbox.quiet(300)).toBe(true);
 
-    env.h.cache.setSnapshot(GROUP, resourceSet({ [TypeUrl.Cluster]: [cluster('a'), cluster('b')], [TypeUrl.ClusterLoadAssignment]: [endpoints('a', [1, 3]), endpoints('b', [2])] }));
+    env.h.cache.setSnapshot(
+      GROUP,
+      resourceSet({ [TypeUrl.Cluster]: [cluster('a'), cluster('b')], [TypeUrl.ClusterLoadAssignment]: [endpoints('a', [1, 3]), endpoints('b', [2])] }),
+    );
     const eds = await c.inbox.next();
     expect(eds.type_url).toBe(TypeUrl.ClusterLoadAssignment);
     expect(resourceNames(eds)).toEqual(['a']);

@@ -21,10 +21,13 @@ export function aclRoutes(acl: AccessControl): RouteDefinition[] {
       access: admin,
       handler: async (req) => {
         const body = req.body as { name?: unknown; rules?: unknown } | undefined;
-        if (typeof body !== 'object' || body === null || Array.isArray(body)) return errorResponse('invalid_argument', 'the body must be {"name": NAME, "rules": [RULE, …]}', 'body');
-        for (const key of Object.keys(body)) if (key !== 'name' && key !== 'rules') return errorResponse('invalid_argument', `unknown field "${key}"; expected name and rules`, key);
+        if (typeof body !== 'object' || body === null || Array.isArray(body))
+          return errorResponse('invalid_argument', 'the body must be {"name": NAME, "rules": [RULE, …]}', 'body');
+        for (const key of Object.keys(body))
+          if (key !== 'name' && key !== 'rules') return errorResponse('invalid_argument', `unknown field "${key}"; expected name and rules`, key);
         if (typeof body.name !== 'string') return errorResponse('invalid_argument', 'name must be a string', 'name');
-        if (!Array.isArray(body.rules) || !body.rules.every((r): r is string => typeof r === 'string')) return errorResponse('invalid_argument', 'rules must be a list of strings', 'rules');
+        if (!Array.isArray(body.rules) || !body.rules.every((r): r is string => typeof r === 'string'))
+          return errorResponse('invalid_argument', 'rules must be a list of strings', 'rules');
         try {
           const created = await acl.create(body.name, body.rules);
           return jsonResponse(200, { ...created.token, secret: created.secret });

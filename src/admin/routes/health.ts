@@ -42,7 +42,12 @@ async function runCheck(check: ReadinessCheck, timeoutMs: number): Promise<Check
 export function healthRoutes(options: HealthRoutesOptions): RouteDefinition[] {
   const timeoutMs = options.checkTimeoutMs ?? 2_000;
   return [
-    { method: 'GET', path: '/healthz', access: access.public('orchestrators probe liveness without credentials'), handler: () => jsonResponse(200, { status: 'ok' }) },
+    {
+      method: 'GET',
+      path: '/healthz',
+      access: access.public('orchestrators probe liveness without credentials'),
+      handler: () => jsonResponse(200, { status: 'ok' }),
+    },
     {
       method: 'GET',
       path: '/readyz',

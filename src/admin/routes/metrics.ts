@@ -8,5 +8,12 @@ import { access, textResponse, type RouteDefinition } from '../route';
  * registry listing; `public` (--public-metrics) opens them for a scraper that cannot send a token.
  */
 export function metricsRoutes(registry: Registry, isPublic = false): RouteDefinition[] {
-  return [{ method: 'GET', path: '/metrics', access: isPublic ? access.public('--public-metrics') : access.rule('read'), handler: async () => textResponse(200, await registry.metrics(), registry.contentType) }];
+  return [
+    {
+      method: 'GET',
+      path: '/metrics',
+      access: isPublic ? access.public('--public-metrics') : access.rule('read'),
+      handler: async () => textResponse(200, await registry.metrics(), registry.contentType),
+    },
+  ];
 }

@@ -60,9 +60,7 @@ export function registryRoutes(options: RegistryRoutesOptions): RouteDefinition[
         const { revision, services } = currentInstances();
         const instances = services.get(service);
         if (instances === undefined) {
-          return registryErrorResponse(
-            new RegistryError('not_found', 'service', `service ${service} has no instances and is not in the mesh file`),
-          );
+          return registryErrorResponse(new RegistryError('not_found', 'service', `service ${service} has no instances and is not in the mesh file`));
         }
         return jsonResponse(200, { revision, ...serviceJson(service, instances) });
       },

@@ -42,7 +42,8 @@ export function securityRoutes(o: SecurityRoutesOptions): RouteDefinition[] {
         if (body.ttl !== undefined) {
           const result = typeof body.ttl === 'string' ? parseDuration(body.ttl) : undefined;
           const parsed = result?.ok ? result.ms : undefined;
-          if (parsed === undefined || parsed < 60_000 || parsed > MAX_TOKEN_TTL_MS) return badRequest('ttl must be a duration from 1m to 8760h, such as "720h"', 'ttl');
+          if (parsed === undefined || parsed < 60_000 || parsed > MAX_TOKEN_TTL_MS)
+            return badRequest('ttl must be a duration from 1m to 8760h, such as "720h"', 'ttl');
           ttlMs = parsed;
         }
         const { token, id, expiresAt } = o.createToken(body.service, ttlMs);
@@ -99,9 +100,13 @@ export function certificateRoutes(o: CertificateRoutesOptions): RouteDefinition[
       handler: async (req) => {
         const header = req.headers.authorization ?? '';
         const m = /^Bearer\s+(\S+)$/i.exec(header);
-        if (!m) return jsonResponse(401, { error: { code: 'unauthenticated', message: 'send the xDS token of the service as authorization: Bearer <token>', field: 'authorization' } });
+        if (!m)
+          return jsonResponse(401, {
+            error: { code: 'unauthenticated', message: 'send the xDS token of the service as authorization: Bearer <token>', field: 'authorization' },
+          });
         const check = o.verifyToken(m[1]!);
-        if (!check.ok) return jsonResponse(403, { error: { code: 'permission_denied', message: `xDS token refused: ${check.reason}`, field: 'authorization' } });
+        if (!check.ok)
+          return jsonResponse(403, { error: { code: 'permission_denied', message: `xDS token refused: ${check.reason}`, field: 'authorization' } });
         const cert = await o.certificateFor(check.service);
         return jsonResponse(200, {
           service: check.service,

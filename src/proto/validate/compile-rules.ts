@@ -7,14 +7,32 @@ import { RuleReader } from './rule-reader';
 import { isPlainObject } from './problems';
 import { compileBytesRules, compileStringRules } from './string-rules';
 import type { Ordered } from './ordered-rules';
-import { compileOrderedRules, DOUBLE_ORDER, DURATION_ORDER, FLOAT_ORDER, INT32_ORDER, INT64_ORDER, readSecondsNanos, showDuration, TIMESTAMP_ORDER } from './ordered-rules';
+import {
+  compileOrderedRules,
+  DOUBLE_ORDER,
+  DURATION_ORDER,
+  FLOAT_ORDER,
+  INT32_ORDER,
+  INT64_ORDER,
+  readSecondsNanos,
+  showDuration,
+  TIMESTAMP_ORDER,
+} from './ordered-rules';
 
 function compileNumericRules(kind: ScalarType, r: RuleReader): ValueCheck[] {
   switch (kind) {
-    case 'double': return compileOrderedRules(r, DOUBLE_ORDER);
-    case 'float': return compileOrderedRules(r, FLOAT_ORDER);
-    case 'int64': case 'uint64': case 'sint64': case 'fixed64': case 'sfixed64': return compileOrderedRules(r, INT64_ORDER);
-    default: return compileOrderedRules(r, INT32_ORDER);
+    case 'double':
+      return compileOrderedRules(r, DOUBLE_ORDER);
+    case 'float':
+      return compileOrderedRules(r, FLOAT_ORDER);
+    case 'int64':
+    case 'uint64':
+    case 'sint64':
+    case 'fixed64':
+    case 'sfixed64':
+      return compileOrderedRules(r, INT64_ORDER);
+    default:
+      return compileOrderedRules(r, INT32_ORDER);
   }
 }
 
@@ -26,10 +44,16 @@ function mismatch(kind: string, element: Element): string | undefined {
       return (element.kind === 'scalar' && element.scalar === kind) || (element.kind === 'message' && element.wrapped === kind);
     }
     switch (kind) {
-      case 'enum': return element.kind === 'enum';
-      case 'any': case 'duration': case 'timestamp': return element.kind === 'message' && element.wellKnown === kind;
-      case 'message': return element.kind === 'message';
-      default: return undefined;
+      case 'enum':
+        return element.kind === 'enum';
+      case 'any':
+      case 'duration':
+      case 'timestamp':
+        return element.kind === 'message' && element.wellKnown === kind;
+      case 'message':
+        return element.kind === 'message';
+      default:
+        return undefined;
     }
   })();
   if (fits === undefined) return 'unknown rule kind';
@@ -65,7 +89,10 @@ export function compileFieldRules(
       else acc.map = compileMap(r, element, mapKey, ctx);
       continue;
     }
-    const wrong = cardinality === 'single' ? mismatch(kind, element) : `${kind} rules on a ${cardinality} field (use ${cardinality === 'map' ? 'map.values' : 'repeated.items'})`;
+    const wrong =
+      cardinality === 'single'
+        ? mismatch(kind, element)
+        : `${kind} rules on a ${cardinality} field (use ${cardinality === 'map' ? 'map.values' : 'repeated.items'})`;
     if (wrong !== undefined) {
       ctx.unchecked(kind, wrong);
       continue;
@@ -120,7 +147,9 @@ function compileEnumRules(r: RuleReader, valuesById: Record<number, string>): Va
   const checks: ValueCheck[] = [];
   if (r.bool('defined_only')) {
     const rule = r.name('defined_only');
-    checks.push((v) => (typeof v === 'number' && valuesById[v] === undefined ? { rule, message: `value must be one of the defined enum values, got ${v}` } : undefined));
+    checks.push((v) =>
+      typeof v === 'number' && valuesById[v] === undefined ? { rule, message: `value must be one of the defined enum values, got ${v}` } : undefined,
+    );
   }
   const show: Ordered<number> = { ...INT32_ORDER, show: (n) => (valuesById[n] === undefined ? String(n) : `${valuesById[n]} (${n})`) };
   checks.push(...compileOrderedRules(r, show));
@@ -132,12 +161,16 @@ function compileAnyRules(r: RuleReader): ValueCheck[] {
   const inList = r.list('in').filter((v): v is string => typeof v === 'string');
   if (inList.length > 0) {
     const rule = r.name('in');
-    checks.push((v) => (typeof v === 'string' && !inList.includes(v) ? { rule, message: `type URL must be in list [${inList.join(', ')}], got ${v}` } : undefined));
+    checks.push((v) =>
+      typeof v === 'string' && !inList.includes(v) ? { rule, message: `type URL must be in list [${inList.join(', ')}], got ${v}` } : undefined,
+    );
   }
   const notIn = r.list('not_in').filter((v): v is string => typeof v === 'string');
   if (notIn.length > 0) {
     const rule = r.name('not_in');
-    checks.push((v) => (typeof v === 'string' && notIn.includes(v) ? { rule, message: `type URL must not be in list [${notIn.join(', ')}], got ${v}` } : undefined));
+    checks.push((v) =>
+      typeof v === 'string' && notIn.includes(v) ? { rule, message: `type URL must not be in list [${notIn.join(', ')}], got ${v}` } : undefined,
+    );
   }
   return checks;
 }

@@ -19,8 +19,10 @@ export function readEnum(enumType: protobuf.Enum, value: unknown): number | Mism
 
 export function readMapKey(type: ScalarType, key: string): Scalar | Mismatch {
   switch (type) {
-    case 'string': return key;
-    case 'bool': return key === 'true' ? true : key === 'false' ? false : new Mismatch(`expected "true" or "false", got ${JSON.stringify(key)}`);
+    case 'string':
+      return key;
+    case 'bool':
+      return key === 'true' ? true : key === 'false' ? false : new Mismatch(`expected "true" or "false", got ${JSON.stringify(key)}`);
     default: {
       if (!/^-?\d+$/.test(key)) return new Mismatch(`expected an integer key, got ${JSON.stringify(key)}`);
       return readScalar(type, is64Bit(type) ? key : Number(key));

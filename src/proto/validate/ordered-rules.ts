@@ -42,8 +42,10 @@ export function compileOrderedRules<T extends number | bigint>(r: RuleReader, o:
   const gte = readKey('gte');
   const lt = readKey('lt');
   const lte = readKey('lte');
-  const lower: Bound<T> | undefined = gt !== undefined ? { key: 'gt', value: gt, inclusive: false } : gte !== undefined ? { key: 'gte', value: gte, inclusive: true } : undefined;
-  const upper: Bound<T> | undefined = lt !== undefined ? { key: 'lt', value: lt, inclusive: false } : lte !== undefined ? { key: 'lte', value: lte, inclusive: true } : undefined;
+  const lower: Bound<T> | undefined =
+    gt !== undefined ? { key: 'gt', value: gt, inclusive: false } : gte !== undefined ? { key: 'gte', value: gte, inclusive: true } : undefined;
+  const upper: Bound<T> | undefined =
+    lt !== undefined ? { key: 'lt', value: lt, inclusive: false } : lte !== undefined ? { key: 'lte', value: lte, inclusive: true } : undefined;
   if (gt !== undefined && gte !== undefined) r.unchecked('gte', 'both gt and gte are set; only gt is checked');
   if (lt !== undefined && lte !== undefined) r.unchecked('lte', 'both lt and lte are set; only lt is checked');
   if (lower || upper) checks.push(fieldCheck(o, rangeCheck(r, o, lower, upper)));
@@ -80,7 +82,12 @@ function fieldCheck<T extends number | bigint>(o: Ordered<T>, check: (v: T) => V
   };
 }
 
-function rangeCheck<T extends number | bigint>(r: RuleReader, o: Ordered<T>, lower: Bound<T> | undefined, upper: Bound<T> | undefined): (v: T) => Violation | undefined {
+function rangeCheck<T extends number | bigint>(
+  r: RuleReader,
+  o: Ordered<T>,
+  lower: Bound<T> | undefined,
+  upper: Bound<T> | undefined,
+): (v: T) => Violation | undefined {
   const aboveLower = (v: T): boolean => !lower || (lower.inclusive ? v >= lower.value : v > lower.value);
   const belowUpper = (v: T): boolean => !upper || (upper.inclusive ? v <= upper.value : v < upper.value);
   if (lower && upper) {

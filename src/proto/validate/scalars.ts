@@ -3,10 +3,21 @@
 // would silently become a default value on the wire; here it is an error instead.
 
 export type ScalarType =
-  | 'double' | 'float'
-  | 'int32' | 'uint32' | 'sint32' | 'fixed32' | 'sfixed32'
-  | 'int64' | 'uint64' | 'sint64' | 'fixed64' | 'sfixed64'
-  | 'bool' | 'string' | 'bytes';
+  | 'double'
+  | 'float'
+  | 'int32'
+  | 'uint32'
+  | 'sint32'
+  | 'fixed32'
+  | 'sfixed32'
+  | 'int64'
+  | 'uint64'
+  | 'sint64'
+  | 'fixed64'
+  | 'sfixed64'
+  | 'bool'
+  | 'string'
+  | 'bytes';
 
 /**
  * A normalized scalar: 32-bit integers, floats and enums as number, 64-bit integers and
@@ -20,8 +31,21 @@ export class Mismatch {
 }
 
 const SCALAR_TYPES: ReadonlySet<string> = new Set<ScalarType>([
-  'double', 'float', 'int32', 'uint32', 'sint32', 'fixed32', 'sfixed32',
-  'int64', 'uint64', 'sint64', 'fixed64', 'sfixed64', 'bool', 'string', 'bytes',
+  'double',
+  'float',
+  'int32',
+  'uint32',
+  'sint32',
+  'fixed32',
+  'sfixed32',
+  'int64',
+  'uint64',
+  'sint64',
+  'fixed64',
+  'sfixed64',
+  'bool',
+  'string',
+  'bytes',
 ]);
 
 export function isScalarType(type: string): type is ScalarType {
@@ -48,10 +72,14 @@ const EMPTY_BYTES = new Uint8Array(0);
 /** The proto3 default of a scalar type: what an unset field means, and what PGV checks then. */
 export function scalarDefault(type: ScalarType): Scalar {
   switch (type) {
-    case 'string': return '';
-    case 'bytes': return EMPTY_BYTES;
-    case 'bool': return false;
-    default: return is64Bit(type) ? 0n : 0;
+    case 'string':
+      return '';
+    case 'bytes':
+      return EMPTY_BYTES;
+    case 'bool':
+      return false;
+    default:
+      return is64Bit(type) ? 0n : 0;
   }
 }
 

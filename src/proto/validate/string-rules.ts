@@ -22,7 +22,13 @@ function codePointLength(s: string): number {
 
 type Measure<V> = (value: V) => number;
 
-function lengthChecks<V>(r: RuleReader, take: (v: Scalar) => V | undefined, keys: readonly [string, string, string], unit: string, measure: Measure<V>): ValueCheck[] {
+function lengthChecks<V>(
+  r: RuleReader,
+  take: (v: Scalar) => V | undefined,
+  keys: readonly [string, string, string],
+  unit: string,
+  measure: Measure<V>,
+): ValueCheck[] {
   const checks: ValueCheck[] = [];
   const [exactKey, minKey, maxKey] = keys;
   const exact = r.count(exactKey);
@@ -66,29 +72,93 @@ export function compileStringRules(r: RuleReader): ValueCheck[] {
   };
 
   const constant = str('const');
-  if (constant !== undefined) checks.push(simple(takeString, r.name('const'), (v) => v === constant, (v) => `value must equal ${JSON.stringify(constant)}, got ${JSON.stringify(v)}`));
+  if (constant !== undefined)
+    checks.push(
+      simple(
+        takeString,
+        r.name('const'),
+        (v) => v === constant,
+        (v) => `value must equal ${JSON.stringify(constant)}, got ${JSON.stringify(v)}`,
+      ),
+    );
   checks.push(...lengthChecks(r, takeString, ['len', 'min_len', 'max_len'], 'characters', codePointLength));
   checks.push(...lengthChecks(r, takeString, ['len_bytes', 'min_bytes', 'max_bytes'], 'bytes', (v: string) => Buffer.byteLength(v, 'utf8')));
 
   const pattern = str('pattern');
   if (pattern !== undefined) {
     const re = compileRe2(pattern);
-    if (re) checks.push(simple(takeString, r.name('pattern'), (v) => re.test(v), () => `value does not match regex pattern ${JSON.stringify(pattern)}`));
+    if (re)
+      checks.push(
+        simple(
+          takeString,
+          r.name('pattern'),
+          (v) => re.test(v),
+          () => `value does not match regex pattern ${JSON.stringify(pattern)}`,
+        ),
+      );
     else r.unchecked('pattern', `RE2 pattern ${JSON.stringify(pattern)} has no JS equivalent`);
   }
   const prefix = str('prefix');
-  if (prefix !== undefined) checks.push(simple(takeString, r.name('prefix'), (v) => v.startsWith(prefix), () => `value does not have prefix ${JSON.stringify(prefix)}`));
+  if (prefix !== undefined)
+    checks.push(
+      simple(
+        takeString,
+        r.name('prefix'),
+        (v) => v.startsWith(prefix),
+        () => `value does not have prefix ${JSON.stringify(prefix)}`,
+      ),
+    );
   const suffix = str('suffix');
-  if (suffix !== undefined) checks.push(simple(takeString, r.name('suffix'), (v) => v.endsWith(suffix), () => `value does not have suffix ${JSON.stringify(suffix)}`));
+  if (suffix !== undefined)
+    checks.push(
+      simple(
+        takeString,
+        r.name('suffix'),
+        (v) => v.endsWith(suffix),
+        () => `value does not have suffix ${JSON.stringify(suffix)}`,
+      ),
+    );
   const contains = str('contains');
-  if (contains !== undefined) checks.push(simple(takeString, r.name('contains'), (v) => v.includes(contains), () => `value does not contain substring ${JSON.stringify(contains)}`));
+  if (contains !== undefined)
+    checks.push(
+      simple(
+        takeString,
+        r.name('contains'),
+        (v) => v.includes(contains),
+        () => `value does not contain substring ${JSON.stringify(contains)}`,
+      ),
+    );
   const notContains = str('not_contains');
-  if (notContains !== undefined) checks.push(simple(takeString, r.name('not_contains'), (v) => !v.includes(notContains), () => `value contains substring ${JSON.stringify(notContains)}`));
+  if (notContains !== undefined)
+    checks.push(
+      simple(
+        takeString,
+        r.name('not_contains'),
+        (v) => !v.includes(notContains),
+        () => `value contains substring ${JSON.stringify(notContains)}`,
+      ),
+    );
 
   const inList = r.list('in').filter((v): v is string => typeof v === 'string');
-  if (inList.length > 0) checks.push(simple(takeString, r.name('in'), (v) => inList.includes(v), (v) => `value must be in list [${inList.map((s) => JSON.stringify(s)).join(', ')}], got ${JSON.stringify(v)}`));
+  if (inList.length > 0)
+    checks.push(
+      simple(
+        takeString,
+        r.name('in'),
+        (v) => inList.includes(v),
+        (v) => `value must be in list [${inList.map((s) => JSON.stringify(s)).join(', ')}], got ${JSON.stringify(v)}`,
+      ),
+    );
   const notIn = r.list('not_in').filter((v): v is string => typeof v === 'string');
-  if (notIn.length > 0) checks.push(simple(takeString, r.name('not_in'), (v) => !notIn.includes(v), (v) => `value must not be in list [${notIn.map((s) => JSON.stringify(s)).join(', ')}], got ${JSON.stringify(v)}`));
+  if (notIn.length > 0)
+    checks.push(
+      simple(
+        takeString,
+        r.name('not_in'),
+        (v) => !notIn.includes(v),
+        (v) => `value must not be in list [${notIn.map((s) => JSON.stringify(s)).join(', ')}], got ${JSON.stringify(v)}`,
+      ),
+    );
 
   checks.push(...wellKnownStringChecks(r));
   return checks;
@@ -131,7 +201,14 @@ function wellKnownStringChecks(r: RuleReader): ValueCheck[] {
     if (re) {
       const regex = re;
       const text = `value must be a valid ${what}${strict ? '' : ' (no NUL, CR or LF)'}`;
-      checks.push(simple(takeString, rule, (v) => regex.test(v), (v) => `${text}, got ${JSON.stringify(v)}`));
+      checks.push(
+        simple(
+          takeString,
+          rule,
+          (v) => regex.test(v),
+          (v) => `${text}, got ${JSON.stringify(v)}`,
+        ),
+      );
     } else {
       r.unchecked('well_known_regex', `unknown regex ${JSON.stringify(known)}`);
     }
@@ -162,26 +239,112 @@ export function compileBytesRules(r: RuleReader): ValueCheck[] {
     return v;
   };
   const constant = bytes('const');
-  if (constant) checks.push(simple(takeBytes, r.name('const'), (v) => bytesEqual(v, constant), () => 'value must equal the constant bytes'));
+  if (constant)
+    checks.push(
+      simple(
+        takeBytes,
+        r.name('const'),
+        (v) => bytesEqual(v, constant),
+        () => 'value must equal the constant bytes',
+      ),
+    );
   checks.push(...lengthChecks(r, takeBytes, ['len', 'min_len', 'max_len'], 'bytes', (v: Uint8Array) => v.length));
   const pattern = r.get('pattern');
   if (typeof pattern === 'string') {
     const re = compileRe2(pattern);
-    if (re) checks.push(simple(takeBytes, r.name('pattern'), (v) => re.test(Buffer.from(v).toString('utf8')), () => `value does not match regex pattern ${JSON.stringify(pattern)}`));
+    if (re)
+      checks.push(
+        simple(
+          takeBytes,
+          r.name('pattern'),
+          (v) => re.test(Buffer.from(v).toString('utf8')),
+          () => `value does not match regex pattern ${JSON.stringify(pattern)}`,
+        ),
+      );
     else r.unchecked('pattern', `RE2 pattern ${JSON.stringify(pattern)} has no JS equivalent`);
   }
   const prefix = bytes('prefix');
-  if (prefix) checks.push(simple(takeBytes, r.name('prefix'), (v) => bytesEqual(v.subarray(0, prefix.length), prefix), () => 'value does not have the required prefix'));
+  if (prefix)
+    checks.push(
+      simple(
+        takeBytes,
+        r.name('prefix'),
+        (v) => bytesEqual(v.subarray(0, prefix.length), prefix),
+        () => 'value does not have the required prefix',
+      ),
+    );
   const suffix = bytes('suffix');
-  if (suffix) checks.push(simple(takeBytes, r.name('suffix'), (v) => v.length >= suffix.length && bytesEqual(v.subarray(v.length - suffix.length), suffix), () => 'value does not have the required suffix'));
+  if (suffix)
+    checks.push(
+      simple(
+        takeBytes,
+        r.name('suffix'),
+        (v) => v.length >= suffix.length && bytesEqual(v.subarray(v.length - suffix.length), suffix),
+        () => 'value does not have the required suffix',
+      ),
+    );
   const contains = bytes('contains');
-  if (contains) checks.push(simple(takeBytes, r.name('contains'), (v) => Buffer.from(v).includes(contains), () => 'value does not contain the required bytes'));
-  const inList = r.list('in').map(ruleBytes).filter((v): v is Uint8Array => v !== undefined);
-  if (inList.length > 0) checks.push(simple(takeBytes, r.name('in'), (v) => inList.some((x) => bytesEqual(x, v)), () => 'value must be one of the allowed byte strings'));
-  const notIn = r.list('not_in').map(ruleBytes).filter((v): v is Uint8Array => v !== undefined);
-  if (notIn.length > 0) checks.push(simple(takeBytes, r.name('not_in'), (v) => !notIn.some((x) => bytesEqual(x, v)), () => 'value must not be one of the forbidden byte strings'));
-  if (r.bool('ip')) checks.push(simple(takeBytes, r.name('ip'), (v) => v.length === 4 || v.length === 16, () => 'value must be a valid IP address (4 or 16 bytes)'));
-  if (r.bool('ipv4')) checks.push(simple(takeBytes, r.name('ipv4'), (v) => v.length === 4, () => 'value must be a valid IPv4 address (4 bytes)'));
-  if (r.bool('ipv6')) checks.push(simple(takeBytes, r.name('ipv6'), (v) => v.length === 16, () => 'value must be a valid IPv6 address (16 bytes)'));
+  if (contains)
+    checks.push(
+      simple(
+        takeBytes,
+        r.name('contains'),
+        (v) => Buffer.from(v).includes(contains),
+        () => 'value does not contain the required bytes',
+      ),
+    );
+  const inList = r
+    .list('in')
+    .map(ruleBytes)
+    .filter((v): v is Uint8Array => v !== undefined);
+  if (inList.length > 0)
+    checks.push(
+      simple(
+        takeBytes,
+        r.name('in'),
+        (v) => inList.some((x) => bytesEqual(x, v)),
+        () => 'value must be one of the allowed byte strings',
+      ),
+    );
+  const notIn = r
+    .list('not_in')
+    .map(ruleBytes)
+    .filter((v): v is Uint8Array => v !== undefined);
+  if (notIn.length > 0)
+    checks.push(
+      simple(
+        takeBytes,
+        r.name('not_in'),
+        (v) => !notIn.some((x) => bytesEqual(x, v)),
+        () => 'value must not be one of the forbidden byte strings',
+      ),
+    );
+  if (r.bool('ip'))
+    checks.push(
+      simple(
+        takeBytes,
+        r.name('ip'),
+        (v) => v.length === 4 || v.length === 16,
+        () => 'value must be a valid IP address (4 or 16 bytes)',
+      ),
+    );
+  if (r.bool('ipv4'))
+    checks.push(
+      simple(
+        takeBytes,
+        r.name('ipv4'),
+        (v) => v.length === 4,
+        () => 'value must be a valid IPv4 address (4 bytes)',
+      ),
+    );
+  if (r.bool('ipv6'))
+    checks.push(
+      simple(
+        takeBytes,
+        r.name('ipv6'),
+        (v) => v.length === 16,
+        () => 'value must be a valid IPv6 address (16 bytes)',
+      ),
+    );
   return checks;
 }

@@ -163,8 +163,10 @@ export class Walker {
       }
     }
     if (r && !(r.ignoreEmpty && items.length === 0)) {
-      if (r.minItems !== undefined && items.length < r.minItems) this.sink.add(path, 'repeated.min_items', `value must contain at least ${r.minItems} item(s), got ${items.length}`);
-      if (r.maxItems !== undefined && items.length > r.maxItems) this.sink.add(path, 'repeated.max_items', `value must contain no more than ${r.maxItems} item(s), got ${items.length}`);
+      if (r.minItems !== undefined && items.length < r.minItems)
+        this.sink.add(path, 'repeated.min_items', `value must contain at least ${r.minItems} item(s), got ${items.length}`);
+      if (r.maxItems !== undefined && items.length > r.maxItems)
+        this.sink.add(path, 'repeated.max_items', `value must contain no more than ${r.maxItems} item(s), got ${items.length}`);
     }
   }
 
@@ -191,8 +193,10 @@ export class Walker {
       this.value(f.element, value, here, on && !(r?.values?.skip ?? false), r?.values);
     }
     if (r && !(r.ignoreEmpty && pairs === 0)) {
-      if (r.minPairs !== undefined && pairs < r.minPairs) this.sink.add(path, 'map.min_pairs', `value must contain at least ${r.minPairs} pair(s), got ${pairs}`);
-      if (r.maxPairs !== undefined && pairs > r.maxPairs) this.sink.add(path, 'map.max_pairs', `value must contain no more than ${r.maxPairs} pair(s), got ${pairs}`);
+      if (r.minPairs !== undefined && pairs < r.minPairs)
+        this.sink.add(path, 'map.min_pairs', `value must contain at least ${r.minPairs} pair(s), got ${pairs}`);
+      if (r.maxPairs !== undefined && pairs > r.maxPairs)
+        this.sink.add(path, 'map.max_pairs', `value must contain no more than ${r.maxPairs} pair(s), got ${pairs}`);
     }
   }
 
@@ -211,8 +215,19 @@ export class Walker {
     const parts = secondsAndNanos(obj);
     if (!parts) return; // the field walk already reported the bad types
     const [seconds, nanos] = parts;
-    if (seconds < -MAX_DURATION_SECONDS || seconds > MAX_DURATION_SECONDS || nanos < -999_999_999 || nanos > 999_999_999 || (seconds > 0n && nanos < 0) || (seconds < 0n && nanos > 0)) {
-      this.sink.add(path, 'google.protobuf.Duration', `not a valid Duration (seconds ${seconds}, nanos ${nanos}): seconds must be within ±${MAX_DURATION_SECONDS}, nanos within ±999999999 with the same sign`);
+    if (
+      seconds < -MAX_DURATION_SECONDS ||
+      seconds > MAX_DURATION_SECONDS ||
+      nanos < -999_999_999 ||
+      nanos > 999_999_999 ||
+      (seconds > 0n && nanos < 0) ||
+      (seconds < 0n && nanos > 0)
+    ) {
+      this.sink.add(
+        path,
+        'google.protobuf.Duration',
+        `not a valid Duration (seconds ${seconds}, nanos ${nanos}): seconds must be within ±${MAX_DURATION_SECONDS}, nanos within ±999999999 with the same sign`,
+      );
     } else if (seconds < 0n || nanos < 0) {
       // Envoy's DurationUtil rejects negative durations wherever it reads one.
       this.sink.add(path, 'envoy.duration', `Envoy rejects negative durations, got ${showDuration(seconds * 1_000_000_000n + BigInt(nanos))}`);
@@ -224,7 +239,11 @@ export class Walker {
     if (!parts) return;
     const [seconds, nanos] = parts;
     if (seconds < MIN_TIMESTAMP_SECONDS || seconds > MAX_TIMESTAMP_SECONDS || nanos < 0 || nanos > 999_999_999) {
-      this.sink.add(path, 'google.protobuf.Timestamp', `not a valid Timestamp (seconds ${seconds}, nanos ${nanos}): must lie in 0001-01-01..9999-12-31 with nanos in 0..999999999`);
+      this.sink.add(
+        path,
+        'google.protobuf.Timestamp',
+        `not a valid Timestamp (seconds ${seconds}, nanos ${nanos}): must lie in 0001-01-01..9999-12-31 with nanos in 0..999999999`,
+      );
     }
   }
 
@@ -271,7 +290,13 @@ export class Walker {
   private resolveTypeUrl(typeUrl: string, path: string): protobuf.Type | undefined {
     const slash = typeUrl.lastIndexOf('/');
     if (typeUrl === '' || slash < 0) {
-      this.sink.add(path, 'any.type_url', typeUrl === '' ? 'Any has no type URL, so nothing can unpack it' : `type URL ${JSON.stringify(typeUrl)} has no '/' (expected type.googleapis.com/<message name>)`);
+      this.sink.add(
+        path,
+        'any.type_url',
+        typeUrl === ''
+          ? 'Any has no type URL, so nothing can unpack it'
+          : `type URL ${JSON.stringify(typeUrl)} has no '/' (expected type.googleapis.com/<message name>)`,
+      );
       return undefined;
     }
     const found = resolveMessageType(this.root, typeUrl.slice(slash + 1));
@@ -288,4 +313,3 @@ function suggestion(key: string, ct: CompiledType): string {
   const near = closest(key, ct.byName.keys());
   return near ? `; did you mean ${near}?` : '';
 }
-

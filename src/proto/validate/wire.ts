@@ -14,10 +14,19 @@ const FIXED32 = 5;
 
 function wireTypeOf(type: string): number {
   switch (type) {
-    case 'double': case 'fixed64': case 'sfixed64': return FIXED64;
-    case 'float': case 'fixed32': case 'sfixed32': return FIXED32;
-    case 'string': case 'bytes': return LENGTH_DELIMITED;
-    default: return VARINT; // int32/64, uint32/64, sint32/64, bool, enums
+    case 'double':
+    case 'fixed64':
+    case 'sfixed64':
+      return FIXED64;
+    case 'float':
+    case 'fixed32':
+    case 'sfixed32':
+      return FIXED32;
+    case 'string':
+    case 'bytes':
+      return LENGTH_DELIMITED;
+    default:
+      return VARINT; // int32/64, uint32/64, sint32/64, bool, enums
   }
 }
 

@@ -19,10 +19,21 @@ import { parseJsonDuration, parseJsonFieldMask, parseJsonTimestamp } from './jso
 
 /** Types whose JSON is not an object of fields; inside an Any they sit under "value". */
 const SPECIAL_JSON = new Set([
-  'google.protobuf.Any', 'google.protobuf.Duration', 'google.protobuf.Timestamp', 'google.protobuf.FieldMask',
-  'google.protobuf.Struct', 'google.protobuf.Value', 'google.protobuf.ListValue',
-  'google.protobuf.DoubleValue', 'google.protobuf.FloatValue', 'google.protobuf.Int64Value', 'google.protobuf.UInt64Value',
-  'google.protobuf.Int32Value', 'google.protobuf.UInt32Value', 'google.protobuf.BoolValue', 'google.protobuf.StringValue',
+  'google.protobuf.Any',
+  'google.protobuf.Duration',
+  'google.protobuf.Timestamp',
+  'google.protobuf.FieldMask',
+  'google.protobuf.Struct',
+  'google.protobuf.Value',
+  'google.protobuf.ListValue',
+  'google.protobuf.DoubleValue',
+  'google.protobuf.FloatValue',
+  'google.protobuf.Int64Value',
+  'google.protobuf.UInt64Value',
+  'google.protobuf.Int32Value',
+  'google.protobuf.UInt32Value',
+  'google.protobuf.BoolValue',
+  'google.protobuf.StringValue',
   'google.protobuf.BytesValue',
 ]);
 
@@ -57,17 +68,25 @@ export class JsonConverter {
       return value === undefined ? undefined : { value };
     }
     switch (ct.fullName) {
-      case 'google.protobuf.Any': return this.any(json, path);
-      case 'google.protobuf.Duration': return this.special(json, path, 'a duration string like "1.5s"', parseJsonDuration);
-      case 'google.protobuf.Timestamp': return this.special(json, path, 'an RFC 3339 timestamp', parseJsonTimestamp);
-      case 'google.protobuf.FieldMask': return this.special(json, path, 'a comma-separated list of lowerCamelCase paths', (t) => {
-        const paths = parseJsonFieldMask(t);
-        return paths && { paths };
-      });
-      case 'google.protobuf.Struct': return this.struct(json, path);
-      case 'google.protobuf.ListValue': return this.list(json, path);
-      case 'google.protobuf.Value': return this.jsonValue(json, path);
-      default: return this.fields(ct, json, path);
+      case 'google.protobuf.Any':
+        return this.any(json, path);
+      case 'google.protobuf.Duration':
+        return this.special(json, path, 'a duration string like "1.5s"', parseJsonDuration);
+      case 'google.protobuf.Timestamp':
+        return this.special(json, path, 'an RFC 3339 timestamp', parseJsonTimestamp);
+      case 'google.protobuf.FieldMask':
+        return this.special(json, path, 'a comma-separated list of lowerCamelCase paths', (t) => {
+          const paths = parseJsonFieldMask(t);
+          return paths && { paths };
+        });
+      case 'google.protobuf.Struct':
+        return this.struct(json, path);
+      case 'google.protobuf.ListValue':
+        return this.list(json, path);
+      case 'google.protobuf.Value':
+        return this.jsonValue(json, path);
+      default:
+        return this.fields(ct, json, path);
     }
   }
 
@@ -125,13 +144,15 @@ export class JsonConverter {
 
   private element(element: Element, json: unknown, path: string): unknown {
     switch (element.kind) {
-      case 'scalar': return this.scalar(element.scalar, json, path);
+      case 'scalar':
+        return this.scalar(element.scalar, json, path);
       case 'enum':
         // Names and numbers pass through; the walker knows which names exist.
         if (typeof json === 'string' || typeof json === 'number') return json;
         this.sink.add(path, 'shape.type', `expected an enum name or number, got ${describe(json)}`);
         return undefined;
-      case 'message': return this.message(compileType(element.messageType), json, path);
+      case 'message':
+        return this.message(compileType(element.messageType), json, path);
     }
   }
 
@@ -142,8 +163,10 @@ export class JsonConverter {
       return undefined;
     };
     switch (type) {
-      case 'string': return typeof json === 'string' ? json : bad('a string');
-      case 'bool': return typeof json === 'boolean' ? json : bad('true or false');
+      case 'string':
+        return typeof json === 'string' ? json : bad('a string');
+      case 'bool':
+        return typeof json === 'boolean' ? json : bad('true or false');
       case 'bytes': {
         if (typeof json !== 'string') return bad('a base64 string');
         const bytes = decodeBase64(json);
@@ -175,7 +198,11 @@ export class JsonConverter {
     }
     const typeUrl = json['@type'];
     if (typeof typeUrl !== 'string') {
-      this.sink.add(fieldPath(path, '@type'), 'any.type_url', typeUrl === undefined ? 'an Any in JSON needs an @type' : `expected a type URL string, got ${describe(typeUrl)}`);
+      this.sink.add(
+        fieldPath(path, '@type'),
+        'any.type_url',
+        typeUrl === undefined ? 'an Any in JSON needs an @type' : `expected a type URL string, got ${describe(typeUrl)}`,
+      );
       return undefined;
     }
     const inner = resolveMessageType(this.root, typeUrl.slice(typeUrl.lastIndexOf('/') + 1));
@@ -187,7 +214,8 @@ export class JsonConverter {
     let shape: unknown;
     if (SPECIAL_JSON.has(ct.fullName)) {
       for (const key of Object.keys(rest)) {
-        if (key !== 'value') this.sink.add(fieldPath(path, key), 'shape.unknown_field', `unknown field ${key}: an Any holding ${ct.fullName} has only @type and value`);
+        if (key !== 'value')
+          this.sink.add(fieldPath(path, key), 'shape.unknown_field', `unknown field ${key}: an Any holding ${ct.fullName} has only @type and value`);
       }
       shape = this.message(ct, rest.value, path);
     } else {
@@ -237,9 +265,12 @@ export class JsonConverter {
     const names = this.valueNames();
     if (json === null) return { [names.nullValue]: 'NULL_VALUE' };
     switch (typeof json) {
-      case 'number': return { [names.numberValue]: json };
-      case 'string': return { [names.stringValue]: json };
-      case 'boolean': return { [names.boolValue]: json };
+      case 'number':
+        return { [names.numberValue]: json };
+      case 'string':
+        return { [names.stringValue]: json };
+      case 'boolean':
+        return { [names.boolValue]: json };
     }
     if (Array.isArray(json)) return { [names.listValue]: this.list(json, fieldPath(path, names.listValue)) };
     if (isPlainObject(json)) return { [names.structValue]: this.struct(json, fieldPath(path, names.structValue)) };
@@ -259,8 +290,12 @@ export class JsonConverter {
     const ct = value ? compileType(value) : undefined;
     const name = (json: ValueKind): string => ct?.byJsonName.get(json)?.name ?? json;
     this.valueNamesCache = {
-      nullValue: name('nullValue'), numberValue: name('numberValue'), stringValue: name('stringValue'),
-      boolValue: name('boolValue'), structValue: name('structValue'), listValue: name('listValue'),
+      nullValue: name('nullValue'),
+      numberValue: name('numberValue'),
+      stringValue: name('stringValue'),
+      boolValue: name('boolValue'),
+      structValue: name('structValue'),
+      listValue: name('listValue'),
     };
     return this.valueNamesCache;
   }

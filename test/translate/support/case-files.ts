@@ -49,7 +49,10 @@ export function loadSuite(suite: Suite): readonly GoldenCase[] {
   let cases = loaded.get(suite);
   if (!cases) {
     const dir = path.join(TESTDATA_DIR, suite);
-    const files = fs.readdirSync(dir).filter((f) => f.endsWith(INPUT_SUFFIX)).sort();
+    const files = fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith(INPUT_SUFFIX))
+      .sort();
     cases = files.map((f) => loadCaseFile(path.join(dir, f)));
     loaded.set(suite, cases);
   }
@@ -160,23 +163,44 @@ class CaseReader {
       return [];
     }
     const proxies: ProxyIdentity[] = [];
-    value.forEach((item: unknown, index) => {
+    for (const [index, item] of (value as unknown[]).entries()) {
       const at = ['proxies', index];
-      if (!isRecord(item)) return this.problem(at, 'expected a map such as { envoy: frontend } or { grpc: frontend }');
+      if (!isRecord(item)) {
+        this.problem(at, 'expected a map such as { envoy: frontend } or { grpc: frontend }');
+        continue;
+      }
       const kinds = (['envoy', 'grpc'] as const).filter((k) => k in item);
       const unknown = Object.keys(item).filter((k) => !['envoy', 'grpc', 'nodeId', 'authenticated'].includes(k));
-      if (unknown.length > 0) return this.problem([...at, unknown[0]], 'unknown key; a proxy has envoy or grpc, nodeId and authenticated');
+      if (unknown.length > 0) {
+        this.problem([...at, unknown[0]], 'unknown key; a proxy has envoy or grpc, nodeId and authenticated');
+        continue;
+      }
       const kind = kinds[0];
-      if (kinds.length !== 1 || kind === undefined) return this.problem(at, 'say envoy: <service> or grpc: <service>, exactly one');
+      if (kinds.length !== 1 || kind === undefined) {
+        this.problem(at, 'say envoy: <service> or grpc: <service>, exactly one');
+        continue;
+      }
       const service = item[kind];
-      if (typeof service !== 'string') return this.problem([...at, kind], 'the service this proxy fronts, as a string ("" for none)');
-      if (kind === 'envoy' && service === '') return this.problem([...at, kind], 'an Envoy sidecar fronts a service');
+      if (typeof service !== 'string') {
+        this.problem([...at, kind], 'the service this proxy fronts, as a string ("" for none)');
+        continue;
+      }
+      if (kind === 'envoy' && service === '') {
+        this.problem([...at, kind], 'an Envoy sidecar fronts a service');
+        continue;
+      }
       const nodeId = item.nodeId ?? (kind === 'envoy' ? `${service}-1` : `${service || 'client'}-grpc-1`);
-      if (typeof nodeId !== 'string' || nodeId === '') return this.problem([...at, 'nodeId'], 'expected a non-empty string');
+      if (typeof nodeId !== 'string' || nodeId === '') {
+        this.problem([...at, 'nodeId'], 'expected a non-empty string');
+        continue;
+      }
       const authenticated = item.authenticated ?? kind === 'envoy';
-      if (typeof authenticated !== 'boolean') return this.problem([...at, 'authenticated'], 'expected true or false');
+      if (typeof authenticated !== 'boolean') {
+        this.problem([...at, 'authenticated'], 'expected true or false');
+        continue;
+      }
       proxies.push({ kind, service, nodeId, authenticated });
-    });
+    }
     return proxies;
   }
 
@@ -188,9 +212,12 @@ class CaseReader {
       this.problem(['registry'], 'expected a list of instances');
       return byService;
     }
-    value.forEach((item: unknown, index) => {
+    for (const [index, item] of (value as unknown[]).entries()) {
       const at = ['registry', index];
-      if (!isRecord(item)) return this.problem(at, 'expected an instance: { service, id, address, port, ... }');
+      if (!isRecord(item)) {
+        this.problem(at, 'expected an instance: { service, id, address, port, ... }');
+        continue;
+      }
       let persisted: PersistedInstance;
       try {
         // The registry file's own check: a case cannot hold an instance the registry would refuse.
@@ -198,10 +225,14 @@ class CaseReader {
       } catch (e) {
         if (!(e instanceof RegistryFileError)) throw e;
         const field = e.place?.slice(`registry[${index}]`.length + 1);
-        return this.problem(field ? [...at, field] : at, e.detail);
+        this.problem(field ? [...at, field] : at, e.detail);
+        continue;
       }
       const list = byService.get(persisted.service) ?? [];
-      if (list.some((i) => i.id === persisted.id)) return this.problem([...at, 'id'], `${persisted.service}/${persisted.id} is registered twice`);
+      if (list.some((i) => i.id === persisted.id)) {
+        this.problem([...at, 'id'], `${persisted.service}/${persisted.id} is registered twice`);
+        continue;
+      }
       // As the registry makes an instance of a persisted one, with a fixed renewal time.
       list.push({
         service: persisted.service,
@@ -217,7 +248,7 @@ class CaseReader {
         source: 'registered',
       });
       byService.set(persisted.service, list);
-    });
+    }
     for (const list of byService.values()) list.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     return byService;
   }
@@ -231,11 +262,11 @@ class CaseReader {
     }
     const known = new Set(config.services.map((s) => s.name));
     const issued: string[] = [];
-    certificates.forEach((name: unknown, index) => {
+    for (const [index, name] of (certificates as unknown[]).entries()) {
       // A misspelt name would silently leave its service without a certificate.
       if (typeof name === 'string' && known.has(name)) issued.push(name);
       else this.problem(['ca', 'certificates', index], 'not a service in the mesh file');
-    });
+    }
     return fakeMaterial(issued);
   }
 

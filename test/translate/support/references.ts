@@ -17,7 +17,11 @@ export function collectReferences(resources: ResourceSet): References {
     for (const r of resources[typeUrl]) walk(decodeReadable(typeUrl, encodeResource(typeUrl, r.message)), refs);
   }
   for (const r of resources[TypeUrl.Cluster]) {
-    const c = decodeReadable(TypeUrl.Cluster, encodeResource(TypeUrl.Cluster, r.message)) as { type?: string; name: string; eds_cluster_config?: { service_name?: string } };
+    const c = decodeReadable(TypeUrl.Cluster, encodeResource(TypeUrl.Cluster, r.message)) as {
+      type?: string;
+      name: string;
+      eds_cluster_config?: { service_name?: string };
+    };
     if (c.type === 'EDS') refs.edsClusters.add(c.eds_cluster_config?.service_name || c.name);
   }
   return refs;

@@ -169,10 +169,9 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
       })
       .catch((error: unknown) => logger.warn({ err: error }, 'could not send admin response'));
   };
-  // Idle keep-alive connections stay open longer than HTTP clients keep them (fetch/undici: 4 s,
-  // Go: 90 s is the exception, it re-dials on a reset): a server that closes first races the
-  // client's next request on the same socket, which then fails with ECONNRESET. Node's default
-  // of 5 s lost that race under load.
+  // Idle keep-alive connections stay open longer than Node's fetch keeps them (4 s): a server that
+  // closes an idle socket first races the client's next request on it, which then fails with
+  // ECONNRESET. Node's default of 5 s lost that race under load.
   const serverOptions = { requestTimeout: 30_000, headersTimeout: 10_000, keepAliveTimeout: 65_000 };
   const server = options.tls
     ? https.createServer({ ...serverOptions, cert: options.tls.certPem, key: options.tls.keyPem, minVersion: 'TLSv1.2' }, onRequest)

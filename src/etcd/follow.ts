@@ -47,7 +47,9 @@ export async function follow(options: FollowOptions): Promise<Follower> {
       if (stopped || watcher !== created) return;
       watcher = undefined;
       options.logger.warn({ key: options.key ?? options.prefix, err: err.message }, 'etcd watch lost; reading the state again');
-      void created.cancel().catch(() => undefined);
+      // etcd3 has already detached a watcher it reports an error for (etcd cancelled it).
+      // Cancelling it again would send a cancel for a watch id etcd no longer knows, and etcd3
+      // throws on the answer from inside its stream handler, which ends the process.
       recover();
     });
   };

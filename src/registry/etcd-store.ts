@@ -358,6 +358,9 @@ export class EtcdStore implements Registry {
     watcher.on('connected', () => this.logger.info({ revision: this.appliedRevision }, 'etcd watch connected; catching up'));
     watcher.on('error', (err: Error) => {
       if (this.closed || this.watcher !== watcher) return;
+      // etcd cancelled it and etcd3 has detached it: resync must not cancel it again (a cancel
+      // for a watch id etcd no longer knows makes etcd3 throw from its stream handler).
+      this.watcher = undefined;
       this.logger.warn({ err: err.message }, 'etcd watch failed; reading the registry again');
       this.retryResync();
     });

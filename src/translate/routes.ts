@@ -19,7 +19,7 @@ import { buildRetryPolicy } from './retry-policy';
 
 /** A proxyless gRPC client's routes for `xds:///<service>`. */
 export function buildServiceRouteConfiguration(ctx: TranslateContext, service: ServicePolicy): RouteConfiguration {
-  return memoized(ctx, [service], 'service-routes', ctx.proxy.kind, () => ({ name: serviceRouteConfigName(service.name), virtual_hosts: [buildVirtualHost(ctx, service, ['*'])] }));
+  return memoized(ctx, [service], 'service-routes', ctx.consumerVariant, () => ({ name: serviceRouteConfigName(service.name), virtual_hosts: [buildVirtualHost(ctx, service, ['*'])] }));
 }
 
 /**
@@ -31,7 +31,7 @@ export function buildServiceRouteConfiguration(ctx: TranslateContext, service: S
 export function buildSidecarOutboundRouteConfiguration(ctx: TranslateContext, services: readonly ServicePolicy[]): RouteConfiguration {
   return {
     name: sidecarOutboundRouteConfigName(ctx.options.outboundHttpPort),
-    virtual_hosts: services.map((s) => memoized(ctx, [s], 'vhost-by-authority', ctx.proxy.kind, () => buildVirtualHost(ctx, s, [s.name, `${s.name}:${s.port}`]))),
+    virtual_hosts: services.map((s) => memoized(ctx, [s], 'vhost-by-authority', ctx.consumerVariant, () => buildVirtualHost(ctx, s, [s.name, `${s.name}:${s.port}`]))),
   };
 }
 
@@ -76,16 +76,21 @@ function buildRouteMatch(ctx: TranslateContext, service: ServicePolicy, match: R
     ctx.warnings.add(service.name, `a route matches both path ${match.path} and pathPrefix ${match.pathPrefix}; the exact path is used`);
   }
   const path: EnvoyRouteMatch = match.path !== undefined ? { path: match.path } : { prefix: match.pathPrefix ?? '/' };
-  const headers = buildHeaderMatchers(match.headers);
+  const headers = buildHeaderMatchers(ctx, match.headers);
   return headers.length > 0 ? { ...path, headers } : path;
 }
 
-/** Exact header matches, sorted by name so the output does not depend on key order in the file. */
-function buildHeaderMatchers(headers: Readonly<Record<string, string>> | undefined): HeaderMatcher[] {
+/**
+ * Exact header matches, sorted by name so the output does not depend on key order in the file.
+ * string_match is the current form; consumers that NACK it (consumers.ts, header-exact-match)
+ * get the deprecated exact_match field, which means the same: case-sensitive, whole value.
+ */
+function buildHeaderMatchers(ctx: TranslateContext, headers: Readonly<Record<string, string>> | undefined): HeaderMatcher[] {
   if (!headers) return [];
+  const legacy = ctx.dialect.rules.has('header-exact-match');
   // Both Envoy and gRPC compare header names case-insensitively; lower case is the canonical form.
   return Object.entries(headers)
     .map(([name, value]) => ({ name: name.toLowerCase(), value }))
     .sort((a, b) => compareNames(a.name, b.name))
-    .map(({ name, value }) => ({ name, string_match: { exact: value } }));
+    .map(({ name, value }) => (legacy ? { name, exact_match: value } : { name, string_match: { exact: value } }));
 }

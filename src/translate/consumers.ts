@@ -9,7 +9,7 @@
 import type { ProxyClient, ProxyIdentity } from '../model';
 
 /** A difference in how a piece of config is written for some consumers. */
-export type DialectRule = 'header-exact-match';
+export type DialectRule = 'header-exact-match' | 'no-ring-hash';
 
 interface RuleDefinition {
   readonly rule: DialectRule;
@@ -42,6 +42,16 @@ const RULES: readonly RuleDefinition[] = [
       'gRPC C-core 1.51 NACKs a RouteConfiguration whose HeaderMatcher uses string_match ' +
       '("Invalid route header matcher specified."); an exact header match is sent as the ' +
       'equivalent exact_match field instead',
+  },
+  {
+    rule: 'no-ring-hash',
+    // Every C-core, not only 1.51: the mesh file has no hash key, so ring_hash (and maglev) can
+    // only hash randomly per call, which spreads calls as round_robin does. Nothing a newer
+    // C-core could do with RING_HASH is lost, and a crash is too costly to risk on an untested one.
+    appliesTo: isGrpcCore,
+    why:
+      'gRPC C-core 1.51 ACKs a RING_HASH cluster and then crashes (SIGSEGV) on the first pick; ' +
+      'without a hash key ring_hash gives no affinity, so C-core is sent ROUND_ROBIN instead',
   },
 ];
 

@@ -122,7 +122,7 @@ describe('switchyard serve with gRPC C-core 1.51 (Debian python3-grpcio)', () =>
     expect(proxy?.userAgent).toMatch(/^gRPC C-core \S+ Python\/C-core \d+\.\d+\.\d+ Python 1\.51\.\d+$/);
     expect(proxy?.clientFeatures).toEqual(['envoy.lb.does_not_support_overprovisioning', 'xds.config.resource-in-sotw']);
     // Its own group: C-core is sent header matches in another form than grpc-js-xds.
-    expect(proxy?.group).toBe('grpc+header-exact-match:frontend');
+    expect(proxy?.group).toBe('grpc+header-exact-match+no-ring-hash:frontend');
   });
 
   it('splits catalog 90/10 between v1 and v2 over 1000 calls', async () => {

@@ -34,6 +34,8 @@ export interface PythonXdsClient {
   calls(cmd: CallsCommand): Promise<CallResults>;
   /** What the process wrote on stderr so far (C-core's log, including GRPC_TRACE output). */
   readonly stderr: () => string;
+  /** Resolves when the process ends, with its exit code or the signal that ended it (a crash in C-core). */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   close(): Promise<void>;
 }
 
@@ -54,10 +56,10 @@ export function startPythonXdsClient(bootstrapFile: string, opts: { trace?: bool
   });
   const waiting: Array<{ resolve: (line: string) => void; reject: (e: Error) => void }> = [];
   readline.createInterface({ input: child.stdout }).on('line', (line) => waiting.shift()?.resolve(line));
-  const exited = new Promise<void>((resolve) =>
-    child.on('exit', (code) => {
-      for (const w of waiting.splice(0)) w.reject(new Error(`python xDS client exited with ${code}:\n${err.slice(-4000)}`));
-      resolve();
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => {
+      for (const w of waiting.splice(0)) w.reject(new Error(`python xDS client exited with ${code ?? signal}:\n${err.slice(-4000)}`));
+      resolve({ code, signal });
     }),
   );
 
@@ -88,6 +90,7 @@ export function startPythonXdsClient(bootstrapFile: string, opts: { trace?: bool
       return out as unknown as CallResults;
     },
     stderr: () => err,
+    exited,
     async close() {
       if (child.exitCode === null) {
         child.stdin.end(`${JSON.stringify({ op: 'quit' })}\n`);

@@ -52,11 +52,11 @@ function canaryState(): MeshState {
 }
 
 describe('which clients get which dialect', () => {
-  it('C-core (any language, any version) gets header-exact-match; everyone else gets the default', () => {
-    expect([...consumerDialect({ client: CLIENTS.cCorePython151 }).rules]).toEqual(['header-exact-match']);
-    expect([...consumerDialect({ client: { ...CLIENTS.cCorePython151, name: 'gRPC C-core linux Ruby' } }).rules]).toEqual(['header-exact-match']);
+  it('C-core (any language, any version) gets header-exact-match and no-ring-hash; everyone else gets the default', () => {
+    expect([...consumerDialect({ client: CLIENTS.cCorePython151 }).rules]).toEqual(['header-exact-match', 'no-ring-hash']);
+    expect([...consumerDialect({ client: { ...CLIENTS.cCorePython151, name: 'gRPC C-core linux Ruby' } }).rules]).toEqual(['header-exact-match', 'no-ring-hash']);
     // An unparsable version still counts as C-core: the rule is keyed on the implementation.
-    expect([...consumerDialect({ client: { ...CLIENTS.cCorePython151, version: '' } }).rules]).toEqual(['header-exact-match']);
+    expect([...consumerDialect({ client: { ...CLIENTS.cCorePython151, version: '' } }).rules]).toEqual(['header-exact-match', 'no-ring-hash']);
     for (const c of [CLIENTS.grpcJsXds114, CLIENTS.envoy, CLIENTS.grpcGo, CLIENTS.grpcJava]) {
       expect(consumerDialect({ client: c }).key, c.name).toBe('');
     }
@@ -116,6 +116,33 @@ describe('header-exact-match', () => {
   });
 });
 
+describe('no-ring-hash', () => {
+  const state = meshState(
+    [
+      service('client', { protocol: 'grpc' }),
+      service('ring', { protocol: 'grpc', trafficPolicy: { loadBalancer: 'ring_hash' } }),
+      service('mag', { protocol: 'grpc', trafficPolicy: { loadBalancer: 'maglev' } }),
+      service('rr', { protocol: 'grpc', trafficPolicy: { loadBalancer: 'least_request' } }),
+    ],
+    [instance('ring', 'r1', '10.0.0.1', 80), instance('mag', 'm1', '10.0.0.2', 80), instance('rr', 'q1', '10.0.0.3', 80)],
+  );
+  const lb = (proxy: ProxyIdentity) =>
+    Object.fromEntries(translateForProxy(state, proxy).resources[TypeUrl.Cluster].map((c) => [c.name, (c.message as { lb_policy: string }).lb_policy]));
+
+  it('C-core gets ROUND_ROBIN where grpc-js-xds gets RING_HASH, with a warning saying why', () => {
+    expect(lb(withClient(grpcClient('client'), CLIENTS.grpcJsXds114))).toMatchObject({ ring: 'RING_HASH', mag: 'RING_HASH', rr: 'ROUND_ROBIN' });
+    const core = withClient(grpcClient('client'), CLIENTS.cCorePython151);
+    expect(lb(core)).toMatchObject({ ring: 'ROUND_ROBIN', mag: 'ROUND_ROBIN', rr: 'ROUND_ROBIN' });
+    const warnings = translateForProxy(state, core).warnings;
+    expect(warnings).toContain('ring: gRPC C-core clients are sent round_robin for the ring_hash load balancer (C-core 1.51 crashes on ring_hash; with no hash key it gives no affinity)');
+    expect(warnings).toContain('mag: gRPC C-core clients are sent round_robin for the maglev load balancer (C-core 1.51 crashes on ring_hash; with no hash key it gives no affinity)');
+  });
+
+  it('Envoy keeps RING_HASH and MAGLEV', () => {
+    expect(lb(withClient(envoy('client'), CLIENTS.envoy))).toMatchObject({ ring: 'RING_HASH', mag: 'MAGLEV' });
+  });
+});
+
 describe('clients no rule matches get exactly what they got before', () => {
   for (const [label, state] of [['canary', canaryState()], ['shop', shopState()]] as const) {
     for (const [who, proxy, client] of [
@@ -139,8 +166,8 @@ describe('groups split by consumer only where the output can differ', () => {
   const state = canaryState();
   it('C-core has its own group; C-core clients of any language share it; grpc-js, Go and Java stay in the default gRPC group', () => {
     const key = (c: ProxyClient) => proxyGroupKey(state, withClient(grpcClient('frontend'), c));
-    expect(key(CLIENTS.cCorePython151)).toBe('grpc+header-exact-match:frontend');
-    expect(key({ ...CLIENTS.cCorePython151, name: 'gRPC C-core linux Ruby', version: 'C-core 30.1.0 Ruby 1.52.0' })).toBe('grpc+header-exact-match:frontend');
+    expect(key(CLIENTS.cCorePython151)).toBe('grpc+header-exact-match+no-ring-hash:frontend');
+    expect(key({ ...CLIENTS.cCorePython151, name: 'gRPC C-core linux Ruby', version: 'C-core 30.1.0 Ruby 1.52.0' })).toBe('grpc+header-exact-match+no-ring-hash:frontend');
     expect(key(CLIENTS.grpcJsXds114)).toBe('grpc:frontend');
     expect(key(CLIENTS.grpcGo)).toBe('grpc:frontend');
     expect(key(CLIENTS.grpcJava)).toBe('grpc:frontend');

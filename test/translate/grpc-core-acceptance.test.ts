@@ -1,9 +1,9 @@
 // Each dialect rule, proved with the client that needed it: gRPC C-core 1.51 (Debian's
 // python3-grpcio) is served the default form and the rule's form of the same translation, side by
-// side, from one xDS server. The default form must draw the NACK that made the rule (so the rule
-// is still needed, and this file says why it exists), the rule's form must be ACKed and route
-// calls; and the NACK must be visible (stream status, metrics) and not answered with the same
-// rejected resources again and again.
+// side, from one xDS server. The default form must draw the failure that made the rule (a NACK,
+// or a crash; so the rule is still needed, and this file says why it exists), the rule's form
+// must be ACKed and route calls; and a NACK must be visible (stream status, metrics) and not
+// answered with the same rejected resources again and again.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -35,6 +35,8 @@ function state(): MeshState {
   return meshState(
     [
       service('frontend', { protocol: 'grpc' }),
+      // Served to C-core as RING_HASH only in the default form (no-ring-hash).
+      service('hashed', { protocol: 'grpc', trafficPolicy: { loadBalancer: 'ring_hash' }, allow: ['frontend'] }),
       service('catalog', {
         protocol: 'grpc',
         subsets: { v1: { version: 'v1' }, v2: { version: 'v2' } },
@@ -48,6 +50,8 @@ function state(): MeshState {
     [
       instance('catalog', 'v1', '127.0.0.1', backends.v1!.port, { labels: { version: 'v1' } }),
       instance('catalog', 'v2', '127.0.0.1', backends.v2!.port, { labels: { version: 'v2' } }),
+      instance('hashed', 'v1', '127.0.0.1', backends.v1!.port),
+      instance('hashed', 'v2', '127.0.0.1', backends.v2!.port),
     ],
     { defaultPolicy: 'deny' },
   );
@@ -134,5 +138,22 @@ describe('header-exact-match, with gRPC C-core 1.51', () => {
     const stream = streamOf('rule-form')!;
     expect(stream.types.map((t) => t.lastNack)).toEqual([undefined, undefined, undefined, undefined]);
     expect(stream.types.every((t) => t.ackedVersion === t.sentVersion)).toBe(true);
+  });
+});
+
+describe('no-ring-hash, with gRPC C-core 1.51', () => {
+  it('the default form (RING_HASH) is ACKed, then the client crashes (SIGSEGV) on the first pick', async () => {
+    const py = pythonIn('default-form');
+    await expect(py.calls({ target: 'xds:///hashed', n: 1, deadlineS: 20 })).rejects.toThrow(/exited with SIGSEGV/);
+    expect((await py.exited).signal).toBe('SIGSEGV');
+  });
+
+  it('the rule\'s form (ROUND_ROBIN) serves calls over both instances', async () => {
+    const py = pythonIn('rule-form');
+    const r = await py.calls({ target: 'xds:///hashed', n: 20, deadlineS: 20 });
+    expect(r.errors, r.details.join('\n')).toEqual({});
+    expect((r.backends.v1 ?? 0) + (r.backends.v2 ?? 0)).toBe(20);
+    expect(r.backends.v1 ?? 0).toBeGreaterThan(4);
+    expect(r.backends.v2 ?? 0).toBeGreaterThan(4);
   });
 });

@@ -1,8 +1,10 @@
 // The shop's checks with a second real client: gRPC C-core 1.51 through Debian's python3-grpcio,
 // resolving xds:///catalog and xds:///payments through a real `switchyard serve` with the
 // bootstrap `switchyard bootstrap grpc` writes. catalog carries the shop's own traffic policy
-// (least_request, a full circuit breaker, consecutive5xx, retries, a timeout, a header-matched
-// canary), so C-core is sent every piece the shop translates for proxyless clients.
+// (least_request, a full circuit breaker, consecutive5xx, retries, a header-matched canary) but
+// not its 2 s route timeout: with a route timeout, C-core 1.51 fails some calls at once with
+// DEADLINE_EXCEEDED (a client bug, in the README's table; the timeout itself is checked in
+// test/translate/grpc-core-features.test.ts), which would make these counts flaky.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -41,7 +43,6 @@ services:
         destinations: [ { subset: v2, weight: 100 } ]
       - match: { pathPrefix: / }
         destinations: [ { subset: v1, weight: ${v1} }, { subset: v2, weight: ${v2} } ]
-        timeout: 2s
         retries: { attempts: 3, perTryTimeout: 500ms, retryOn: "5xx,reset,connect-failure" }
     allow: [ frontend ]
   - name: payments
@@ -85,7 +86,7 @@ async function pythonProxy(): Promise<StreamStatus | undefined> {
 beforeAll(async () => {
   fs.writeFileSync(meshFile, mesh(90, 10));
   serve = await startServe(serveArgs());
-  for (const name of ['v1', 'v2', 'pay1', 'pay2']) backends[name] = await startEchoBackend(name);
+  for (const name of ['v1', 'v2', 'pay1', 'pay2', 'v1b']) backends[name] = await startEchoBackend(name);
   await register('catalog', 'catalog-v1', backends.v1!.port, { version: 'v1' });
   await register('catalog', 'catalog-v2', backends.v2!.port, { version: 'v2' });
   await register('payments', 'pay1', backends.pay1!.port);
@@ -96,16 +97,8 @@ beforeAll(async () => {
   const bootstrapFile = path.join(dir, 'bootstrap.json');
   fs.writeFileSync(bootstrapFile, boot.stdout);
   py = startPythonXdsClient(bootstrapFile);
-  // C-core 1.51 sometimes fails a call that was waiting for the channel's first resolution with
-  // DEADLINE_EXCEEDED the moment a route with a timeout (max_stream_duration) arrives, whatever
-  // the call's own deadline: a client bug, not a rejection (see the README's table). Later calls
-  // are unaffected, so the channel is warmed until one call succeeds.
-  await eventually(async () => {
-    const r = await py.calls({ target: 'xds:///catalog', n: 1, deadlineS: 20 });
-    if (answered(r) === 1) return true;
-    expect(Object.keys(r.errors), r.details.join('\n')).toEqual(['DEADLINE_EXCEEDED']);
-    return false;
-  }, 30_000, 'first call through xds:///catalog');
+  const first = await py.calls({ target: 'xds:///catalog', n: 1, deadlineS: 20 });
+  expect(first.errors, first.details.join('\n')).toEqual({});
 }, 60_000);
 
 afterAll(async () => {
@@ -158,6 +151,13 @@ describe('switchyard serve with gRPC C-core 1.51 (Debian python3-grpcio)', () =>
       return r.backends.pay1 === 20;
     }, 30_000, 'pay2 ejected');
     backends.pay2!.failWith = undefined;
+  });
+
+  it('follows registry changes (EDS): a new instance is picked, a deregistered one is dropped', async () => {
+    await register('catalog', 'catalog-v1b', backends.v1b!.port, { version: 'v1' });
+    await eventually(async () => ((await py.calls({ target: 'xds:///catalog', n: 40 })).backends.v1b ?? 0) > 0, 15_000, 'new instance picked');
+    expect((await adminJson(serve.adminUrl, 'DELETE', '/v1/services/catalog/instances/catalog-v1b')).status).toBe(204);
+    await eventually(async () => (await py.calls({ target: 'xds:///catalog', n: 40 })).backends.v1b === undefined, 15_000, 'deregistered instance dropped');
   });
 
   it('follows a live weight change on the same xDS stream', async () => {

@@ -92,7 +92,9 @@ beforeAll(async () => {
   await register('payments', 'pay1', backends.pay1!.port);
   await register('payments', 'pay2', backends.pay2!.port);
   // The bootstrap a user gets from the CLI, unchanged.
-  const boot = spawnSync(process.execPath, [BIN, 'bootstrap', 'grpc', '--xds-address', serve.xdsAddress, '--node-id', NODE_ID, '--service', 'frontend'], { encoding: 'utf8' });
+  const boot = spawnSync(process.execPath, [BIN, 'bootstrap', 'grpc', '--xds-address', serve.xdsAddress, '--node-id', NODE_ID, '--service', 'frontend'], {
+    encoding: 'utf8',
+  });
   expect(boot.status).toBe(0);
   const bootstrapFile = path.join(dir, 'bootstrap.json');
   fs.writeFileSync(bootstrapFile, boot.stdout);
@@ -146,10 +148,14 @@ describe('switchyard serve with gRPC C-core 1.51 (Debian python3-grpcio)', () =>
 
   it('ejects a failing payments backend (failure-percentage outlier detection)', async () => {
     backends.pay2!.failWith = 14; // UNAVAILABLE
-    await eventually(async () => {
-      const r = await py.calls({ target: 'xds:///payments', n: 20 });
-      return r.backends.pay1 === 20;
-    }, 30_000, 'pay2 ejected');
+    await eventually(
+      async () => {
+        const r = await py.calls({ target: 'xds:///payments', n: 20 });
+        return r.backends.pay1 === 20;
+      },
+      30_000,
+      'pay2 ejected',
+    );
     backends.pay2!.failWith = undefined;
   });
 

@@ -59,7 +59,11 @@ async function catalogBackend(name: string, certs: string): Promise<number> {
   );
   servers.push(server);
   return new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createSsl(read('ca.pem'), [{ cert_chain: read('cert.pem'), private_key: read('key.pem') }], true), (e, p) => (e ? reject(e) : resolve(p))),
+    server.bindAsync(
+      '127.0.0.1:0',
+      grpc.ServerCredentials.createSsl(read('ca.pem'), [{ cert_chain: read('cert.pem'), private_key: read('key.pem') }], true),
+      (e, p) => (e ? reject(e) : resolve(p)),
+    ),
   );
 }
 
@@ -68,11 +72,19 @@ beforeAll(async () => {
   const catalogCerts = agent('catalog');
   for (const version of ['v1', 'v2']) {
     const port = await catalogBackend(version, catalogCerts);
-    const res = await adminJson(serve.adminUrl, 'PUT', `/v1/services/catalog/instances/catalog-${version}`, { address: '127.0.0.1', port, labels: { version } });
+    const res = await adminJson(serve.adminUrl, 'PUT', `/v1/services/catalog/instances/catalog-${version}`, {
+      address: '127.0.0.1',
+      port,
+      labels: { version },
+    });
     expect(res.status).toBe(200);
   }
   const frontendCerts = agent('frontend');
-  const boot = spawnSync(process.execPath, [BIN, 'bootstrap', 'grpc', '--xds-address', serve.xdsAddress, '--node-id', NODE_ID, '--service', 'frontend', '--cert-dir', frontendCerts], { encoding: 'utf8' });
+  const boot = spawnSync(
+    process.execPath,
+    [BIN, 'bootstrap', 'grpc', '--xds-address', serve.xdsAddress, '--node-id', NODE_ID, '--service', 'frontend', '--cert-dir', frontendCerts],
+    { encoding: 'utf8' },
+  );
   expect(boot.status).toBe(0);
   const bootstrapFile = path.join(dir, 'bootstrap.json');
   fs.writeFileSync(bootstrapFile, boot.stdout);
@@ -86,21 +98,28 @@ afterAll(async () => {
 });
 
 describe('proxyless mTLS on the shop mesh with gRPC C-core 1.51', () => {
-  it('frontend calls catalog over mutual TLS with the agent\'s certificates; catalog sees frontend\'s SPIFFE ID', async () => {
+  it("frontend calls catalog over mutual TLS with the agent's certificates; catalog sees frontend's SPIFFE ID", async () => {
     // The shop's catalog route has a 2 s timeout; see python-grpc-client.test.ts for why the first
     // call of a new channel may end DEADLINE_EXCEEDED on C-core 1.51.
     let last = { backends: {}, errors: {}, details: [] as string[] };
-    await eventually(async () => {
-      last = await py.calls({ target: 'xds:///catalog', n: 1, deadlineS: 20, credentials: 'xds' });
-      return answered(last) === 1;
-    }, 30_000, `a call over mTLS (last: ${JSON.stringify(last)})`).catch((e: Error) => {
+    await eventually(
+      async () => {
+        last = await py.calls({ target: 'xds:///catalog', n: 1, deadlineS: 20, credentials: 'xds' });
+        return answered(last) === 1;
+      },
+      30_000,
+      `a call over mTLS (last: ${JSON.stringify(last)})`,
+    ).catch((e: Error) => {
       throw new Error(`${e.message}: ${JSON.stringify(last)}\n${py.stderr().slice(-3000)}`);
     });
     const r = await py.calls({ target: 'xds:///catalog', n: 200, credentials: 'xds' });
     // The shop's catalog route has a 2 s timeout, and C-core 1.51 fails some calls on such a route
     // at once with DEADLINE_EXCEEDED (README, the compatibility table). Any other failure (a
     // handshake, an unreachable backend) fails the test.
-    expect(Object.keys(r.errors).filter((code) => code !== 'DEADLINE_EXCEEDED'), r.details.join('\n')).toEqual([]);
+    expect(
+      Object.keys(r.errors).filter((code) => code !== 'DEADLINE_EXCEEDED'),
+      r.details.join('\n'),
+    ).toEqual([]);
     expect(answered(r)).toBeGreaterThan(20);
     expect((r.backends.v2 ?? 0) / answered(r)).toBeLessThan(0.3);
     expect(new Set(seen)).toEqual(new Set(['URI:spiffe://switchyard.local/svc/frontend']));

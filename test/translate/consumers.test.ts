@@ -16,7 +16,11 @@ import { envoy, grpcClient, instance, meshState, service, shopState } from './su
 
 /** What each client sends in its node, as seen on the wire (C-core's from the Python e2e test's log). */
 const CLIENTS = {
-  cCorePython151: { name: 'gRPC C-core linux Python', version: 'C-core 29.0.0 Python 1.51.1', features: ['envoy.lb.does_not_support_overprovisioning', 'xds.config.resource-in-sotw'] },
+  cCorePython151: {
+    name: 'gRPC C-core linux Python',
+    version: 'C-core 29.0.0 Python 1.51.1',
+    features: ['envoy.lb.does_not_support_overprovisioning', 'xds.config.resource-in-sotw'],
+  },
   grpcJsXds114: { name: 'gRPC Node Pure JS', version: '1.14.1', features: ['envoy.lb.does_not_support_overprovisioning'] },
   envoy: { name: 'envoy', version: '1.34.0', features: ['envoy.lb.does_not_support_overprovisioning', 'envoy.lrs.supports_send_all_clusters'] },
   grpcGo: { name: 'gRPC Go', version: '1.60.0', features: ['envoy.lb.does_not_support_overprovisioning', 'xds.config.resource-in-sotw'] },
@@ -41,7 +45,14 @@ function canaryState(): MeshState {
         subsets: { v1: { version: 'v1' }, v2: { version: 'v2' } },
         routes: [
           { match: { pathPrefix: '/', headers: { 'X-Canary': 'true', 'x-region': 'eu' } }, destinations: [{ subset: 'v2', weight: 100 }] },
-          { match: { pathPrefix: '/' }, destinations: [{ subset: 'v1', weight: 90 }, { subset: 'v2', weight: 10 }], timeoutMs: 2000 },
+          {
+            match: { pathPrefix: '/' },
+            destinations: [
+              { subset: 'v1', weight: 90 },
+              { subset: 'v2', weight: 10 },
+            ],
+            timeoutMs: 2000,
+          },
         ],
         allow: ['frontend'],
       }),
@@ -54,7 +65,10 @@ function canaryState(): MeshState {
 describe('which clients get which dialect', () => {
   it('C-core (any language, any version) gets header-exact-match and no-ring-hash; everyone else gets the default', () => {
     expect([...consumerDialect({ client: CLIENTS.cCorePython151 }).rules]).toEqual(['header-exact-match', 'no-ring-hash']);
-    expect([...consumerDialect({ client: { ...CLIENTS.cCorePython151, name: 'gRPC C-core linux Ruby' } }).rules]).toEqual(['header-exact-match', 'no-ring-hash']);
+    expect([...consumerDialect({ client: { ...CLIENTS.cCorePython151, name: 'gRPC C-core linux Ruby' } }).rules]).toEqual([
+      'header-exact-match',
+      'no-ring-hash',
+    ]);
     // An unparsable version still counts as C-core: the rule is keyed on the implementation.
     expect([...consumerDialect({ client: { ...CLIENTS.cCorePython151, version: '' } }).rules]).toEqual(['header-exact-match', 'no-ring-hash']);
     for (const c of [CLIENTS.grpcJsXds114, CLIENTS.envoy, CLIENTS.grpcGo, CLIENTS.grpcJava]) {
@@ -70,11 +84,26 @@ describe('which clients get which dialect', () => {
 
   it('the node becomes a ProxyIdentity carrying the client, Envoy build versions included', () => {
     const id = proxyIdentityOf(
-      { id: 'f-1', cluster: 'frontend', user_agent_name: CLIENTS.cCorePython151.name, user_agent_version: CLIENTS.cCorePython151.version, client_features: CLIENTS.cCorePython151.features, extension_names: [], listening_addresses: [], extensions: [] } as never,
+      {
+        id: 'f-1',
+        cluster: 'frontend',
+        user_agent_name: CLIENTS.cCorePython151.name,
+        user_agent_version: CLIENTS.cCorePython151.version,
+        client_features: CLIENTS.cCorePython151.features,
+        extension_names: [],
+        listening_addresses: [],
+        extensions: [],
+      } as never,
       false,
     );
     expect(id).toEqual({ kind: 'grpc', service: 'frontend', nodeId: 'f-1', authenticated: false, client: CLIENTS.cCorePython151 });
-    const envoyNode = { id: 'e', cluster: 'x', user_agent_name: 'envoy', user_agent_build_version: { version: { major_number: 1, minor_number: 34, patch: 2 } }, client_features: [] };
+    const envoyNode = {
+      id: 'e',
+      cluster: 'x',
+      user_agent_name: 'envoy',
+      user_agent_build_version: { version: { major_number: 1, minor_number: 34, patch: 2 } },
+      client_features: [],
+    };
     expect(proxyClientOf(envoyNode as never)).toEqual({ name: 'envoy', version: '1.34.2', features: [] });
   });
 });
@@ -87,7 +116,8 @@ describe('header-exact-match', () => {
   it('C-core gets exact_match with the same names and values; nothing else differs', () => {
     const def = translateForProxy(state, plain).resources;
     const got = translateForProxy(state, core).resources;
-    const routes = (r: ResourceSet) => r[TypeUrl.RouteConfiguration].map((x) => x.message as { virtual_hosts: Array<{ routes: Array<{ match: { headers?: unknown[] } }> }> });
+    const routes = (r: ResourceSet) =>
+      r[TypeUrl.RouteConfiguration].map((x) => x.message as { virtual_hosts: Array<{ routes: Array<{ match: { headers?: unknown[] } }> }> });
     expect(routes(def)[0]!.virtual_hosts[0]!.routes[0]!.match.headers).toEqual([
       { name: 'x-canary', string_match: { exact: 'true' } },
       { name: 'x-region', string_match: { exact: 'eu' } },
@@ -103,9 +133,11 @@ describe('header-exact-match', () => {
     expect(routes(got)[0]!.virtual_hosts[0]!.routes[1]).toEqual(routes(def)[0]!.virtual_hosts[0]!.routes[1]);
   });
 
-  it('the exact_match form passes Envoy\'s protos and validate.rules', () => {
+  it("the exact_match form passes Envoy's protos and validate.rules", () => {
     const got = translateForProxy(state, core).resources;
-    const problems = RESOURCE_TYPE_URLS.flatMap((t) => got[t].flatMap((r) => validateMessage(t.split('/').pop()!, r.message).map((p) => `${r.name}: ${p.path}: ${p.message}`)));
+    const problems = RESOURCE_TYPE_URLS.flatMap((t) =>
+      got[t].flatMap((r) => validateMessage(t.split('/').pop()!, r.message).map((p) => `${r.name}: ${p.path}: ${p.message}`)),
+    );
     expect(problems).toEqual([]);
   });
 
@@ -134,8 +166,12 @@ describe('no-ring-hash', () => {
     const core = withClient(grpcClient('client'), CLIENTS.cCorePython151);
     expect(lb(core)).toMatchObject({ ring: 'ROUND_ROBIN', mag: 'ROUND_ROBIN', rr: 'ROUND_ROBIN' });
     const warnings = translateForProxy(state, core).warnings;
-    expect(warnings).toContain('ring: gRPC C-core clients are sent round_robin for the ring_hash load balancer (C-core 1.51 crashes on ring_hash; with no hash key it gives no affinity)');
-    expect(warnings).toContain('mag: gRPC C-core clients are sent round_robin for the maglev load balancer (C-core 1.51 crashes on ring_hash; with no hash key it gives no affinity)');
+    expect(warnings).toContain(
+      'ring: gRPC C-core clients are sent round_robin for the ring_hash load balancer (C-core 1.51 crashes on ring_hash; with no hash key it gives no affinity)',
+    );
+    expect(warnings).toContain(
+      'mag: gRPC C-core clients are sent round_robin for the maglev load balancer (C-core 1.51 crashes on ring_hash; with no hash key it gives no affinity)',
+    );
   });
 
   it('Envoy keeps RING_HASH and MAGLEV', () => {
@@ -144,7 +180,10 @@ describe('no-ring-hash', () => {
 });
 
 describe('clients no rule matches get exactly what they got before', () => {
-  for (const [label, state] of [['canary', canaryState()], ['shop', shopState()]] as const) {
+  for (const [label, state] of [
+    ['canary', canaryState()],
+    ['shop', shopState()],
+  ] as const) {
     for (const [who, proxy, client] of [
       ['grpc-js-xds 1.14', grpcClient('frontend'), CLIENTS.grpcJsXds114],
       ['envoy (frontend)', envoy('frontend'), CLIENTS.envoy],
@@ -167,7 +206,9 @@ describe('groups split by consumer only where the output can differ', () => {
   it('C-core has its own group; C-core clients of any language share it; grpc-js, Go and Java stay in the default gRPC group', () => {
     const key = (c: ProxyClient) => proxyGroupKey(state, withClient(grpcClient('frontend'), c));
     expect(key(CLIENTS.cCorePython151)).toBe('grpc+header-exact-match+no-ring-hash:frontend');
-    expect(key({ ...CLIENTS.cCorePython151, name: 'gRPC C-core linux Ruby', version: 'C-core 30.1.0 Ruby 1.52.0' })).toBe('grpc+header-exact-match+no-ring-hash:frontend');
+    expect(key({ ...CLIENTS.cCorePython151, name: 'gRPC C-core linux Ruby', version: 'C-core 30.1.0 Ruby 1.52.0' })).toBe(
+      'grpc+header-exact-match+no-ring-hash:frontend',
+    );
     expect(key(CLIENTS.grpcJsXds114)).toBe('grpc:frontend');
     expect(key(CLIENTS.grpcGo)).toBe('grpc:frontend');
     expect(key(CLIENTS.grpcJava)).toBe('grpc:frontend');

@@ -11,9 +11,9 @@ import type { MeshState, ProxyIdentity } from '../../src/model';
 import { SwitchyardMetrics } from '../../src/metrics/metrics';
 import { TypeUrl } from '../../src/proto/type-urls';
 import { translateForProxy } from '../../src/translate/translate';
-import type { XdsObserver } from '../../src/xds/observer';
 import { SnapshotCache } from '../../src/xds/snapshot-cache';
 import { XdsServer } from '../../src/xds/server';
+import { fanOut } from '../support/observers';
 import { startEchoBackend, type EchoBackend } from '../support/echo-backend';
 import { answered, startPythonXdsClient, type PythonXdsClient } from '../support/python-xds-client';
 import { tempDir } from '../support/serve-process';
@@ -21,7 +21,11 @@ import { eventually, RecordingObserver } from '../support/xds-harness';
 import { grpcClient, instance, meshState, service } from './support/mesh-fixtures';
 
 /** What C-core 1.51 sends in its node (test/e2e/python-grpc-client.test.ts logs it from a live run). */
-const C_CORE_151 = { name: 'gRPC C-core linux Python', version: 'C-core 29.0.0 Python 1.51.1', features: ['envoy.lb.does_not_support_overprovisioning', 'xds.config.resource-in-sotw'] };
+const C_CORE_151 = {
+  name: 'gRPC C-core linux Python',
+  version: 'C-core 29.0.0 Python 1.51.1',
+  features: ['envoy.lb.does_not_support_overprovisioning', 'xds.config.resource-in-sotw'],
+};
 
 let server: XdsServer;
 let address = '';
@@ -78,15 +82,7 @@ beforeAll(async () => {
   for (const n of ['v1', 'v2']) backends[n] = await startEchoBackend(n);
   const cache = new SnapshotCache();
   const fromMetrics = metrics.xdsObserver(() => 'grpc');
-  const both: XdsObserver = {
-    streamOpened: (i) => (recorded.streamOpened(i), fromMetrics.streamOpened?.(i)),
-    streamClosed: (i) => (recorded.streamClosed(i), fromMetrics.streamClosed?.(i)),
-    responseSent: (i, t, v, b, r, x) => (recorded.responseSent(i, t, v, b, r, x), fromMetrics.responseSent?.(i, t, v, b, r, x)),
-    ackReceived: (i, t, v, c) => (recorded.ackReceived(i, t, v, c), fromMetrics.ackReceived?.(i, t, v, c)),
-    nackReceived: (i, t, v, m) => (recorded.nackReceived(i, t, v, m), fromMetrics.nackReceived?.(i, t, v, m)),
-    requestRejected: (i, r, d) => (recorded.requestRejected(i, r, d), fromMetrics.requestRejected?.(i, r, d)),
-  };
-  server = new XdsServer({ cache, observer: both, resolveGroup: (node) => ({ group: node.cluster || 'default' }) });
+  server = new XdsServer({ cache, observer: fanOut(recorded, fromMetrics), resolveGroup: (node) => ({ group: node.cluster || 'default' }) });
   address = `127.0.0.1:${await server.listen('127.0.0.1:0')}`;
   const s = state();
   const asDefault: ProxyIdentity = grpcClient('frontend');
@@ -130,7 +126,7 @@ describe('header-exact-match, with gRPC C-core 1.51', () => {
     expect(nacks()).toBe(nacksBefore);
   });
 
-  it('the rule\'s form (exact_match) is ACKed and routes the canary header', async () => {
+  it("the rule's form (exact_match) is ACKed and routes the canary header", async () => {
     const py = pythonIn('rule-form');
     await eventually(async () => answered(await py.calls({ target: 'xds:///catalog', n: 1, deadlineS: 20 })) === 1, 30_000, 'first call');
     expect((await py.calls({ target: 'xds:///catalog', n: 20, metadata: { 'x-canary': 'true' } })).backends).toEqual({ v2: 20 });
@@ -148,7 +144,7 @@ describe('no-ring-hash, with gRPC C-core 1.51', () => {
     expect((await py.exited).signal).toBe('SIGSEGV');
   });
 
-  it('the rule\'s form (ROUND_ROBIN) serves calls over both instances', async () => {
+  it("the rule's form (ROUND_ROBIN) serves calls over both instances", async () => {
     const py = pythonIn('rule-form');
     const r = await py.calls({ target: 'xds:///hashed', n: 20, deadlineS: 20 });
     expect(r.errors, r.details.join('\n')).toEqual({});

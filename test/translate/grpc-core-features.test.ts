@@ -9,7 +9,11 @@ import { eventually } from '../support/xds-harness';
 import { featureChecks, startFeatureRig, type FeatureRig } from './support/feature-matrix';
 import { grpcClient } from './support/mesh-fixtures';
 
-const C_CORE_151 = { name: 'gRPC C-core linux Python', version: 'C-core 29.0.0 Python 1.51.1', features: ['envoy.lb.does_not_support_overprovisioning', 'xds.config.resource-in-sotw'] };
+const C_CORE_151 = {
+  name: 'gRPC C-core linux Python',
+  version: 'C-core 29.0.0 Python 1.51.1',
+  features: ['envoy.lb.does_not_support_overprovisioning', 'xds.config.resource-in-sotw'],
+};
 
 let rig: FeatureRig;
 let py: PythonXdsClient;
@@ -17,11 +21,14 @@ let py: PythonXdsClient;
 beforeAll(async () => {
   rig = await startFeatureRig({ ...grpcClient('client'), client: C_CORE_151 });
   const file = path.join(tempDir('switchyard-core-features-'), 'bootstrap.json');
-  fs.writeFileSync(file, JSON.stringify({
-    xds_servers: [{ server_uri: rig.harness.address, channel_creds: [{ type: 'insecure' }], server_features: ['xds_v3'] }],
-    node: { id: 'client-core-1', cluster: 'client', locality: {} },
-  }));
-  py = startPythonXdsClient(file, { trace: process.env.SWITCHYARD_TEST_GRPC_TRACE === "1" });
+  fs.writeFileSync(
+    file,
+    JSON.stringify({
+      xds_servers: [{ server_uri: rig.harness.address, channel_creds: [{ type: 'insecure' }], server_features: ['xds_v3'] }],
+      node: { id: 'client-core-1', cluster: 'client', locality: {} },
+    }),
+  );
+  py = startPythonXdsClient(file, { trace: process.env.SWITCHYARD_TEST_GRPC_TRACE === '1' });
   await eventually(async () => (await py.calls({ target: 'xds:///health', n: 1, deadlineS: 20 })).backends.healthy === 1, 30_000, 'first call');
 });
 

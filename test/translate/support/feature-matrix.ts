@@ -93,8 +93,14 @@ export function grpcJsCaller(): { calls(cmd: CallsCommand): Promise<CallResults>
   const clients = new Map<string, grpc.Client>();
   const one = (client: grpc.Client, md: grpc.Metadata, deadlineS: number) =>
     new Promise<{ ok: string } | { err: string }>((resolve) =>
-      client.makeUnaryRequest(ECHO_METHOD, (b: Buffer) => b, (b: Buffer) => b, Buffer.from('ping'), md, { deadline: Date.now() + deadlineS * 1000 }, (e, r) =>
-        resolve(e ? { err: `${grpc.status[e.code]}: ${e.details}` } : { ok: r!.toString() }),
+      client.makeUnaryRequest(
+        ECHO_METHOD,
+        (b: Buffer) => b,
+        (b: Buffer) => b,
+        Buffer.from('ping'),
+        md,
+        { deadline: Date.now() + deadlineS * 1000 },
+        (e, r) => resolve(e ? { err: `${grpc.status[e.code]}: ${e.details}` } : { ok: r!.toString() }),
       ),
     );
   return {
@@ -134,7 +140,11 @@ const total = (r: CallResults) => Object.values(r.backends).reduce((a, b) => a +
  * The checks behind each row of the README's compatibility table. `caller` and `rig` are read
  * when the tests run (after the file's beforeAll has started them).
  */
-export function featureChecks(it: (name: string, fn: () => Promise<void>) => void, expect: typeof import('vitest').expect, ctx: () => { caller: Caller; rig: FeatureRig }): void {
+export function featureChecks(
+  it: (name: string, fn: () => Promise<void>) => void,
+  expect: typeof import('vitest').expect,
+  ctx: () => { caller: Caller; rig: FeatureRig },
+): void {
   const calls = (target: string, n: number, extra: Partial<CallsCommand> = {}) => ctx().caller.calls({ target: `xds:///${target}`, n, ...extra });
 
   it('exact path match: the path route wins over the prefix route after it', async () => {

@@ -46,6 +46,8 @@ export function featureState(b: FeatureBackends): MeshState {
       service('zones', { protocol: 'grpc' }),
       // The unhealthy instance points at a closed port: a call sent there would fail.
       service('health', { protocol: 'grpc' }),
+      // Only `paths` may call it: the client is sent nothing for it.
+      service('hidden', { protocol: 'grpc', allow: ['paths'] }),
     ],
     [
       ...versions,
@@ -59,6 +61,7 @@ export function featureState(b: FeatureBackends): MeshState {
       instance('zones', 'zb', '127.0.0.1', b.zb.port, { zone: 'zone-b', weight: 1 }),
       instance('health', 'healthy', '127.0.0.1', b.healthy.port),
       instance('health', 'down', '127.0.0.1', 1, { health: 'unhealthy' }),
+      instance('hidden', 'good', '127.0.0.1', b.good.port),
     ],
   );
 }
@@ -194,6 +197,16 @@ export function featureChecks(
 
   it('an unhealthy instance is never picked', async () => {
     expect((await calls('health', 20)).backends).toEqual({ healthy: 20 });
+  });
+
+  it('a service the client may not call is unknown to it: no instance answers', async () => {
+    const started = Date.now();
+    // C-core gives up after its 15 s does-not-exist timer (UNAVAILABLE); grpc-js-xds keeps waiting
+    // for name resolution until the call's deadline. Logged for the README.
+    const r = await calls('hidden', 1, { deadlineS: 17 });
+    console.log(`xds:///hidden failed after ${Date.now() - started} ms: ${r.details.join('; ')}`);
+    expect(r.backends).toEqual({});
+    expect(['UNAVAILABLE', 'DEADLINE_EXCEEDED']).toContain(Object.keys(r.errors)[0]);
   });
 
   it('every resource sent was ACKed; nothing NACKed', async () => {

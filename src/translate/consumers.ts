@@ -68,7 +68,9 @@ const dialects = new Map<string, ConsumerDialect>();
 export function consumerDialect(proxy: Pick<ProxyIdentity, 'client'>): ConsumerDialect {
   const client = proxy.client;
   if (!client) return DEFAULT_DIALECT;
-  const rules = RULES.filter((r) => r.appliesTo(client)).map((r) => r.rule).sort();
+  const rules = RULES.filter((r) => r.appliesTo(client))
+    .map((r) => r.rule)
+    .sort();
   if (rules.length === 0) return DEFAULT_DIALECT;
   const key = rules.join('+');
   let dialect = dialects.get(key);

@@ -40,12 +40,14 @@ export interface PythonXdsClient {
 }
 
 /**
- * Starts the Python client with GRPC_XDS_BOOTSTRAP = `bootstrapFile`. `trace` turns on C-core's
- * xDS tracers (what it sends, what it NACKs and why), at the cost of a much longer stderr.
+ * Starts the Python client with GRPC_XDS_BOOTSTRAP = `bootstrapFile`. `trace` (or
+ * SWITCHYARD_TEST_GRPC_TRACE=1 in the environment, for any test) turns on C-core's xDS tracers
+ * (the node it sends, what it NACKs and why), at the cost of a much longer stderr; `stderr()`
+ * returns it, and a crash's message includes its tail.
  */
 export function startPythonXdsClient(bootstrapFile: string, opts: { trace?: boolean } = {}): PythonXdsClient {
   const env: NodeJS.ProcessEnv = { ...process.env, GRPC_XDS_BOOTSTRAP: bootstrapFile, PYTHONUNBUFFERED: '1' };
-  if (opts.trace) {
+  if (opts.trace ?? process.env.SWITCHYARD_TEST_GRPC_TRACE === '1') {
     env.GRPC_TRACE = 'xds_client,xds_resolver,cds_lb,xds_cluster_resolver_lb';
     env.GRPC_VERBOSITY = 'debug';
   }

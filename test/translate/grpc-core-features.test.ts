@@ -28,7 +28,7 @@ beforeAll(async () => {
       node: { id: 'client-core-1', cluster: 'client', locality: {} },
     }),
   );
-  py = startPythonXdsClient(file, { trace: process.env.SWITCHYARD_TEST_GRPC_TRACE === '1' });
+  py = startPythonXdsClient(file);
   await eventually(async () => (await py.calls({ target: 'xds:///health', n: 1, deadlineS: 20 })).backends.healthy === 1, 30_000, 'first call');
 });
 

@@ -80,8 +80,3 @@ export function consumerDialect(proxy: Pick<ProxyIdentity, 'client'>): ConsumerD
   }
   return dialect;
 }
-
-/** Why each rule exists, for documentation and `switchyard status`-style explanations. */
-export function dialectRuleReasons(): ReadonlyMap<DialectRule, string> {
-  return new Map(RULES.map((r) => [r.rule, r.why]));
-}

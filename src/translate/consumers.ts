@@ -9,7 +9,7 @@
 import type { ProxyClient, ProxyIdentity } from '../model';
 
 /** A difference in how a piece of config is written for some consumers. */
-export type DialectRule = 'header-exact-match' | 'no-ring-hash';
+export type DialectRule = 'header-exact-match' | 'no-ring-hash' | 'timeout-clock-skew';
 
 interface RuleDefinition {
   readonly rule: DialectRule;
@@ -32,6 +32,9 @@ export function grpcCoreVersion(client: ProxyClient): [number, number, number] |
   return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : undefined;
 }
 
+/** What timeout-clock-skew adds: the most C-core 1.51's call clock can read early. */
+export const TIMEOUT_SKEW_MS = 2000;
+
 const RULES: readonly RuleDefinition[] = [
   {
     rule: 'header-exact-match',
@@ -52,6 +55,17 @@ const RULES: readonly RuleDefinition[] = [
     why:
       'gRPC C-core 1.51 ACKs a RING_HASH cluster and then crashes (SIGSEGV) on the first pick; ' +
       'without a hash key ring_hash gives no affinity, so C-core is sent ROUND_ROBIN instead',
+  },
+  {
+    rule: 'timeout-clock-skew',
+    // Every C-core: a version without the skew gets a bound at most 2 s longer than written, while
+    // one with it that the rule missed would cut calls early (every call, for timeouts under 1 s).
+    appliesTo: isGrpcCore,
+    why:
+      'gRPC C-core 1.51 measures a route timeout (max_stream_duration) from a call start time ' +
+      'that reads 1-2 s early (fixed per process), so calls end DEADLINE_EXCEEDED up to 2 s ' +
+      'before the timeout, at once when it is under 1 s; C-core is sent the timeout plus ' +
+      `${TIMEOUT_SKEW_MS / 1000} s, which ends calls between the timeout and 1 s after it`,
   },
 ];
 

@@ -9,6 +9,7 @@ import type { RouteConfiguration } from '../generated/envoy/config/route/v3/Rout
 import type { VirtualHost } from '../generated/envoy/config/route/v3/VirtualHost';
 import type { RouteMatch as EnvoyRouteMatch } from '../generated/envoy/config/route/v3/RouteMatch';
 import type { Route, RouteMatch, ServicePolicy } from '../model';
+import { TIMEOUT_SKEW_MS } from './consumers';
 import { isGrpcClient, type TranslateContext } from './context';
 import { resolveDestinations } from './destinations';
 import { durationFromMs } from '../util/durations';
@@ -66,7 +67,10 @@ function buildCatchAllRoute(ctx: TranslateContext, service: ServicePolicy): Envo
  */
 function timeoutFields(ctx: TranslateContext, timeoutMs: number | undefined): Pick<RouteAction, 'timeout' | 'max_stream_duration'> {
   if (isGrpcClient(ctx)) {
-    return timeoutMs === undefined ? {} : { max_stream_duration: { max_stream_duration: durationFromMs(timeoutMs) } };
+    if (timeoutMs === undefined) return {};
+    // consumers.ts, timeout-clock-skew: C-core's timer starts 1-2 s early; 0 (no limit) stays 0.
+    const skewed = timeoutMs > 0 && ctx.dialect.rules.has('timeout-clock-skew');
+    return { max_stream_duration: { max_stream_duration: durationFromMs(skewed ? timeoutMs + TIMEOUT_SKEW_MS : timeoutMs) } };
   }
   return { timeout: durationFromMs(timeoutMs ?? 0) };
 }

@@ -1,10 +1,8 @@
 // The shop's checks with a second real client: gRPC C-core 1.51 through Debian's python3-grpcio,
 // resolving xds:///catalog and xds:///payments through a real `switchyard serve` with the
 // bootstrap `switchyard bootstrap grpc` writes. catalog carries the shop's own traffic policy
-// (least_request, a full circuit breaker, consecutive5xx, retries, a header-matched canary) but
-// not its 2 s route timeout: with a route timeout, C-core 1.51 fails some calls at once with
-// DEADLINE_EXCEEDED (a client bug, in the README's table; the timeout itself is checked in
-// test/translate/grpc-core-features.test.ts), which would make these counts flaky.
+// (least_request, a full circuit breaker, consecutive5xx, retries, a 2 s timeout, a
+// header-matched canary), so C-core is sent every piece the shop translates for proxyless clients.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -43,6 +41,7 @@ services:
         destinations: [ { subset: v2, weight: 100 } ]
       - match: { pathPrefix: / }
         destinations: [ { subset: v1, weight: ${v1} }, { subset: v2, weight: ${v2} } ]
+        timeout: 2s
         retries: { attempts: 3, perTryTimeout: 500ms, retryOn: "5xx,reset,connect-failure" }
     allow: [ frontend ]
   - name: payments
@@ -117,7 +116,7 @@ describe('switchyard serve with gRPC C-core 1.51 (Debian python3-grpcio)', () =>
     expect(proxy?.userAgent).toMatch(/^gRPC C-core \S+ Python\/C-core \d+\.\d+\.\d+ Python 1\.51\.\d+$/);
     expect(proxy?.clientFeatures).toEqual(['envoy.lb.does_not_support_overprovisioning', 'xds.config.resource-in-sotw']);
     // Its own group: C-core is sent header matches in another form than grpc-js-xds.
-    expect(proxy?.group).toBe('grpc+header-exact-match+no-ring-hash:frontend');
+    expect(proxy?.group).toBe('grpc+header-exact-match+no-ring-hash+timeout-clock-skew:frontend');
   });
 
   it('splits catalog 90/10 between v1 and v2 over 1000 calls', async () => {

@@ -99,8 +99,8 @@ afterAll(async () => {
 
 describe('proxyless mTLS on the shop mesh with gRPC C-core 1.51', () => {
   it("frontend calls catalog over mutual TLS with the agent's certificates; catalog sees frontend's SPIFFE ID", async () => {
-    // The shop's catalog route has a 2 s timeout; see python-grpc-client.test.ts for why the first
-    // call of a new channel may end DEADLINE_EXCEEDED on C-core 1.51.
+    // The first call waits for xDS and the TLS handshake; the shop's 2 s route timeout bounds it
+    // (C-core is sent 4 s: timeout-clock-skew), so it may take a few tries.
     let last = { backends: {}, errors: {}, details: [] as string[] };
     await eventually(
       async () => {
@@ -108,25 +108,18 @@ describe('proxyless mTLS on the shop mesh with gRPC C-core 1.51', () => {
         return answered(last) === 1;
       },
       30_000,
-      `a call over mTLS (last: ${JSON.stringify(last)})`,
+      'a call over mTLS',
     ).catch((e: Error) => {
       throw new Error(`${e.message}: ${JSON.stringify(last)}\n${py.stderr().slice(-3000)}`);
     });
     const r = await py.calls({ target: 'xds:///catalog', n: 200, credentials: 'xds' });
-    // The shop's catalog route has a 2 s timeout, and C-core 1.51 fails some calls on such a route
-    // at once with DEADLINE_EXCEEDED (README, the compatibility table). Any other failure (a
-    // handshake, an unreachable backend) fails the test.
-    expect(
-      Object.keys(r.errors).filter((code) => code !== 'DEADLINE_EXCEEDED'),
-      r.details.join('\n'),
-    ).toEqual([]);
-    expect(answered(r)).toBeGreaterThan(20);
-    expect((r.backends.v2 ?? 0) / answered(r)).toBeLessThan(0.3);
+    expect(r.errors, r.details.join('\n')).toEqual({});
+    expect(answered(r)).toBe(200);
+    expect(r.backends.v2 ?? 0).toBeLessThan(60);
     expect(new Set(seen)).toEqual(new Set(['URI:spiffe://switchyard.local/svc/frontend']));
   });
 
   it('pins x-canary: true to v2 over mTLS', async () => {
-    // The canary route has no timeout, so no call here may fail.
     const r = await py.calls({ target: 'xds:///catalog', n: 30, metadata: { 'x-canary': 'true' }, credentials: 'xds' });
     expect(r.backends).toEqual({ v2: 30 });
   });

@@ -10,6 +10,8 @@ Commands:
       n sequential calls (or, with waves, concurrent waves of calls, each wave started after_ms
       after the previous one and all awaited together). Answers
       {"ok": true, "backends": {"v1": 90, ...}, "errors": {"UNAVAILABLE": 3}, "details": [...]}.
+  {"op": "sleep", "ms": 3000}
+      {"ok": true} after idling that long.
   {"op": "info"}
       {"ok": true, "grpc_version": "1.51.1"}
   {"op": "quit"}
@@ -100,6 +102,10 @@ def main():
                 out = {"ok": True, "grpc_version": grpc.__version__}
             elif op == "calls":
                 out = run_calls(cmd)
+            elif op == "sleep":
+                # Idle in this process (no calls), e.g. to see what a client does after a pause.
+                time.sleep(cmd["ms"] / 1000.0)
+                out = {"ok": True}
             else:
                 out = {"ok": False, "error": "unknown op %r" % op}
         except Exception as exc:  # a bad command must not end the session silently

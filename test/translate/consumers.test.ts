@@ -63,14 +63,15 @@ function canaryState(): MeshState {
 }
 
 describe('which clients get which dialect', () => {
-  it('C-core (any language, any version) gets header-exact-match and no-ring-hash; everyone else gets the default', () => {
-    expect([...consumerDialect({ client: CLIENTS.cCorePython151 }).rules]).toEqual(['header-exact-match', 'no-ring-hash']);
+  it('C-core (any language, any version) gets every rule (header-exact-match, no-ring-hash, timeout-clock-skew); everyone else gets the default', () => {
+    expect([...consumerDialect({ client: CLIENTS.cCorePython151 }).rules]).toEqual(['header-exact-match', 'no-ring-hash', 'timeout-clock-skew']);
     expect([...consumerDialect({ client: { ...CLIENTS.cCorePython151, name: 'gRPC C-core linux Ruby' } }).rules]).toEqual([
       'header-exact-match',
       'no-ring-hash',
+      'timeout-clock-skew',
     ]);
     // An unparsable version still counts as C-core: the rule is keyed on the implementation.
-    expect([...consumerDialect({ client: { ...CLIENTS.cCorePython151, version: '' } }).rules]).toEqual(['header-exact-match', 'no-ring-hash']);
+    expect([...consumerDialect({ client: { ...CLIENTS.cCorePython151, version: '' } }).rules]).toEqual(['header-exact-match', 'no-ring-hash', 'timeout-clock-skew']);
     for (const c of [CLIENTS.grpcJsXds114, CLIENTS.envoy, CLIENTS.grpcGo, CLIENTS.grpcJava]) {
       expect(consumerDialect({ client: c }).key, c.name).toBe('');
     }
@@ -129,8 +130,11 @@ describe('header-exact-match', () => {
     // Every other resource is byte-identical.
     const others = (r: ResourceSet) => encodeAll(r).filter((l) => !l.startsWith(TypeUrl.RouteConfiguration));
     expect(others(got)).toEqual(others(def));
-    // Routes without header matches are unchanged too.
-    expect(routes(got)[0]!.virtual_hosts[0]!.routes[1]).toEqual(routes(def)[0]!.virtual_hosts[0]!.routes[1]);
+    // The route without header matches differs only by its timeout (timeout-clock-skew: 2 s + 2 s).
+    const second = (r: ResourceSet) => routes(r)[0]!.virtual_hosts[0]!.routes[1] as unknown as { route: { max_stream_duration: unknown } };
+    expect(second(def).route.max_stream_duration).toEqual({ max_stream_duration: { seconds: 2 } });
+    expect(second(got).route.max_stream_duration).toEqual({ max_stream_duration: { seconds: 4 } });
+    expect({ ...second(got), route: { ...second(got).route, max_stream_duration: null } }).toEqual({ ...second(def), route: { ...second(def).route, max_stream_duration: null } });
   });
 
   it("the exact_match form passes Envoy's protos and validate.rules", () => {
@@ -179,6 +183,43 @@ describe('no-ring-hash', () => {
   });
 });
 
+describe('timeout-clock-skew', () => {
+  const state = meshState(
+    [
+      service('client', { protocol: 'grpc' }),
+      service('t', {
+        protocol: 'grpc',
+        routes: [
+          { match: { path: '/a' }, destinations: [{ weight: 100 }], timeoutMs: 300 },
+          { match: { path: '/b' }, destinations: [{ weight: 100 }], timeoutMs: 0 },
+          { match: { pathPrefix: '/' }, destinations: [{ weight: 100 }] },
+        ],
+      }),
+    ],
+    [instance('t', 't1', '10.0.0.1', 80)],
+  );
+  const durations = (proxy: ProxyIdentity) =>
+    translateForProxy(state, proxy)
+      .resources[TypeUrl.RouteConfiguration].filter((r) => r.name === 't')
+      .flatMap((r) => (r.message as { virtual_hosts: Array<{ routes: Array<{ route: { max_stream_duration?: unknown } }> }> }).virtual_hosts[0]!.routes.map((x) => x.route.max_stream_duration));
+
+  it('C-core gets each route timeout plus 2 s; no timeout and 0 (no limit) stay as they are', () => {
+    expect(durations(withClient(grpcClient('client'), CLIENTS.cCorePython151))).toEqual([
+      { max_stream_duration: { seconds: 2, nanos: 300_000_000 } },
+      { max_stream_duration: { seconds: 0 } },
+      undefined,
+    ]);
+  });
+
+  it('grpc-js-xds gets the timeout as written', () => {
+    expect(durations(withClient(grpcClient('client'), CLIENTS.grpcJsXds114))).toEqual([
+      { max_stream_duration: { seconds: 0, nanos: 300_000_000 } },
+      { max_stream_duration: { seconds: 0 } },
+      undefined,
+    ]);
+  });
+});
+
 describe('clients no rule matches get exactly what they got before', () => {
   for (const [label, state] of [
     ['canary', canaryState()],
@@ -205,9 +246,9 @@ describe('groups split by consumer only where the output can differ', () => {
   const state = canaryState();
   it('C-core has its own group; C-core clients of any language share it; grpc-js, Go and Java stay in the default gRPC group', () => {
     const key = (c: ProxyClient) => proxyGroupKey(state, withClient(grpcClient('frontend'), c));
-    expect(key(CLIENTS.cCorePython151)).toBe('grpc+header-exact-match+no-ring-hash:frontend');
+    expect(key(CLIENTS.cCorePython151)).toBe('grpc+header-exact-match+no-ring-hash+timeout-clock-skew:frontend');
     expect(key({ ...CLIENTS.cCorePython151, name: 'gRPC C-core linux Ruby', version: 'C-core 30.1.0 Ruby 1.52.0' })).toBe(
-      'grpc+header-exact-match+no-ring-hash:frontend',
+      'grpc+header-exact-match+no-ring-hash+timeout-clock-skew:frontend',
     );
     expect(key(CLIENTS.grpcJsXds114)).toBe('grpc:frontend');
     expect(key(CLIENTS.grpcGo)).toBe('grpc:frontend');

@@ -39,6 +39,8 @@ function state(): MeshState {
   return meshState(
     [
       service('frontend', { protocol: 'grpc' }),
+      // A 1 s timeout, a backend answering in 400 ms (timeout-clock-skew).
+      service('patient', { protocol: 'grpc', routes: [{ match: { pathPrefix: '/' }, destinations: [{ weight: 100 }], timeoutMs: 1000 }], allow: ['frontend'] }),
       // Served to C-core as RING_HASH only in the default form (no-ring-hash).
       service('hashed', { protocol: 'grpc', trafficPolicy: { loadBalancer: 'ring_hash' }, allow: ['frontend'] }),
       service('catalog', {
@@ -54,6 +56,7 @@ function state(): MeshState {
     [
       instance('catalog', 'v1', '127.0.0.1', backends.v1!.port, { labels: { version: 'v1' } }),
       instance('catalog', 'v2', '127.0.0.1', backends.v2!.port, { labels: { version: 'v2' } }),
+      instance('patient', 'medium', '127.0.0.1', backends.medium!.port),
       instance('hashed', 'v1', '127.0.0.1', backends.v1!.port),
       instance('hashed', 'v2', '127.0.0.1', backends.v2!.port),
     ],
@@ -79,7 +82,8 @@ function streamOf(group: string) {
 }
 
 beforeAll(async () => {
-  for (const n of ['v1', 'v2']) backends[n] = await startEchoBackend(n);
+  for (const n of ['v1', 'v2', 'medium']) backends[n] = await startEchoBackend(n);
+  backends.medium!.delayMs = 400;
   const cache = new SnapshotCache();
   const fromMetrics = metrics.xdsObserver(() => 'grpc');
   server = new XdsServer({ cache, observer: fanOut(recorded, fromMetrics), resolveGroup: (node) => ({ group: node.cluster || 'default' }) });
@@ -151,5 +155,21 @@ describe('no-ring-hash, with gRPC C-core 1.51', () => {
     expect((r.backends.v1 ?? 0) + (r.backends.v2 ?? 0)).toBe(20);
     expect(r.backends.v1 ?? 0).toBeGreaterThan(4);
     expect(r.backends.v2 ?? 0).toBeGreaterThan(4);
+  });
+});
+
+describe('timeout-clock-skew, with gRPC C-core 1.51', () => {
+  it('the default form (1 s as written) ends a 400 ms call DEADLINE_EXCEEDED, early', async () => {
+    const py = pythonIn('default-form');
+    const r = await py.calls({ target: 'xds:///patient', n: 3, deadlineS: 10 });
+    expect(r.backends).toEqual({});
+    expect(r.errors).toEqual({ DEADLINE_EXCEEDED: 3 });
+  });
+
+  it("the rule's form (1 s + 2 s) lets the 400 ms call finish", async () => {
+    const py = pythonIn('rule-form');
+    const r = await py.calls({ target: 'xds:///patient', n: 3, deadlineS: 10 });
+    expect(r.errors, r.details.join('\n')).toEqual({});
+    expect(r.backends).toEqual({ medium: 3 });
   });
 });

@@ -10,7 +10,7 @@ import type { CallResults, CallsCommand } from '../../support/python-xds-client'
 import { startHarness, type Harness } from '../../support/xds-harness';
 import { instance, meshState, service } from './mesh-fixtures';
 
-export type FeatureBackends = Record<'v1' | 'v2' | 'good' | 'bad' | 'slow' | 'za' | 'zb' | 'healthy', EchoBackend>;
+export type FeatureBackends = Record<'v1' | 'v2' | 'good' | 'bad' | 'slow' | 'medium' | 'za' | 'zb' | 'healthy', EchoBackend>;
 
 /** Every feature a service of its own, so each is resolved (and could be rejected) on its own. */
 export function featureState(b: FeatureBackends): MeshState {
@@ -42,6 +42,8 @@ export function featureState(b: FeatureBackends): MeshState {
       }),
       service('noretries', { protocol: 'grpc' }),
       service('timeout', { protocol: 'grpc', routes: [{ match: { pathPrefix: '/' }, destinations: [{ weight: 100 }], timeoutMs: 300 }] }),
+      // A call that takes 400 ms on a route with a 1 s timeout must not be cut.
+      service('withintimeout', { protocol: 'grpc', routes: [{ match: { pathPrefix: '/' }, destinations: [{ weight: 100 }], timeoutMs: 1000 }] }),
       // zone-a holds weight 3, zone-b weight 1: locality weights should split 75/25.
       service('zones', { protocol: 'grpc' }),
       // The unhealthy instance points at a closed port: a call sent there would fail.
@@ -57,6 +59,7 @@ export function featureState(b: FeatureBackends): MeshState {
       ...pair('retries'),
       ...pair('noretries'),
       instance('timeout', 'slow', '127.0.0.1', b.slow.port),
+      instance('withintimeout', 'medium', '127.0.0.1', b.medium.port),
       instance('zones', 'za', '127.0.0.1', b.za.port, { zone: 'zone-a', weight: 3 }),
       instance('zones', 'zb', '127.0.0.1', b.zb.port, { zone: 'zone-b', weight: 1 }),
       instance('health', 'healthy', '127.0.0.1', b.healthy.port),
@@ -74,11 +77,12 @@ export interface FeatureRig {
 
 /** Backends, and an xDS server whose group `client` holds the feature mesh translated for `proxy`. */
 export async function startFeatureRig(proxy: ProxyIdentity): Promise<FeatureRig> {
-  const names = ['v1', 'v2', 'good', 'bad', 'slow', 'za', 'zb', 'healthy'] as const;
+  const names = ['v1', 'v2', 'good', 'bad', 'slow', 'medium', 'za', 'zb', 'healthy'] as const;
   const started = await Promise.all(names.map((n) => startEchoBackend(n)));
   const backends = Object.fromEntries(names.map((n, i) => [n, started[i]!])) as FeatureBackends;
   backends.bad.failWith = grpc.status.UNAVAILABLE;
-  backends.slow.delayMs = 1500;
+  backends.slow.delayMs = 3000;
+  backends.medium.delayMs = 400;
   const harness = await startHarness();
   harness.cache.setSnapshot('client', translateForProxy(featureState(backends), proxy).resources);
   return {
@@ -178,12 +182,19 @@ export function featureChecks(
     expect(ctx().rig.backends.bad.calls).toBeGreaterThan(badBefore);
   });
 
-  it('route timeout (max_stream_duration): a call slower than 300 ms ends DEADLINE_EXCEEDED', async () => {
+  it('route timeout (max_stream_duration): a call slower than the 300 ms timeout ends DEADLINE_EXCEEDED', async () => {
     const started = Date.now();
-    const r = await calls('timeout', 3, { deadlineS: 5 });
-    expect(r.errors).toEqual({ DEADLINE_EXCEEDED: 3 });
-    // Well before the backend's 1.5 s answer, let alone the call's own 5 s deadline.
-    expect(Date.now() - started).toBeLessThan(3 * 1200);
+    const r = await calls('timeout', 2, { deadlineS: 10 });
+    expect(r.errors).toEqual({ DEADLINE_EXCEEDED: 2 });
+    // Before the backend's 3 s answer and the call's own 10 s deadline (C-core is sent 2.3 s and
+    // ends calls 1-2 s early: see timeout-clock-skew).
+    expect(Date.now() - started).toBeLessThan(2 * 2600);
+  });
+
+  it('route timeout: a call that finishes within the 1 s timeout is not cut', async () => {
+    const r = await calls('withintimeout', 3, { deadlineS: 10 });
+    expect(r.errors, r.details.join('\n')).toEqual({});
+    expect(r.backends).toEqual({ medium: 3 });
   });
 
   it('zones: locality weights (sum of endpoint weights) split 3:1 between zone-a and zone-b', async () => {

@@ -50,7 +50,7 @@ function buildRoute(ctx: TranslateContext, service: ServicePolicy, route: Route)
     ...(targets.length === 1
       ? { cluster: targets[0].cluster }
       : { weighted_clusters: { clusters: targets.map((t) => ({ name: t.cluster, weight: { value: t.weight } })) } }),
-    ...timeoutFields(ctx, route.timeoutMs),
+    ...timeoutFields(ctx, route.timeoutMs, service),
   };
   const retryPolicy = buildRetryPolicy(ctx, service, route.retries);
   return { match: buildRouteMatch(ctx, service, route.match), route: retryPolicy ? { ...action, retry_policy: retryPolicy } : action };
@@ -65,11 +65,14 @@ function buildCatchAllRoute(ctx: TranslateContext, service: ServicePolicy): Envo
  * streams and slow responses nobody asked to bound; as in Istio, no timeout unless one is
  * written (0 disables it). gRPC ignores route.timeout and takes max_stream_duration (gRFC A31).
  */
-function timeoutFields(ctx: TranslateContext, timeoutMs: number | undefined): Pick<RouteAction, 'timeout' | 'max_stream_duration'> {
+function timeoutFields(ctx: TranslateContext, timeoutMs: number | undefined, service?: ServicePolicy): Pick<RouteAction, 'timeout' | 'max_stream_duration'> {
   if (isGrpcClient(ctx)) {
     if (timeoutMs === undefined) return {};
     // consumers.ts, timeout-clock-skew: C-core's timer starts 1-2 s early; 0 (no limit) stays 0.
     const skewed = timeoutMs > 0 && ctx.dialect.rules.has('timeout-clock-skew');
+    if (skewed && service) {
+      ctx.warnings.add(service.name, `gRPC C-core clients are sent route timeouts ${TIMEOUT_SKEW_MS / 1000} s longer (C-core 1.51 starts the timer 1-2 s early), so their calls end up to 1 s after the timeout`);
+    }
     return { max_stream_duration: { max_stream_duration: durationFromMs(skewed ? timeoutMs + TIMEOUT_SKEW_MS : timeoutMs) } };
   }
   return { timeout: durationFromMs(timeoutMs ?? 0) };

@@ -71,7 +71,11 @@ describe('which clients get which dialect', () => {
       'timeout-clock-skew',
     ]);
     // An unparsable version still counts as C-core: the rule is keyed on the implementation.
-    expect([...consumerDialect({ client: { ...CLIENTS.cCorePython151, version: '' } }).rules]).toEqual(['header-exact-match', 'no-ring-hash', 'timeout-clock-skew']);
+    expect([...consumerDialect({ client: { ...CLIENTS.cCorePython151, version: '' } }).rules]).toEqual([
+      'header-exact-match',
+      'no-ring-hash',
+      'timeout-clock-skew',
+    ]);
     for (const c of [CLIENTS.grpcJsXds114, CLIENTS.envoy, CLIENTS.grpcGo, CLIENTS.grpcJava]) {
       expect(consumerDialect({ client: c }).key, c.name).toBe('');
     }
@@ -134,7 +138,10 @@ describe('header-exact-match', () => {
     const second = (r: ResourceSet) => routes(r)[0]!.virtual_hosts[0]!.routes[1] as unknown as { route: { max_stream_duration: unknown } };
     expect(second(def).route.max_stream_duration).toEqual({ max_stream_duration: { seconds: 2 } });
     expect(second(got).route.max_stream_duration).toEqual({ max_stream_duration: { seconds: 4 } });
-    expect({ ...second(got), route: { ...second(got).route, max_stream_duration: null } }).toEqual({ ...second(def), route: { ...second(def).route, max_stream_duration: null } });
+    expect({ ...second(got), route: { ...second(got).route, max_stream_duration: null } }).toEqual({
+      ...second(def),
+      route: { ...second(def).route, max_stream_duration: null },
+    });
   });
 
   it("the exact_match form passes Envoy's protos and validate.rules", () => {
@@ -201,7 +208,11 @@ describe('timeout-clock-skew', () => {
   const durations = (proxy: ProxyIdentity) =>
     translateForProxy(state, proxy)
       .resources[TypeUrl.RouteConfiguration].filter((r) => r.name === 't')
-      .flatMap((r) => (r.message as { virtual_hosts: Array<{ routes: Array<{ route: { max_stream_duration?: unknown } }> }> }).virtual_hosts[0]!.routes.map((x) => x.route.max_stream_duration));
+      .flatMap((r) =>
+        (r.message as { virtual_hosts: Array<{ routes: Array<{ route: { max_stream_duration?: unknown } }> }> }).virtual_hosts[0]!.routes.map(
+          (x) => x.route.max_stream_duration,
+        ),
+      );
 
   it('C-core gets each route timeout plus 2 s; no timeout and 0 (no limit) stay as they are', () => {
     expect(durations(withClient(grpcClient('client'), CLIENTS.cCorePython151))).toEqual([

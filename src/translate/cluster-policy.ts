@@ -34,7 +34,10 @@ export function lbPolicyFor(ctx: TranslateContext, service: ServicePolicy): LbPo
   if (supported === 'RING_HASH' && ctx.dialect.rules.has('no-ring-hash')) {
     // consumers.ts, no-ring-hash: the mesh file gives ring_hash no hash key, so it could only
     // spread calls at random, which round_robin does without the client crash.
-    ctx.warnings.add(service.name, `gRPC C-core clients are sent round_robin for the ${wanted} load balancer (C-core 1.51 crashes on ring_hash; with no hash key it gives no affinity)`);
+    ctx.warnings.add(
+      service.name,
+      `gRPC C-core clients are sent round_robin for the ${wanted} load balancer (C-core 1.51 crashes on ring_hash; with no hash key it gives no affinity)`,
+    );
     return 'ROUND_ROBIN';
   }
   if (supported !== ENVOY_LB_POLICY[wanted]) {

@@ -20,7 +20,10 @@ import { buildRetryPolicy } from './retry-policy';
 
 /** A proxyless gRPC client's routes for `xds:///<service>`. */
 export function buildServiceRouteConfiguration(ctx: TranslateContext, service: ServicePolicy): RouteConfiguration {
-  return memoized(ctx, [service], 'service-routes', ctx.consumerVariant, () => ({ name: serviceRouteConfigName(service.name), virtual_hosts: [buildVirtualHost(ctx, service, ['*'])] }));
+  return memoized(ctx, [service], 'service-routes', ctx.consumerVariant, () => ({
+    name: serviceRouteConfigName(service.name),
+    virtual_hosts: [buildVirtualHost(ctx, service, ['*'])],
+  }));
 }
 
 /**
@@ -32,7 +35,9 @@ export function buildServiceRouteConfiguration(ctx: TranslateContext, service: S
 export function buildSidecarOutboundRouteConfiguration(ctx: TranslateContext, services: readonly ServicePolicy[]): RouteConfiguration {
   return {
     name: sidecarOutboundRouteConfigName(ctx.options.outboundHttpPort),
-    virtual_hosts: services.map((s) => memoized(ctx, [s], 'vhost-by-authority', ctx.consumerVariant, () => buildVirtualHost(ctx, s, [s.name, `${s.name}:${s.port}`]))),
+    virtual_hosts: services.map((s) =>
+      memoized(ctx, [s], 'vhost-by-authority', ctx.consumerVariant, () => buildVirtualHost(ctx, s, [s.name, `${s.name}:${s.port}`])),
+    ),
   };
 }
 
@@ -71,7 +76,10 @@ function timeoutFields(ctx: TranslateContext, timeoutMs: number | undefined, ser
     // consumers.ts, timeout-clock-skew: C-core's timer starts 1-2 s early; 0 (no limit) stays 0.
     const skewed = timeoutMs > 0 && ctx.dialect.rules.has('timeout-clock-skew');
     if (skewed && service) {
-      ctx.warnings.add(service.name, `gRPC C-core clients are sent route timeouts ${TIMEOUT_SKEW_MS / 1000} s longer (C-core 1.51 starts the timer 1-2 s early), so their calls end up to 1 s after the timeout`);
+      ctx.warnings.add(
+        service.name,
+        `gRPC C-core clients are sent route timeouts ${TIMEOUT_SKEW_MS / 1000} s longer (C-core 1.51 starts the timer 1-2 s early), so their calls end up to 1 s after the timeout`,
+      );
     }
     return { max_stream_duration: { max_stream_duration: durationFromMs(skewed ? timeoutMs + TIMEOUT_SKEW_MS : timeoutMs) } };
   }

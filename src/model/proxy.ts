@@ -3,6 +3,19 @@
 /** Envoy sidecars get full listeners; proxyless gRPC gets API listeners and a narrower feature set. */
 export type ProxyKind = 'envoy' | 'grpc';
 
+/**
+ * The xDS client software as the node describes it. Implementations of one kind differ in which
+ * parts of xDS they accept (translate/consumers.ts turns this into what they are sent).
+ */
+export interface ProxyClient {
+  /** node.user_agent_name: "envoy", "gRPC Node", "gRPC C-core linux Python", … */
+  readonly name: string;
+  /** node.user_agent_version (or Envoy's user_agent_build_version, as text). */
+  readonly version: string;
+  /** node.client_features, as sent. */
+  readonly features: readonly string[];
+}
+
 export interface ProxyIdentity {
   readonly kind: ProxyKind;
   /** node.cluster: the service this proxy fronts (may be empty for a bare gRPC client). */
@@ -11,4 +24,6 @@ export interface ProxyIdentity {
   readonly nodeId: string;
   /** True when the stream presented a valid xDS token for `service`. Secrets need it. */
   readonly authenticated: boolean;
+  /** Absent: a client of this kind that needs nothing beyond the kind's defaults. */
+  readonly client?: ProxyClient;
 }

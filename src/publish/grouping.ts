@@ -6,7 +6,7 @@ import type { Metadata } from '@grpc/grpc-js';
 import type { TokenAuthority } from '../ca/tokens';
 import { authenticateStream } from '../ca/stream-auth';
 import type { Node__Output } from '../generated/envoy/config/core/v3/Node';
-import type { ProxyIdentity, ProxyKind } from '../model';
+import type { ProxyClient, ProxyIdentity, ProxyKind } from '../model';
 import type { GroupResolver } from '../xds';
 
 /**
@@ -18,8 +18,18 @@ export function proxyKindOf(node: Node__Output): ProxyKind {
   return /grpc/i.test(node.user_agent_name ?? '') ? 'grpc' : 'envoy';
 }
 
+/**
+ * What the node says about its client software. Envoy sends its version as a structured
+ * user_agent_build_version rather than text; it is kept as major.minor.patch.
+ */
+export function proxyClientOf(node: Node__Output): ProxyClient {
+  const build = node.user_agent_build_version?.version;
+  const version = node.user_agent_version ?? (build ? `${build.major_number}.${build.minor_number}.${build.patch}` : '');
+  return { name: node.user_agent_name ?? '', version, features: [...(node.client_features ?? [])] };
+}
+
 export function proxyIdentityOf(node: Node__Output, authenticated: boolean): ProxyIdentity {
-  return { kind: proxyKindOf(node), service: node.cluster ?? '', nodeId: node.id ?? '', authenticated };
+  return { kind: proxyKindOf(node), service: node.cluster ?? '', nodeId: node.id ?? '', authenticated, client: proxyClientOf(node) };
 }
 
 export interface StreamGrouping {

@@ -31,6 +31,15 @@ export function lbPolicyFor(ctx: TranslateContext, service: ServicePolicy): LbPo
   const wanted = service.trafficPolicy?.loadBalancer ?? 'round_robin';
   if (!isGrpcClient(ctx)) return ENVOY_LB_POLICY[wanted];
   const supported = GRPC_LB_POLICY[wanted];
+  if (supported === 'RING_HASH' && ctx.dialect.rules.has('no-ring-hash')) {
+    // consumers.ts, no-ring-hash: the mesh file gives ring_hash no hash key, so it could only
+    // spread calls at random, which round_robin does without the client crash.
+    ctx.warnings.add(
+      service.name,
+      `gRPC C-core clients are sent round_robin for the ${wanted} load balancer (C-core 1.51 crashes on ring_hash; with no hash key it gives no affinity)`,
+    );
+    return 'ROUND_ROBIN';
+  }
   if (supported !== ENVOY_LB_POLICY[wanted]) {
     ctx.warnings.add(service.name, `gRPC clients do not support the ${wanted} load balancer; they use ${supported.toLowerCase()} instead`);
   }

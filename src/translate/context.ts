@@ -1,5 +1,6 @@
 // What every builder needs to know about the translation in progress.
 import type { MeshState, ProxyIdentity, ServicePolicy } from '../model';
+import type { ConsumerDialect } from './consumers';
 import type { ResolvedOptions } from './options';
 import type { TranslationMemo } from './memo';
 import type { SecurityHooks } from './security';
@@ -52,10 +53,19 @@ export interface TranslateContext {
   readonly services: ReadonlyMap<string, ServicePolicy>;
   /** Per-target pieces shared across groups and states (createTranslator keeps one); absent, everything is built afresh. */
   readonly memo?: TranslationMemo;
-  /** What upstream clusters depend on besides their target: the consumer kind and the security hooks' upstream variant. */
+  /** How this consumer differs from the default for its kind (consumers.ts). */
+  readonly dialect: ConsumerDialect;
+  /** The consumer kind, plus its dialect when it has one: what a memoized piece built differently per consumer is keyed by. */
+  readonly consumerVariant: string;
+  /** What upstream clusters depend on besides their target: the consumer variant and the security hooks' upstream variant. */
   readonly upstreamVariant: string;
 }
 
 export function isGrpcClient(ctx: TranslateContext): boolean {
   return ctx.proxy.kind === 'grpc';
+}
+
+/** The kind alone for default consumers (so their keys are what they were before dialects existed). */
+export function consumerVariantOf(kind: string, dialect: ConsumerDialect): string {
+  return dialect.key === '' ? kind : `${kind}+${dialect.key}`;
 }

@@ -9,6 +9,7 @@ import type { RouteConfiguration } from '../generated/envoy/config/route/v3/Rout
 import type { VirtualHost } from '../generated/envoy/config/route/v3/VirtualHost';
 import type { RouteMatch as EnvoyRouteMatch } from '../generated/envoy/config/route/v3/RouteMatch';
 import type { Route, RouteMatch, ServicePolicy } from '../model';
+import { TIMEOUT_SKEW_MS } from './consumers';
 import { isGrpcClient, type TranslateContext } from './context';
 import { resolveDestinations } from './destinations';
 import { durationFromMs } from '../util/durations';
@@ -19,7 +20,7 @@ import { buildRetryPolicy } from './retry-policy';
 
 /** A proxyless gRPC client's routes for `xds:///<service>`. */
 export function buildServiceRouteConfiguration(ctx: TranslateContext, service: ServicePolicy): RouteConfiguration {
-  return memoized(ctx, [service], 'service-routes', ctx.proxy.kind, () => ({
+  return memoized(ctx, [service], 'service-routes', ctx.consumerVariant, () => ({
     name: serviceRouteConfigName(service.name),
     virtual_hosts: [buildVirtualHost(ctx, service, ['*'])],
   }));
@@ -35,7 +36,7 @@ export function buildSidecarOutboundRouteConfiguration(ctx: TranslateContext, se
   return {
     name: sidecarOutboundRouteConfigName(ctx.options.outboundHttpPort),
     virtual_hosts: services.map((s) =>
-      memoized(ctx, [s], 'vhost-by-authority', ctx.proxy.kind, () => buildVirtualHost(ctx, s, [s.name, `${s.name}:${s.port}`])),
+      memoized(ctx, [s], 'vhost-by-authority', ctx.consumerVariant, () => buildVirtualHost(ctx, s, [s.name, `${s.name}:${s.port}`])),
     ),
   };
 }
@@ -54,7 +55,7 @@ function buildRoute(ctx: TranslateContext, service: ServicePolicy, route: Route)
     ...(targets.length === 1
       ? { cluster: targets[0].cluster }
       : { weighted_clusters: { clusters: targets.map((t) => ({ name: t.cluster, weight: { value: t.weight } })) } }),
-    ...timeoutFields(ctx, route.timeoutMs),
+    ...timeoutFields(ctx, route.timeoutMs, service),
   };
   const retryPolicy = buildRetryPolicy(ctx, service, route.retries);
   return { match: buildRouteMatch(ctx, service, route.match), route: retryPolicy ? { ...action, retry_policy: retryPolicy } : action };
@@ -69,9 +70,18 @@ function buildCatchAllRoute(ctx: TranslateContext, service: ServicePolicy): Envo
  * streams and slow responses nobody asked to bound; as in Istio, no timeout unless one is
  * written (0 disables it). gRPC ignores route.timeout and takes max_stream_duration (gRFC A31).
  */
-function timeoutFields(ctx: TranslateContext, timeoutMs: number | undefined): Pick<RouteAction, 'timeout' | 'max_stream_duration'> {
+function timeoutFields(ctx: TranslateContext, timeoutMs: number | undefined, service?: ServicePolicy): Pick<RouteAction, 'timeout' | 'max_stream_duration'> {
   if (isGrpcClient(ctx)) {
-    return timeoutMs === undefined ? {} : { max_stream_duration: { max_stream_duration: durationFromMs(timeoutMs) } };
+    if (timeoutMs === undefined) return {};
+    // consumers.ts, timeout-clock-skew: C-core's timer starts 1-2 s early; 0 (no limit) stays 0.
+    const skewed = timeoutMs > 0 && ctx.dialect.rules.has('timeout-clock-skew');
+    if (skewed && service) {
+      ctx.warnings.add(
+        service.name,
+        `gRPC C-core clients are sent route timeouts ${TIMEOUT_SKEW_MS / 1000} s longer (C-core 1.51 starts the timer 1-2 s early), so their calls end up to 1 s after the timeout`,
+      );
+    }
+    return { max_stream_duration: { max_stream_duration: durationFromMs(skewed ? timeoutMs + TIMEOUT_SKEW_MS : timeoutMs) } };
   }
   return { timeout: durationFromMs(timeoutMs ?? 0) };
 }
@@ -81,16 +91,21 @@ function buildRouteMatch(ctx: TranslateContext, service: ServicePolicy, match: R
     ctx.warnings.add(service.name, `a route matches both path ${match.path} and pathPrefix ${match.pathPrefix}; the exact path is used`);
   }
   const path: EnvoyRouteMatch = match.path !== undefined ? { path: match.path } : { prefix: match.pathPrefix ?? '/' };
-  const headers = buildHeaderMatchers(match.headers);
+  const headers = buildHeaderMatchers(ctx, match.headers);
   return headers.length > 0 ? { ...path, headers } : path;
 }
 
-/** Exact header matches, sorted by name so the output does not depend on key order in the file. */
-function buildHeaderMatchers(headers: Readonly<Record<string, string>> | undefined): HeaderMatcher[] {
+/**
+ * Exact header matches, sorted by name so the output does not depend on key order in the file.
+ * string_match is the current form; consumers that NACK it (consumers.ts, header-exact-match)
+ * get the deprecated exact_match field, which means the same: case-sensitive, whole value.
+ */
+function buildHeaderMatchers(ctx: TranslateContext, headers: Readonly<Record<string, string>> | undefined): HeaderMatcher[] {
   if (!headers) return [];
+  const legacy = ctx.dialect.rules.has('header-exact-match');
   // Both Envoy and gRPC compare header names case-insensitively; lower case is the canonical form.
   return Object.entries(headers)
     .map(([name, value]) => ({ name: name.toLowerCase(), value }))
     .sort((a, b) => compareNames(a.name, b.name))
-    .map(({ name, value }) => ({ name, string_match: { exact: value } }));
+    .map(({ name, value }) => (legacy ? { name, exact_match: value } : { name, string_match: { exact: value } }));
 }

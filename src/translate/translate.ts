@@ -42,7 +42,8 @@
  * retry-policy.ts, routes.ts and endpoints.ts for the differences from Envoy).
  */
 import type { MeshState, ProxyIdentity, ServicePolicy } from '../model';
-import { Warnings, type TranslateContext } from './context';
+import { consumerVariantOf, Warnings, type TranslateContext } from './context';
+import { consumerDialect } from './consumers';
 import { addEnvoySidecarResources } from './envoy-sidecar';
 import { addGrpcClientResources } from './grpc-client';
 import { TranslationMemo } from './memo';
@@ -65,6 +66,8 @@ export interface TranslateResult {
 }
 
 function newContext(state: MeshState, proxy: ProxyIdentity, opts: TranslateOptions | undefined, memo: TranslationMemo | undefined): TranslateContext {
+  const dialect = consumerDialect(proxy);
+  const consumerVariant = consumerVariantOf(proxy.kind, dialect);
   const base = {
     memo,
     state,
@@ -73,9 +76,11 @@ function newContext(state: MeshState, proxy: ProxyIdentity, opts: TranslateOptio
     security: opts?.security ?? PLAINTEXT,
     warnings: new Warnings(),
     services: new Map<string, ServicePolicy>(state.config.services.map((s) => [s.name, s])),
+    dialect,
+    consumerVariant,
     upstreamVariant: '',
   };
-  return { ...base, upstreamVariant: `${proxy.kind}\0${base.security.upstreamVariant(base)}` };
+  return { ...base, upstreamVariant: `${consumerVariant}\0${base.security.upstreamVariant(base)}` };
 }
 
 export function translateForProxy(state: MeshState, proxy: ProxyIdentity, opts?: TranslateOptions, memo?: TranslationMemo): TranslateResult {
@@ -91,12 +96,14 @@ export function translateForProxy(state: MeshState, proxy: ProxyIdentity, opts?:
 
 /**
  * Proxies with equal keys get identical resources, so the cache translates once per key.
- * Output depends on the kind, the service (its inbound side and what it may call) and whatever
- * the security hooks make differ (e.g. whether the stream proved its service); never on node.id.
+ * Output depends on the kind, the consumer's dialect (consumers.ts; none for Envoy and
+ * grpc-js-xds, whose keys are unchanged by it), the service (its inbound side and what it may
+ * call) and whatever the security hooks make differ (e.g. whether the stream proved its
+ * service); never on node.id.
  */
 export function proxyGroupKey(state: MeshState, proxy: ProxyIdentity, opts?: Pick<TranslateOptions, 'security'>): string {
   const security = opts?.security ?? PLAINTEXT;
-  return `${proxy.kind}:${proxy.service}${security.groupKeyPart(state, proxy)}`;
+  return `${consumerVariantOf(proxy.kind, consumerDialect(proxy))}:${proxy.service}${security.groupKeyPart(state, proxy)}`;
 }
 
 /**

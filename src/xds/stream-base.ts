@@ -208,6 +208,7 @@ export abstract class XdsStream {
       nodeId: node?.id,
       nodeCluster: node?.cluster,
       userAgent: node ? `${node.user_agent_name}${node.user_agent_version ? `/${node.user_agent_version}` : ''}` : undefined,
+      ...(node && node.client_features.length > 0 && { clientFeatures: [...node.client_features] }),
       group: this.info.group,
       types: this.typeStatuses(),
     };

@@ -28,6 +28,8 @@ export interface StreamStatus {
   readonly nodeId?: string;
   readonly nodeCluster?: string;
   readonly userAgent?: string;
+  /** node.client_features: what the client says it supports, which decides part of what it is sent. */
+  readonly clientFeatures?: readonly string[];
   readonly group?: string;
   readonly types: readonly TypeSyncStatus[];
 }

@@ -29,6 +29,13 @@ export const REQUIRED_TOOLS: Readonly<Record<string, RequiredTool>> = {
     debianPackage: 'prometheus',
     files: ['test/e2e/prometheus-scrape.test.ts', 'test/demo/compose-file.test.ts'],
   },
+  // The second real xDS client: gRPC C-core through Debian's Python (not whatever python3 is first
+  // on PATH, which may be a pyenv or venv build without grpcio).
+  'python3-grpcio': {
+    probe: ['/usr/bin/python3', '-c', 'import grpc'],
+    debianPackage: 'python3-grpcio',
+    files: ['test/e2e/python-grpc-*.test.ts', 'test/translate/grpc-core-*.test.ts'],
+  },
   'docker-compose': {
     probe: ['docker-compose', 'version'],
     debianPackage: 'docker-compose',

@@ -16,6 +16,12 @@ export class SwitchyardMetrics {
   readonly acks = new Counter({ name: 'switchyard_xds_acks_total', help: 'xDS ACKs received', labelNames: ['type'] as const, registers: [this.registry] });
   readonly nacks = new Counter({ name: 'switchyard_xds_nacks_total', help: 'xDS NACKs received (proxy rejected a push)', labelNames: ['type'] as const, registers: [this.registry] });
   readonly rejectedRequests = new Counter({ name: 'switchyard_xds_rejected_requests_total', help: 'xDS requests refused or ignored', labelNames: ['reason'] as const, registers: [this.registry] });
+  readonly limitHits = new Counter({
+    name: 'switchyard_limit_hits_total',
+    help: 'Requests, streams or inputs refused by a limit (the label names it: streams, streams_per_connection, request_bytes, names_per_request, names_per_stream, unknown_service, mesh_file_bytes, yaml_aliases, log_field_length, warnings_suppressed)',
+    labelNames: ['limit'] as const,
+    registers: [this.registry],
+  });
   readonly convergence = new Histogram({
     name: 'switchyard_xds_convergence_seconds',
     help: 'Time from a registry or config change to the proxy ACKing the push that carries it',

@@ -1,6 +1,7 @@
 // What `switchyard serve` runs with, already parsed and checked: cli/serve.ts turns flags into
 // this, and server/serve.ts starts the stages from it. Tests and embedders can build it directly.
 import type { KeyType } from '../ca/keys';
+import type { XdsLimits } from '../xds/server';
 import type { LogFormat, LogLevel } from './logger';
 
 export interface HostPort {
@@ -43,14 +44,25 @@ export interface ServeOptions {
     readonly certFile?: string;
     readonly keyFile?: string;
   };
-  readonly xdsSecurity: {
-    readonly requireToken: boolean;
-    readonly tls: boolean;
-    /** DNS names (comma-separated) the xDS server certificate carries. */
-    readonly tlsNames: string;
-  };
+  readonly xdsSecurity: XdsSecurityOptions;
 }
 
 export function formatHostPort(address: HostPort): string {
   return `${address.host.includes(':') ? `[${address.host}]` : address.host}:${address.port}`;
+}
+
+/** Who may talk xDS, and what a stream may cost. Secure with no flags: TLS, and proof required. */
+export interface XdsSecurityOptions {
+  /**
+   * --insecure-xds: a plaintext listener that also serves streams proving nothing (as their
+   * node.cluster, without secrets). Tokens are still checked when sent. Logged as a warning.
+   */
+  readonly insecure: boolean;
+  /** DNS names and IPs (comma-separated) the xDS server certificate carries. */
+  readonly tlsNames: string;
+  /** Streams are ended after about this long (proxies reconnect); 0 never. */
+  readonly maxConnectionAgeMs: number;
+  /** A root rotation disconnects the streams that have not ACKed their new secrets after this long. */
+  readonly rotationGraceMs: number;
+  readonly limits: XdsLimits;
 }

@@ -29,6 +29,8 @@ export interface StreamStatus {
   readonly nodeCluster?: string;
   readonly userAgent?: string;
   readonly group?: string;
+  /** Whether the stream proved its service (xDS token or client certificate). */
+  readonly authenticated?: boolean;
   readonly types: readonly TypeSyncStatus[];
 }
 

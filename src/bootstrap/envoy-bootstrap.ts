@@ -10,8 +10,16 @@ export interface EnvoyBootstrapOptions {
   /** xDS credential: sent as `authorization: Bearer <token>` on the ADS stream. */
   readonly token?: string;
   readonly adminPort: number;
-  /** CA bundle file (on the proxy's host) to verify a TLS xDS listener (`serve --xds-tls`). */
+  /**
+   * CA bundle file (on the proxy's host) that verifies the control plane's TLS listener.
+   * Undefined only for a plaintext control plane (`serve --insecure-xds`).
+   */
   readonly xdsCaFile?: string;
+  /**
+   * Directory (on the proxy's host) holding the workload's cert.pem and key.pem, kept by
+   * `switchyard agent`: presented to the control plane as the proof of the proxy's service.
+   */
+  readonly certDir?: string;
   /** Cluster name of the static xDS cluster. */
   readonly xdsClusterName?: string;
   /**
@@ -82,9 +90,13 @@ export function buildEnvoyBootstrap(o: EnvoyBootstrapOptions): { [key: string]: 
               name: 'envoy.transport_sockets.tls',
               typed_config: {
                 '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext',
-                sni: o.xdsHost,
+                // SNI must be a host name; a control plane dialled by IP is matched by its SPIFFE ID alone.
+                ...(isIP(o.xdsHost) === 0 && { sni: o.xdsHost }),
                 common_tls_context: {
                   alpn_protocols: ['h2'],
+                  ...(o.certDir !== undefined && {
+                    tls_certificates: [{ certificate_chain: { filename: posixJoin(o.certDir, 'cert.pem') }, private_key: { filename: posixJoin(o.certDir, 'key.pem') } }],
+                  }),
                   validation_context: {
                     trusted_ca: { filename: o.xdsCaFile },
                     // The listener's certificate carries the control plane's SPIFFE ID.
@@ -149,4 +161,9 @@ function adminCluster(adminPort: number): { [key: string]: JsonValue } {
       endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: '127.0.0.1', port_value: adminPort } } } }] }],
     },
   };
+}
+
+/** Paths in a bootstrap are the proxy host's, which is POSIX wherever Envoy runs. */
+function posixJoin(dir: string, file: string): string {
+  return `${dir.replace(/\/+$/, '')}/${file}`;
 }

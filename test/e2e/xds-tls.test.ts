@@ -1,6 +1,6 @@
-// serve --xds-tls: the xDS listener speaks TLS with a certificate from the mesh CA; a client
-// trusting the bundle is served, a plaintext one is not. The Envoy bootstrap that trusts it
-// validates against Envoy's protos.
+// TLS on the xDS listener, the default (--xds-tls is now a no-op): a certificate from the mesh
+// CA; a client trusting the bundle (and proving its service) is served, a plaintext one is not.
+// The Envoy bootstrap that trusts it validates against Envoy's protos.
 import * as grpc from '@grpc/grpc-js';
 import { spawnSync } from 'node:child_process';
 import { parse } from 'yaml';
@@ -9,11 +9,11 @@ import { validateJsonMessage } from '../support/proto-json';
 import { TypeUrl } from '../../src/proto/type-urls';
 import { adsProto, Inbox, OWN_CONNECTION, sotwClient } from '../support/ads-client';
 import type { DiscoveryResponse__Output } from '../../src/generated/envoy/service/discovery/v3/DiscoveryResponse';
-import { BIN, startServe, type ServeProcess } from '../support/serve-process';
+import { BIN, adminJson, startServe, type ServeProcess } from '../support/serve-process';
 
 let serve: ServeProcess;
 beforeAll(async () => {
-  serve = await startServe(['--xds-tls']);
+  serve = await startServe(['--xds-tls'], { secureXds: true });
 });
 afterAll(async () => {
   await serve?.stop();
@@ -24,7 +24,10 @@ describe('TLS on the xDS listener', () => {
     const bundle = Buffer.from(await (await fetch(`${serve.adminUrl}/v1/ca/bundle`)).text());
     const Ads = adsProto().envoy.service.discovery.v3.AggregatedDiscoveryService;
     const client = new Ads(serve.xdsAddress, grpc.credentials.createSsl(bundle), OWN_CONNECTION);
-    const call = client.StreamAggregatedResources();
+    const { token } = (await adminJson(serve.adminUrl, 'POST', '/v1/tokens', { service: 'frontend' })).body as { token: string };
+    const md = new grpc.Metadata();
+    md.set('authorization', `Bearer ${token}`);
+    const call = client.StreamAggregatedResources(md);
     const inbox = new Inbox<DiscoveryResponse__Output>();
     call.on('data', (m: DiscoveryResponse__Output) => inbox.push(m));
     call.on('error', () => undefined);
@@ -42,7 +45,13 @@ describe('TLS on the xDS listener', () => {
     plain.close();
   });
 
-  it('bootstrap envoy --xds-ca-file adds a TLS transport socket that passes Envoy\'s validation', () => {
+  it('bootstrap envoy --xds-ca-file adds a TLS transport socket that passes Envoy\'s validation; --insecure-xds leaves it out', () => {
+    const plain = spawnSync(process.execPath, [BIN, 'bootstrap', 'envoy', '--service', 'frontend', '--instance', 'f1', '--token', 't', '--insecure-xds'], { encoding: 'utf8' });
+    expect(plain.status).toBe(0);
+    expect(plain.stdout).not.toContain('transport_socket');
+    const byIp = spawnSync(process.execPath, [BIN, 'bootstrap', 'envoy', '--service', 'frontend', '--instance', 'f1', '--token', 't'], { encoding: 'utf8' });
+    expect(byIp.stdout).toContain('/etc/switchyard/ca.pem');
+    expect(validateJsonMessage('envoy.config.bootstrap.v3.Bootstrap', parse(byIp.stdout) as Record<string, unknown>)).toEqual([]);
     const r = spawnSync(process.execPath, [BIN, 'bootstrap', 'envoy', '--service', 'frontend', '--instance', 'f1', '--xds-address', 'switchyard:18000', '--xds-ca-file', '/etc/switchyard/ca.pem'], { encoding: 'utf8' });
     expect(r.status).toBe(0);
     const doc = parse(r.stdout) as Record<string, unknown>;

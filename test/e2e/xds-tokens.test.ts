@@ -1,18 +1,23 @@
-// xDS credentials on real streams: a bad, expired-looking, or other-service token is refused
-// with PERMISSION_DENIED; --require-xds-token refuses streams without one.
+// xDS credentials on real streams: a token for another service is PERMISSION_DENIED, a forged,
+// foreign or revoked one UNAUTHENTICATED; a stream without one is refused unless the operator
+// chose --insecure-xds (the default requires proof; --require-xds-token is now a no-op).
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TypeUrl } from '../../src/proto/type-urls';
 import { sotwClient } from '../support/ads-client';
+import { caBundle, tlsCredentials } from '../support/xds-credentials';
 import { spawnSync } from 'node:child_process';
 import { BIN, adminJson, startServe, type ServeProcess } from '../support/serve-process';
 
 let serve: ServeProcess;
 let strict: ServeProcess;
+let strictCredentials: grpc.ChannelCredentials;
 
 beforeAll(async () => {
   serve = await startServe([]);
-  strict = await startServe(['--require-xds-token']);
+  // No flags: TLS and proof required. (--require-xds-token is accepted for old scripts.)
+  strict = await startServe(['--require-xds-token'], { secureXds: true });
+  strictCredentials = tlsCredentials(await caBundle(strict.adminUrl));
 });
 afterAll(async () => {
   await serve?.stop();
@@ -29,7 +34,7 @@ async function token(base: string, service: string): Promise<string> {
 async function attempt(address: string, service: string, bearer?: string): Promise<grpc.status | 'served'> {
   const md = new grpc.Metadata();
   if (bearer) md.set('authorization', `Bearer ${bearer}`);
-  const c = sotwClient(address, md);
+  const c = sotwClient(address, md, address === strict.xdsAddress ? strictCredentials : undefined);
   try {
     c.send({ node: { id: `${service}-1`, cluster: service, user_agent_name: 'envoy' }, type_url: TypeUrl.Cluster });
     const outcome = await Promise.race([c.inbox.next(10_000).then(() => 'served' as const), c.inbox.waitEnd(10_000).then((s) => (s as grpc.StatusObject).code)]);
@@ -48,15 +53,15 @@ describe('xDS tokens on streams', () => {
     expect(await attempt(serve.xdsAddress, 'payments', await token(serve.adminUrl, 'orders'))).toBe(grpc.status.PERMISSION_DENIED);
   });
 
-  it('a forged or foreign token is PERMISSION_DENIED', async () => {
+  it('a forged or foreign token is UNAUTHENTICATED (it proves nothing), even under --insecure-xds', async () => {
     const real = await token(serve.adminUrl, 'orders');
     const [p, body, mac] = real.split('.') as [string, string, string];
-    expect(await attempt(serve.xdsAddress, 'orders', `${p}.${body}.${mac.slice(1)}x`)).toBe(grpc.status.PERMISSION_DENIED);
+    expect(await attempt(serve.xdsAddress, 'orders', `${p}.${body}.${mac.slice(1)}x`)).toBe(grpc.status.UNAUTHENTICATED);
     // Signed by another control plane's key.
-    expect(await attempt(serve.xdsAddress, 'orders', await token(strict.adminUrl, 'orders'))).toBe(grpc.status.PERMISSION_DENIED);
+    expect(await attempt(serve.xdsAddress, 'orders', await token(strict.adminUrl, 'orders'))).toBe(grpc.status.UNAUTHENTICATED);
   });
 
-  it('without --require-xds-token a stream without a token is served (anonymously); with it, UNAUTHENTICATED', async () => {
+  it('with --insecure-xds a stream without a token is served (anonymously); by default, UNAUTHENTICATED', async () => {
     expect(await attempt(serve.xdsAddress, 'orders')).toBe('served');
     expect(await attempt(strict.xdsAddress, 'orders')).toBe(grpc.status.UNAUTHENTICATED);
     expect(await attempt(strict.xdsAddress, 'orders', await token(strict.adminUrl, 'orders'))).toBe('served');
@@ -67,7 +72,7 @@ describe('xDS tokens on streams', () => {
     expect(await attempt(serve.xdsAddress, 'orders', created.token)).toBe('served');
     const r = spawnSync(process.execPath, [BIN, 'token', 'revoke', created.id, '--admin-address', serve.adminUrl.replace('http://', '')], { encoding: 'utf8' });
     expect(r.status).toBe(0);
-    expect(await attempt(serve.xdsAddress, 'orders', created.token)).toBe(grpc.status.PERMISSION_DENIED);
+    expect(await attempt(serve.xdsAddress, 'orders', created.token)).toBe(grpc.status.UNAUTHENTICATED);
   });
 
   it('POST /v1/tokens rejects unknown services and bad TTLs with the field', async () => {

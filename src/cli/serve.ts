@@ -3,13 +3,14 @@ import * as path from 'node:path';
 import { parseEncryptionKey } from '../ca/sealed-key';
 import { DEFAULT_ETCD_PREFIX, parseEtcdEndpoints } from '../etcd';
 import type { ServeOptions } from '../server/options';
-import { LOG_LEVELS } from '../server/logger';
+import { DEFAULT_LOG_LIMITS, LOG_LEVELS } from '../server/logger';
+import { DEFAULT_MESH_FILE_LIMITS } from '../config/parse';
 import { startServer } from '../server/serve';
 import { DEFAULT_XDS_LIMITS } from '../xds/server';
 import { parseDurationFlag, parseFlags, parseHostPort, stringFlag, type ParsedFlags } from './flags';
 import { EXIT_OK, EXIT_USAGE, UsageError, type CliIo } from './io';
 
-const USAGE = 'usage: switchyard serve [--config FILE] [--data-dir DIR] [--xds-address H:P] [--admin-address H:P] [--admin-token T] [--insecure-xds] [--ca-cert FILE --ca-key FILE] [--ca-key-type ecdsa-p256|rsa-2048] [--xds-tls-names localhost,…] [--xds-max-connection-age 30m] [--rotation-grace 10m] [--xds-max-streams N] [--xds-max-streams-per-connection N] [--xds-max-request-bytes N] [--xds-max-names-per-request N] [--xds-max-names-per-stream N] [--debounce 100ms] [--log-level info] [--log-format auto|json|pretty] [--registry embedded|etcd] [--mesh-source file|etcd] [--ca-source data-dir|etcd] [--etcd-endpoints URL,… [--etcd-prefix /switchyard/]] [--ca-encryption-key-file FILE]';
+const USAGE = 'usage: switchyard serve [--config FILE] [--data-dir DIR] [--xds-address H:P] [--admin-address H:P] [--admin-token T] [--insecure-xds] [--ca-cert FILE --ca-key FILE] [--ca-key-type ecdsa-p256|rsa-2048] [--xds-tls-names localhost,…] [--xds-max-connection-age 30m] [--rotation-grace 10m] [--xds-max-streams N] [--xds-max-streams-per-connection N] [--xds-max-request-bytes N] [--xds-max-names-per-request N] [--xds-max-names-per-stream N] [--max-mesh-file-bytes N] [--max-yaml-aliases N] [--log-max-field-length N] [--log-max-repeated-warnings N] [--debounce 100ms] [--log-level info] [--log-format auto|json|pretty] [--registry embedded|etcd] [--mesh-source file|etcd] [--ca-source data-dir|etcd] [--etcd-endpoints URL,… [--etcd-prefix /switchyard/]] [--ca-encryption-key-file FILE]';
 
 export const SERVE_FLAGS = {
   config: { type: 'string', env: 'SWITCHYARD_CONFIG' },
@@ -27,6 +28,10 @@ export const SERVE_FLAGS = {
   'xds-max-request-bytes': { type: 'string', env: 'SWITCHYARD_XDS_MAX_REQUEST_BYTES', default: String(DEFAULT_XDS_LIMITS.maxRequestBytes) },
   'xds-max-names-per-request': { type: 'string', env: 'SWITCHYARD_XDS_MAX_NAMES_PER_REQUEST', default: String(DEFAULT_XDS_LIMITS.maxNamesPerRequest) },
   'xds-max-names-per-stream': { type: 'string', env: 'SWITCHYARD_XDS_MAX_NAMES_PER_STREAM', default: String(DEFAULT_XDS_LIMITS.maxNamesPerStream) },
+  'max-mesh-file-bytes': { type: 'string', env: 'SWITCHYARD_MAX_MESH_FILE_BYTES', default: String(DEFAULT_MESH_FILE_LIMITS.maxBytes) },
+  'max-yaml-aliases': { type: 'string', env: 'SWITCHYARD_MAX_YAML_ALIASES', default: String(DEFAULT_MESH_FILE_LIMITS.maxAliases) },
+  'log-max-field-length': { type: 'string', env: 'SWITCHYARD_LOG_MAX_FIELD_LENGTH', default: String(DEFAULT_LOG_LIMITS.maxFieldLength) },
+  'log-max-repeated-warnings': { type: 'string', env: 'SWITCHYARD_LOG_MAX_REPEATED_WARNINGS', default: String(DEFAULT_LOG_LIMITS.maxRepeatedWarnings) },
   'ca-cert': { type: 'string', env: 'SWITCHYARD_CA_CERT' },
   'ca-key': { type: 'string', env: 'SWITCHYARD_CA_KEY' },
   'ca-key-type': { type: 'string', env: 'SWITCHYARD_CA_KEY_TYPE', default: 'ecdsa-p256' },
@@ -121,6 +126,8 @@ function serveOptions(flags: ServeFlags, argv: readonly string[]): ServeOptions 
     logFormat: oneOf(flags, 'log-format', ['json', 'pretty', 'auto'] as const),
     ca: { keyType: oneOf(flags, 'ca-key-type', ['ecdsa-p256', 'rsa-2048'] as const), certFile: caCert, keyFile: caKey },
     xdsSecurity: xdsSecurityOptions(flags),
+    meshFileLimits: { maxBytes: countFlag(flags, 'max-mesh-file-bytes'), maxAliases: countFlag(flags, 'max-yaml-aliases') },
+    logLimits: { maxFieldLength: countFlag(flags, 'log-max-field-length'), maxRepeatedWarnings: countFlag(flags, 'log-max-repeated-warnings') },
   };
 }
 

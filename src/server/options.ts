@@ -45,6 +45,10 @@ export interface ServeOptions {
     readonly keyFile?: string;
   };
   readonly xdsSecurity: XdsSecurityOptions;
+  /** Mesh file size and YAML alias expansion; defaults when absent. */
+  readonly meshFileLimits?: { readonly maxBytes: number; readonly maxAliases: number };
+  /** Log field length and repeated warnings; defaults when absent. */
+  readonly logLimits?: { readonly maxFieldLength: number; readonly maxRepeatedWarnings: number };
 }
 
 export function formatHostPort(address: HostPort): string {

@@ -20,6 +20,8 @@ beforeAll(async () => {
     '--xds-max-streams', '4',
     '--xds-max-streams-per-connection', '2',
     '--xds-max-connection-age', '3s',
+    '--log-max-field-length', '200',
+    '--log-max-repeated-warnings', '2',
   ]);
 });
 afterAll(async () => {
@@ -107,6 +109,28 @@ describe('xDS limits', () => {
     expect((await refused(c)).details).toContain('--xds-max-streams');
     expect(await hits('streams')).toBe(total + 1);
     for (const close of closers.splice(0)) close();
+  });
+
+  it('a client cannot flood the log: long fields are cut, and a warning repeated past the rate is counted instead', async () => {
+    const cut = await hits('log_field_length');
+    const longId = `n${'x'.repeat(1000)}`;
+    const c = open();
+    c.send({ node: { ...NODE, id: longId }, type_url: TypeUrl.Cluster });
+    await c.inbox.next(10_000);
+    c.close();
+    expect(await hits('log_field_length')).toBeGreaterThan(cut);
+    expect(serve.logs.some((l) => l.includes(longId))).toBe(false);
+    expect(serve.logs.some((l) => l.includes('more characters cut'))).toBe(true);
+
+    const suppressed = await hits('warnings_suppressed');
+    for (let i = 0; i < 5; i++) {
+      const ghost = open();
+      ghost.send({ node: { ...NODE, id: `ghost-${i}`, cluster: 'ghost' }, type_url: TypeUrl.Cluster });
+      expect(((await ghost.inbox.waitEnd(10_000)) as grpc.StatusObject).code).toBe(grpc.status.PERMISSION_DENIED);
+      ghost.close();
+    }
+    expect(await hits('warnings_suppressed')).toBe(suppressed + 3);
+    expect(serve.logs.filter((l) => l.includes('service \\"ghost\\" is not in the mesh')).length).toBe(2);
   });
 
   it('--xds-max-connection-age ends a stream (UNAVAILABLE) so the proxy reconnects', async () => {

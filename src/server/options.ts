@@ -24,6 +24,10 @@ export interface EtcdOptions {
   readonly prefix: string;
   /** Seals the CA root key and the token key in etcd; required when the CA lives there. */
   readonly encryptionKey?: Buffer;
+  /** TLS to etcd (CA, and a client certificate for --client-cert-auth); PEM contents. */
+  readonly tls?: { readonly ca: Buffer; readonly cert?: Buffer; readonly key?: Buffer };
+  /** An etcd user (etcd's own authentication). */
+  readonly auth?: { readonly username: string; readonly password: string };
 }
 
 export interface ServeOptions {

@@ -47,6 +47,14 @@ describe('rotation grace', () => {
     expect(end.details).toContain('rotation');
     expect(Date.now() - startedAt).toBeGreaterThanOrEqual(3000);
     await eventually(async () => !(await facts()).rotating, 5_000, 'the rotation to finish');
+    // The xDS listener's certificate was re-issued from the new root: a client trusting only the
+    // bundle as it is now (the old root has left it) connects.
+    const newOnly = tlsCredentials(await caBundle(serve.adminUrl));
+    const { token: again } = await createToken(serve.adminUrl, 'orders');
+    const fresh = sotwClient(serve.xdsAddress, bearer(again), newOnly);
+    clients.push(fresh);
+    fresh.send({ node: { id: 'orders-fresh', cluster: 'orders', user_agent_name: 'envoy' }, type_url: TypeUrl.Cluster });
+    expect((await fresh.inbox.next(10_000)).type_url).toBe(TypeUrl.Cluster);
     // And the next rotation is accepted.
     expect((await adminJson(serve.adminUrl, 'POST', '/v1/ca/rotate')).status).toBe(200);
   });

@@ -11,7 +11,7 @@ import { parseDurationFlag, parseFlags, parseHostPort, stringFlag, type ParsedFl
 import { ETCD_ACCESS_FLAGS, etcdAccess } from './etcd-flags';
 import { EXIT_OK, EXIT_USAGE, UsageError, type CliIo } from './io';
 
-const USAGE = 'usage: switchyard serve [--config FILE] [--data-dir DIR] [--xds-address H:P] [--admin-address H:P] [--admin-token T] [--insecure-xds] [--ca-cert FILE --ca-key FILE] [--ca-key-type ecdsa-p256|rsa-2048] [--xds-tls-names localhost,…] [--xds-max-connection-age 30m] [--rotation-grace 10m] [--xds-max-streams N] [--xds-max-streams-per-connection N] [--xds-max-request-bytes N] [--xds-max-names-per-request N] [--xds-max-names-per-stream N] [--max-mesh-file-bytes N] [--max-yaml-aliases N] [--log-max-field-length N] [--log-max-repeated-warnings N] [--debounce 100ms] [--log-level info] [--log-format auto|json|pretty] [--registry embedded|etcd] [--mesh-source file|etcd] [--ca-source data-dir|etcd] [--etcd-endpoints URL,… [--etcd-prefix /switchyard/]] [--ca-encryption-key-file FILE] [--etcd-ca-file FILE [--etcd-cert-file FILE --etcd-key-file FILE]] [--etcd-username U --etcd-password-file FILE]';
+const USAGE = 'usage: switchyard serve [--config FILE] [--data-dir DIR] [--xds-address H:P] [--admin-address H:P] [--admin-token T] [--insecure-xds] [--ca-cert FILE --ca-key FILE] [--ca-key-type ecdsa-p256|rsa-2048] [--xds-tls-names localhost,…] [--xds-max-connection-age 30m] [--rotation-grace 10m] [--xds-max-streams N] [--xds-max-streams-per-connection N] [--xds-max-request-bytes N] [--xds-max-names-per-request N] [--xds-max-names-per-stream N] [--xds-max-groups N] [--max-mesh-file-bytes N] [--max-yaml-aliases N] [--log-max-field-length N] [--log-max-repeated-warnings N] [--debounce 100ms] [--log-level info] [--log-format auto|json|pretty] [--registry embedded|etcd] [--mesh-source file|etcd] [--ca-source data-dir|etcd] [--etcd-endpoints URL,… [--etcd-prefix /switchyard/]] [--ca-encryption-key-file FILE] [--etcd-ca-file FILE [--etcd-cert-file FILE --etcd-key-file FILE]] [--etcd-username U --etcd-password-file FILE]';
 
 export const SERVE_FLAGS = {
   config: { type: 'string', env: 'SWITCHYARD_CONFIG' },
@@ -29,6 +29,7 @@ export const SERVE_FLAGS = {
   'xds-max-request-bytes': { type: 'string', env: 'SWITCHYARD_XDS_MAX_REQUEST_BYTES', default: String(DEFAULT_XDS_LIMITS.maxRequestBytes) },
   'xds-max-names-per-request': { type: 'string', env: 'SWITCHYARD_XDS_MAX_NAMES_PER_REQUEST', default: String(DEFAULT_XDS_LIMITS.maxNamesPerRequest) },
   'xds-max-names-per-stream': { type: 'string', env: 'SWITCHYARD_XDS_MAX_NAMES_PER_STREAM', default: String(DEFAULT_XDS_LIMITS.maxNamesPerStream) },
+  'xds-max-groups': { type: 'string', env: 'SWITCHYARD_XDS_MAX_GROUPS', default: '10000' },
   'max-mesh-file-bytes': { type: 'string', env: 'SWITCHYARD_MAX_MESH_FILE_BYTES', default: String(DEFAULT_MESH_FILE_LIMITS.maxBytes) },
   'max-yaml-aliases': { type: 'string', env: 'SWITCHYARD_MAX_YAML_ALIASES', default: String(DEFAULT_MESH_FILE_LIMITS.maxAliases) },
   'log-max-field-length': { type: 'string', env: 'SWITCHYARD_LOG_MAX_FIELD_LENGTH', default: String(DEFAULT_LOG_LIMITS.maxFieldLength) },
@@ -157,6 +158,7 @@ function xdsSecurityOptions(flags: ServeFlags): ServeOptions['xdsSecurity'] {
       maxNamesPerRequest: countFlag(flags, 'xds-max-names-per-request'),
       maxNamesPerStream: countFlag(flags, 'xds-max-names-per-stream'),
     },
+    maxGroups: countFlag(flags, 'xds-max-groups'),
   };
 }
 

@@ -18,7 +18,7 @@ export class SwitchyardMetrics {
   readonly rejectedRequests = new Counter({ name: 'switchyard_xds_rejected_requests_total', help: 'xDS requests refused or ignored', labelNames: ['reason'] as const, registers: [this.registry] });
   readonly limitHits = new Counter({
     name: 'switchyard_limit_hits_total',
-    help: 'Requests, streams or inputs refused by a limit (the label names it: streams, streams_per_connection, request_bytes, names_per_request, names_per_stream, unknown_service, mesh_file_bytes, yaml_aliases, log_field_length, warnings_suppressed)',
+    help: 'Requests, streams or inputs refused by a limit (the label names it: streams, streams_per_connection, request_bytes, names_per_request, names_per_stream, groups, unknown_service, mesh_file_bytes, yaml_aliases, log_field_length, warnings_suppressed)',
     labelNames: ['limit'] as const,
     registers: [this.registry],
   });

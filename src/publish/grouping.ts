@@ -31,6 +31,11 @@ export interface StreamGrouping extends StreamAuthPolicy {
   readonly groupFor: (proxy: ProxyIdentity) => string;
   /** Counted when a stream is refused for naming a service the mesh does not have. */
   readonly unknownService?: () => void;
+  /**
+   * --xds-max-groups: a stream that would start a new group beyond this many is refused
+   * (RESOURCE_EXHAUSTED); one joining an existing group never is.
+   */
+  readonly maxGroups?: { readonly max: number; readonly count: () => number; readonly exists: (proxy: ProxyIdentity) => boolean; readonly hit?: () => void };
 }
 
 /** The xDS server's GroupResolver: authenticate, then group by what was proved. */
@@ -45,6 +50,12 @@ export function streamGroupResolver(g: StreamGrouping): GroupResolver {
       g.unknownService?.();
       return { error: { code: grpc.status.PERMISSION_DENIED, message: `service "${auth.service}" is not in the mesh; only its services may connect` } };
     }
-    return { group: g.groupFor(proxyIdentityOf(node, auth.service, auth.credential !== undefined)), credential: auth.credential };
+    const proxy = proxyIdentityOf(node, auth.service, auth.credential !== undefined);
+    const cap = g.maxGroups;
+    if (cap && cap.count() >= cap.max && !cap.exists(proxy)) {
+      cap.hit?.();
+      return { error: { code: grpc.status.RESOURCE_EXHAUSTED, message: `this control plane already serves ${cap.count()} proxy groups, its maximum (limit --xds-max-groups)` } };
+    }
+    return { group: g.groupFor(proxy), credential: auth.credential };
   };
 }

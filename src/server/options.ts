@@ -73,4 +73,6 @@ export interface XdsSecurityOptions {
   /** A root rotation disconnects the streams that have not ACKed their new secrets after this long. */
   readonly rotationGraceMs: number;
   readonly limits: XdsLimits;
+  /** Distinct proxy groups (each is translated and kept per state); only mesh services form them. */
+  readonly maxGroups: number;
 }

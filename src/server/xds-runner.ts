@@ -45,6 +45,7 @@ export async function startXds(options: ServeOptions, states: MeshStateSource, c
       knownService: (service) => states.config.services.some((s) => s.name === service),
       unknownService: () => metrics.limitHits.inc({ limit: 'unknown_service' }),
       groupFor: (proxy) => publisher.groupFor(proxy),
+      maxGroups: { max: xdsSecurity.maxGroups, count: () => publisher.groupCount, exists: (proxy) => publisher.hasGroupFor(proxy), hit: () => metrics.limitHits.inc({ limit: 'groups' }) },
     }),
   });
   // A revoked token ends the streams it opened at once (here, and on every replica that learns

@@ -18,10 +18,11 @@ beforeAll(async () => {
     '--xds-max-names-per-request', '20',
     '--xds-max-names-per-stream', '30',
     '--xds-max-streams', '4',
-    '--xds-max-streams-per-connection', '2',
     '--xds-max-connection-age', '3s',
     '--log-max-field-length', '200',
     '--log-max-repeated-warnings', '2',
+    '--xds-max-groups', '3',
+    '--xds-max-streams-per-connection', '2',
   ]);
 });
 afterAll(async () => {
@@ -131,6 +132,25 @@ describe('xDS limits', () => {
     }
     expect(await hits('warnings_suppressed')).toBe(suppressed + 3);
     expect(serve.logs.filter((l) => l.includes('service \\"ghost\\" is not in the mesh')).length).toBe(2);
+  });
+
+  it('distinct proxy groups beyond --xds-max-groups are refused; a stream joining an existing group is not', async () => {
+    const before = await hits('groups');
+    const outcomes = await Promise.all(
+      ['orders', 'payments', 'catalog', 'db'].map(async (service) => {
+        const c = open();
+        c.send({ node: { ...NODE, id: `${service}-g`, cluster: service }, type_url: TypeUrl.Cluster });
+        return Promise.race([c.inbox.next(10_000).then(() => 'served' as const), c.inbox.waitEnd(10_000).then((e) => e as grpc.StatusObject)]);
+      }),
+    );
+    const refusals = outcomes.filter((o): o is grpc.StatusObject => o !== 'served');
+    expect(refusals.length).toBeGreaterThan(0);
+    for (const r of refusals) {
+      expect(r.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
+      expect(r.details).toContain('--xds-max-groups');
+    }
+    expect(await hits('groups')).toBe(before + refusals.length);
+    for (const close of closers.splice(0)) close();
   });
 
   it('--xds-max-connection-age ends a stream (UNAVAILABLE) so the proxy reconnects', async () => {

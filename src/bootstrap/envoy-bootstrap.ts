@@ -1,6 +1,7 @@
 // An Envoy bootstrap (envoy.config.bootstrap.v3.Bootstrap, in proto3 JSON form) that points a
 // sidecar at Switchyard over ADS.
 import { isIP } from 'node:net';
+import { sdsFileSecretConfig } from './xds-sds-files';
 
 export interface EnvoyBootstrapOptions {
   readonly service: string;
@@ -20,6 +21,8 @@ export interface EnvoyBootstrapOptions {
    * `switchyard agent`: presented to the control plane as the proof of the proxy's service.
    */
   readonly certDir?: string;
+  /** The CA bundle is the cert dir's ca.pem (then it is read through SDS and follows rotations). */
+  readonly xdsCaFileFromCertDir?: boolean;
   /** Cluster name of the static xDS cluster. */
   readonly xdsClusterName?: string;
   /**
@@ -85,27 +88,7 @@ export function buildEnvoyBootstrap(o: EnvoyBootstrapOptions): { [key: string]: 
             },
           },
           upstream_connection_options: { tcp_keepalive: { keepalive_time: 300 } },
-          ...(o.xdsCaFile !== undefined && {
-            transport_socket: {
-              name: 'envoy.transport_sockets.tls',
-              typed_config: {
-                '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext',
-                // SNI must be a host name; a control plane dialled by IP is matched by its SPIFFE ID alone.
-                ...(isIP(o.xdsHost) === 0 && { sni: o.xdsHost }),
-                common_tls_context: {
-                  alpn_protocols: ['h2'],
-                  ...(o.certDir !== undefined && {
-                    tls_certificates: [{ certificate_chain: { filename: posixJoin(o.certDir, 'cert.pem') }, private_key: { filename: posixJoin(o.certDir, 'key.pem') } }],
-                  }),
-                  validation_context: {
-                    trusted_ca: { filename: o.xdsCaFile },
-                    // The listener's certificate carries the control plane's SPIFFE ID.
-                    match_typed_subject_alt_names: [{ san_type: 'URI', matcher: { suffix: '/svc/switchyard-xds' } }],
-                  },
-                },
-              },
-            },
-          }),
+          ...(o.xdsCaFile !== undefined && { transport_socket: xdsTransportSocket(o, o.xdsCaFile) }),
         },
       ],
     },
@@ -163,7 +146,28 @@ function adminCluster(adminPort: number): { [key: string]: JsonValue } {
   };
 }
 
-/** Paths in a bootstrap are the proxy host's, which is POSIX wherever Envoy runs. */
-function posixJoin(dir: string, file: string): string {
-  return `${dir.replace(/\/+$/, '')}/${file}`;
+/**
+ * TLS to the control plane: its certificate must chain to the CA bundle and carry the control
+ * plane's SPIFFE ID. With a cert dir (kept by `switchyard agent`), the client certificate and the
+ * bundle come through file-based SDS, which Envoy re-reads when the agent renews them; with only
+ * a CA file, the bundle is read once at start.
+ */
+function xdsTransportSocket(o: EnvoyBootstrapOptions, caFile: string): { [key: string]: JsonValue } {
+  const sanMatch = { match_typed_subject_alt_names: [{ san_type: 'URI', matcher: { suffix: '/svc/switchyard-xds' } }] };
+  const fromCertDir = o.certDir !== undefined && o.xdsCaFileFromCertDir === true;
+  return {
+    name: 'envoy.transport_sockets.tls',
+    typed_config: {
+      '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext',
+      // SNI must be a host name; a control plane dialled by IP is matched by its SPIFFE ID alone.
+      ...(isIP(o.xdsHost) === 0 && { sni: o.xdsHost }),
+      common_tls_context: {
+        alpn_protocols: ['h2'],
+        ...(o.certDir !== undefined && { tls_certificate_sds_secret_configs: [sdsFileSecretConfig(o.certDir, 'certificate')] }),
+        ...(fromCertDir
+          ? { combined_validation_context: { default_validation_context: sanMatch, validation_context_sds_secret_config: sdsFileSecretConfig(o.certDir!, 'trustBundle') } }
+          : { validation_context: { trusted_ca: { filename: caFile }, ...sanMatch } }),
+      },
+    },
+  };
 }

@@ -2,6 +2,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import pino from 'pino';
+import { stringify } from 'yaml';
+import { XDS_SDS_FILES, sdsFileContents } from '../bootstrap/xds-sds-files';
 import { XDS_SERVER_IDENTITY } from '../ca/xds-tls';
 import { writeFileDurablySync } from '../util/durable-write';
 import { XdsRelay, relayCredentials } from '../xds/relay';
@@ -74,6 +76,11 @@ export async function runAgent(argv: string[], io: CliIo): Promise<number> {
     writeFileDurablySync(path.join(out, CERT_FILES.privateKey), issued.privateKey, 0o600);
     writeFileDurablySync(path.join(out, CERT_FILES.certificate), issued.certificate, 0o644);
     writeFileDurablySync(path.join(out, CERT_FILES.trustBundle), issued.trustBundle, 0o644);
+    // For an Envoy sidecar started with `bootstrap envoy --cert-dir`: file-based SDS naming the
+    // files above, so Envoy re-reads them on renewal and after a root rotation.
+    const sds = sdsFileContents(path.resolve(out));
+    writeFileDurablySync(path.join(out, XDS_SDS_FILES.certificate), stringify(sds.certificate), 0o644);
+    writeFileDurablySync(path.join(out, XDS_SDS_FILES.trustBundle), stringify(sds.trustBundle), 0o644);
     io.stderr(`switchyard agent: wrote ${service}'s certificate (expires ${issued.expiresAt}) to ${out}`);
     return issued;
   };

@@ -46,7 +46,8 @@ function bootstrapEnvoy(argv: string[], io: CliIo): number {
   // Paths as given: they name files on the proxy's host (a container), not on this one.
   const certDir = stringFlag(flags, 'cert-dir');
   if (insecure && (certDir !== undefined || stringFlag(flags, 'xds-ca-file') !== undefined)) throw new UsageError('bootstrap envoy: --insecure-xds (plaintext) contradicts --cert-dir and --xds-ca-file');
-  const xdsCaFile = insecure ? undefined : (stringFlag(flags, 'xds-ca-file') ?? (certDir !== undefined ? `${certDir.replace(/\/+$/, '')}/ca.pem` : DEFAULT_XDS_CA_FILE));
+  const caFlag = stringFlag(flags, 'xds-ca-file');
+  const xdsCaFile = insecure ? undefined : (caFlag ?? (certDir !== undefined ? `${certDir.replace(/\/+$/, '')}/ca.pem` : DEFAULT_XDS_CA_FILE));
   const service = required(flags, 'service');
   const instance = required(flags, 'instance');
   if (!SERVICE_NAME.test(service)) throw new UsageError(`bootstrap envoy: --service: "${service}" is not a valid service name (lowercase letters, digits and '-', at most 63)`);
@@ -60,7 +61,7 @@ function bootstrapEnvoy(argv: string[], io: CliIo): number {
   }
   const format = stringFlag(flags, 'format')!;
   if (format !== 'yaml' && format !== 'json') throw new UsageError(`bootstrap envoy: --format: expected yaml or json, got "${format}"`);
-  const bootstrap = buildEnvoyBootstrap({ service, instance, xdsHost: host, xdsPort: port, token: stringFlag(flags, 'token'), adminPort, prometheusPort, xdsCaFile, certDir: insecure ? undefined : certDir });
+  const bootstrap = buildEnvoyBootstrap({ service, instance, xdsHost: host, xdsPort: port, token: stringFlag(flags, 'token'), adminPort, prometheusPort, xdsCaFile, certDir: insecure ? undefined : certDir, xdsCaFileFromCertDir: certDir !== undefined && caFlag === undefined });
   if (stringFlag(flags, 'token') === undefined && certDir === undefined && !insecure) {
     io.stderr('bootstrap envoy: no --token and no --cert-dir: a control plane that requires proof (the default) will refuse this proxy with UNAUTHENTICATED');
   }

@@ -1,6 +1,9 @@
 // TLS on the xDS listener, the default (--xds-tls is now a no-op): a certificate from the mesh
 // CA; a client trusting the bundle (and proving its service) is served, a plaintext one is not.
 // The Envoy bootstrap that trusts it validates against Envoy's protos.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { spawnSync } from 'node:child_process';
 import { parse } from 'yaml';
@@ -12,8 +15,12 @@ import type { DiscoveryResponse__Output } from '../../src/generated/envoy/servic
 import { BIN, adminJson, startServe, type ServeProcess } from '../support/serve-process';
 
 let serve: ServeProcess;
+let agentToken: string;
 beforeAll(async () => {
   serve = await startServe(['--xds-tls'], { secureXds: true });
+  // Minted now: later tests block the event loop in spawnSync long enough for a pooled admin
+  // connection to reach the server's keep-alive timeout.
+  agentToken = ((await adminJson(serve.adminUrl, 'POST', '/v1/tokens', { service: 'frontend' })).body as { token: string }).token;
 });
 afterAll(async () => {
   await serve?.stop();
@@ -58,5 +65,22 @@ describe('TLS on the xDS listener', () => {
     expect(validateJsonMessage('envoy.config.bootstrap.v3.Bootstrap', doc)).toEqual([]);
     expect(r.stdout).toContain('/etc/switchyard/ca.pem');
     expect(r.stdout).toContain('envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext');
+  });
+
+  it('bootstrap envoy --cert-dir reads the client certificate and the bundle through file-based SDS, from files the agent writes; all valid against Envoy\'s protos', async () => {
+    const token = agentToken;
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-sds-files-'));
+    const agent = spawnSync(process.execPath, [BIN, 'agent', '--service', 'frontend', '--out', dir, '--token', token, '--once', '--admin-address', serve.adminUrl.replace('http://', '')], { encoding: 'utf8' });
+    expect(agent.status, agent.stderr).toBe(0);
+    for (const file of ['xds-certificate-sds.yaml', 'xds-ca-sds.yaml']) {
+      const doc = parse(fs.readFileSync(path.join(dir, file), 'utf8')) as Record<string, unknown>;
+      expect(validateJsonMessage('envoy.service.discovery.v3.DiscoveryResponse', doc), file).toEqual([]);
+    }
+    expect(fs.readFileSync(path.join(dir, 'xds-certificate-sds.yaml'), 'utf8')).toContain(path.join(dir, 'cert.pem'));
+    const boot = spawnSync(process.execPath, [BIN, 'bootstrap', 'envoy', '--service', 'frontend', '--instance', 'f1', '--cert-dir', dir], { encoding: 'utf8' });
+    expect(boot.status).toBe(0);
+    expect(validateJsonMessage('envoy.config.bootstrap.v3.Bootstrap', parse(boot.stdout) as Record<string, unknown>)).toEqual([]);
+    expect(boot.stdout).toContain(`${dir}/xds-certificate-sds.yaml`);
+    expect(boot.stdout).toContain(`${dir}/xds-ca-sds.yaml`);
   });
 });

@@ -121,11 +121,18 @@ function prometheusListener(port: number): { [key: string]: JsonValue } {
                   {
                     name: PROMETHEUS_LISTENER_NAME,
                     domains: ['*'],
-                    routes: [{ match: { path: '/stats/prometheus', headers: [{ name: ':method', string_match: { exact: 'GET' } }] }, route: { cluster: ADMIN_CLUSTER_NAME } }],
+                    routes: [
+                      {
+                        match: { path: '/stats/prometheus', headers: [{ name: ':method', string_match: { exact: 'GET' } }] },
+                        route: { cluster: ADMIN_CLUSTER_NAME },
+                      },
+                    ],
                   },
                 ],
               },
-              http_filters: [{ name: 'envoy.filters.http.router', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router' } }],
+              http_filters: [
+                { name: 'envoy.filters.http.router', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router' } },
+              ],
             },
           },
         ],
@@ -165,7 +172,12 @@ function xdsTransportSocket(o: EnvoyBootstrapOptions, caFile: string): { [key: s
         alpn_protocols: ['h2'],
         ...(o.certDir !== undefined && { tls_certificate_sds_secret_configs: [sdsFileSecretConfig(o.certDir, 'certificate')] }),
         ...(fromCertDir
-          ? { combined_validation_context: { default_validation_context: sanMatch, validation_context_sds_secret_config: sdsFileSecretConfig(o.certDir!, 'trustBundle') } }
+          ? {
+              combined_validation_context: {
+                default_validation_context: sanMatch,
+                validation_context_sds_secret_config: sdsFileSecretConfig(o.certDir!, 'trustBundle'),
+              },
+            }
           : { validation_context: { trusted_ca: { filename: caFile }, ...sanMatch } }),
       },
     },

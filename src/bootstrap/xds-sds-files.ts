@@ -21,7 +21,10 @@ function join(dir: string, file: string): string {
 export function sdsFileSecretConfig(certDir: string, which: keyof typeof XDS_SDS_FILES): { [key: string]: JsonValue } {
   return {
     name: XDS_SDS_SECRET_NAMES[which],
-    sds_config: { path_config_source: { path: join(certDir, XDS_SDS_FILES[which]), watched_directory: { path: certDir.replace(/\/+$/, '') || '/' } }, resource_api_version: 'V3' },
+    sds_config: {
+      path_config_source: { path: join(certDir, XDS_SDS_FILES[which]), watched_directory: { path: certDir.replace(/\/+$/, '') || '/' } },
+      resource_api_version: 'V3',
+    },
   };
 }
 
@@ -33,7 +36,13 @@ export function sdsFileContents(dir: string): Record<keyof typeof XDS_SDS_FILES,
   const file = (name: string) => ({ filename: dir.includes('\\') ? path.join(dir, name) : join(dir, name) });
   return {
     certificate: {
-      resources: [{ '@type': SECRET_TYPE, name: XDS_SDS_SECRET_NAMES.certificate, tls_certificate: { certificate_chain: file('cert.pem'), private_key: file('key.pem') } }],
+      resources: [
+        {
+          '@type': SECRET_TYPE,
+          name: XDS_SDS_SECRET_NAMES.certificate,
+          tls_certificate: { certificate_chain: file('cert.pem'), private_key: file('key.pem') },
+        },
+      ],
     },
     trustBundle: {
       resources: [{ '@type': SECRET_TYPE, name: XDS_SDS_SECRET_NAMES.trustBundle, validation_context: { trusted_ca: file('ca.pem') } }],

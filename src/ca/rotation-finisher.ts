@@ -44,12 +44,23 @@ export class RotationFinisher {
     if (Date.now() - this.startedAt < this.debounceMs + 1000 || !this.ca.allCertificatesFromActiveRoot()) return;
     const unsynced = this.xds
       .streams()
-      .filter((s) => s.authenticated === true && s.types.some((t) => t.typeUrl === TypeUrl.Secret && t.sentVersion !== undefined && (t.pendingAck || t.ackedVersion !== t.sentVersion)));
+      .filter(
+        (s) =>
+          s.authenticated === true &&
+          s.types.some((t) => t.typeUrl === TypeUrl.Secret && t.sentVersion !== undefined && (t.pendingAck || t.ackedVersion !== t.sentVersion)),
+      );
     if (unsynced.length > 0) {
       if (Date.now() - this.startedAt < this.graceMs) return;
       const laggards = new Set(unsynced.map((s) => s.id));
-      const ended = this.xds.endStreams((s) => laggards.has(s.info.id), grpc.status.UNAVAILABLE, 'root rotation: this stream did not ACK its new certificate within the rotation grace period; reconnect');
-      this.logger.warn({ streams: ended, nodes: unsynced.map((s) => s.nodeId), graceMs: this.graceMs }, 'root rotation grace period over: disconnected the streams that had not ACKed their new secrets');
+      const ended = this.xds.endStreams(
+        (s) => laggards.has(s.info.id),
+        grpc.status.UNAVAILABLE,
+        'root rotation: this stream did not ACK its new certificate within the rotation grace period; reconnect',
+      );
+      this.logger.warn(
+        { streams: ended, nodes: unsynced.map((s) => s.nodeId), graceMs: this.graceMs },
+        'root rotation grace period over: disconnected the streams that had not ACKed their new secrets',
+      );
     }
     this.ca.finishRotation();
     this.logger.info({ root: this.ca.facts().activeRoot.fingerprint }, 'root rotation finished: the previous root left the trust bundle');

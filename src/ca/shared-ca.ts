@@ -47,7 +47,8 @@ function openRoot(json: string, encryptionKey: Buffer, key: string): { certPem: 
   if (stored.v === 2) return { certPem: stored.certPem, keyPem: unseal(stored.sealedKey, encryptionKey, boundContext(key, stored.certPem)) };
   const keyPem = unseal(stored.sealedKey, encryptionKey, key);
   const cert = new X509Certificate(stored.certPem);
-  if (!cert.checkPrivateKey(createPrivateKey(keyPem)) || !cert.verify(cert.publicKey)) throw new Error(`${key}: the root certificate is not the one its sealed key belongs to; refusing to trust it`);
+  if (!cert.checkPrivateKey(createPrivateKey(keyPem)) || !cert.verify(cert.publicKey))
+    throw new Error(`${key}: the root certificate is not the one its sealed key belongs to; refusing to trust it`);
   return { certPem: stored.certPem, keyPem };
 }
 
@@ -95,8 +96,14 @@ export async function openSharedCa(options: SharedCaOptions): Promise<SharedCa> 
   if (!options.fileCa && (await client.get(k.root).string()) === null) {
     const created = await createRoot(options.trustDomain, options.keyType);
     const stored = storeRoot(created.root.certPem, created.keyPem, encryptionKey, k.root);
-    const result = await client.if(k.root, 'Create', '==', 0).then(client.put(k.root).value(JSON.stringify(stored))).commit();
-    logger.info({ created: result.succeeded }, result.succeeded ? 'created the shared CA root in etcd' : 'another replica created the shared CA root first; using it');
+    const result = await client
+      .if(k.root, 'Create', '==', 0)
+      .then(client.put(k.root).value(JSON.stringify(stored)))
+      .commit();
+    logger.info(
+      { created: result.succeeded },
+      result.succeeded ? 'created the shared CA root in etcd' : 'another replica created the shared CA root first; using it',
+    );
   }
   if ((await client.get(k.tokenKey).string()) === null) {
     const sealedTokenKey = seal(randomBytes(32).toString('base64'), encryptionKey, k.tokenKey);
@@ -116,7 +123,10 @@ export async function openSharedCa(options: SharedCaOptions): Promise<SharedCa> 
     } catch (error) {
       // Not trusted, but not fatal: the active root still authenticates, and a previous root only
       // widens the bundle during a rotation.
-      logger.error({ err: (error as Error).message }, `${k.previous} does not authenticate under the CA encryption key (written to etcd directly, or by an older version); it is left out of the trust bundle`);
+      logger.error(
+        { err: (error as Error).message },
+        `${k.previous} does not authenticate under the CA encryption key (written to etcd directly, or by an older version); it is left out of the trust bundle`,
+      );
     }
     return { ...root, ...(previousCertPem && { previousCertPem }) };
   };
@@ -146,7 +156,10 @@ export async function openSharedCa(options: SharedCaOptions): Promise<SharedCa> 
   const adoptedListeners: Array<() => void> = [];
 
   const tokenKey = Buffer.from(unseal(valueOf(k.tokenKey)!.value.toString(), encryptionKey, k.tokenKey), 'base64');
-  const revoked = all.kvs.map((kv) => kv.key.toString()).filter((key) => key.startsWith(k.revokedPrefix)).map((key) => key.slice(k.revokedPrefix.length));
+  const revoked = all.kvs
+    .map((kv) => kv.key.toString())
+    .filter((key) => key.startsWith(k.revokedPrefix))
+    .map((key) => key.slice(k.revokedPrefix.length));
   const tokens = TokenAuthority.shared(tokenKey, revoked, async (id) => {
     try {
       await client.put(`${k.revokedPrefix}${id}`).value('').exec();

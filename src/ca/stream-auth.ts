@@ -17,8 +17,7 @@ export interface StreamCredential {
 
 export type StreamAuthentication =
   /** `credential` is undefined for an anonymous stream (only with --insecure-xds). */
-  | { service: string; credential?: StreamCredential }
-  | { error: { code: number; message: string } };
+  { service: string; credential?: StreamCredential } | { error: { code: number; message: string } };
 
 export interface StreamAuthPolicy {
   readonly tokens: TokenAuthority;
@@ -54,7 +53,12 @@ export function certificateService(cert: PeerCertificate | undefined, trustDomai
  * buy the orders view). A bad, expired or revoked token is UNAUTHENTICATED, never downgraded to
  * anonymous; no proof at all is UNAUTHENTICATED unless the operator chose --insecure-xds.
  */
-export function authenticateStream(policy: StreamAuthPolicy, node: Node__Output, metadata: grpc.Metadata, peerCertificate?: PeerCertificate): StreamAuthentication {
+export function authenticateStream(
+  policy: StreamAuthPolicy,
+  node: Node__Output,
+  metadata: grpc.Metadata,
+  peerCertificate?: PeerCertificate,
+): StreamAuthentication {
   const cluster = node.cluster ?? '';
   const token = bearerToken(metadata.get('authorization'));
   let credential: StreamCredential | undefined;
@@ -66,23 +70,32 @@ export function authenticateStream(policy: StreamAuthPolicy, node: Node__Output,
   const certService = certificateService(peerCertificate, policy.trustDomain());
   if (certService !== undefined && peerCertificate) {
     if (credential && credential.service !== certService) {
-      return { error: { code: PERMISSION_DENIED, message: `the xDS token is for service "${credential.service}" but the client certificate names "${certService}"` } };
+      return {
+        error: { code: PERMISSION_DENIED, message: `the xDS token is for service "${credential.service}" but the client certificate names "${certService}"` },
+      };
     }
     const certExpiry = Date.parse(peerCertificate.valid_to);
     // Both presented and agreeing: the stream lasts as long as the first of them to lapse.
-    if (!credential || certExpiry < credential.expiresAt) credential = { kind: 'certificate', id: peerCertificate.serialNumber, service: certService, expiresAt: certExpiry };
+    if (!credential || certExpiry < credential.expiresAt)
+      credential = { kind: 'certificate', id: peerCertificate.serialNumber, service: certService, expiresAt: certExpiry };
   }
   if (!credential) {
     if (policy.allowAnonymous) return { service: cluster };
     return {
       error: {
         code: UNAUTHENTICATED,
-        message: 'this control plane requires proof of the proxy\'s service: send authorization: Bearer <xDS token> (switchyard token create) or a client certificate from the mesh CA',
+        message:
+          "this control plane requires proof of the proxy's service: send authorization: Bearer <xDS token> (switchyard token create) or a client certificate from the mesh CA",
       },
     };
   }
   if (cluster !== '' && cluster !== credential.service) {
-    return { error: { code: PERMISSION_DENIED, message: `the ${credential.kind === 'token' ? 'xDS token' : 'client certificate'} proves service "${credential.service}" but node.cluster is "${cluster}"` } };
+    return {
+      error: {
+        code: PERMISSION_DENIED,
+        message: `the ${credential.kind === 'token' ? 'xDS token' : 'client certificate'} proves service "${credential.service}" but node.cluster is "${cluster}"`,
+      },
+    };
   }
   return { service: credential.service, credential };
 }

@@ -31,7 +31,10 @@ export class TokenAuthority {
   ) {
     // A short key is guessable: HMAC-SHA256 wants 32 bytes, and an empty or truncated key file
     // (a failed copy, a hand edit) must stop the server, not sign tokens anyone could forge.
-    if (key.length < MIN_KEY_BYTES) throw new Error(`the xDS token key is ${key.length} bytes; at least ${MIN_KEY_BYTES} are required (replace or delete the key file to make a new one; existing tokens stop working)`);
+    if (key.length < MIN_KEY_BYTES)
+      throw new Error(
+        `the xDS token key is ${key.length} bytes; at least ${MIN_KEY_BYTES} are required (replace or delete the key file to make a new one; existing tokens stop working)`,
+      );
     this.revoked = new Set(revoked);
   }
 

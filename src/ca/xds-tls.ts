@@ -42,8 +42,13 @@ export class XdsServerCertificates implements grpc.experimental.CertificateProvi
   async start(): Promise<void> {
     await this.refresh();
     // Workload renewals fire this too; refresh() only re-issues when the root or bundle moved.
-    this.unsubscribe = this.authority.onChange(() => void this.refresh().catch((err: unknown) => this.logger.error({ err }, 'renewing the xDS server certificate failed')));
-    this.timer = setInterval(() => void this.refresh().catch((err: unknown) => this.logger.error({ err }, 'renewing the xDS server certificate failed')), 60_000).unref();
+    this.unsubscribe = this.authority.onChange(
+      () => void this.refresh().catch((err: unknown) => this.logger.error({ err }, 'renewing the xDS server certificate failed')),
+    );
+    this.timer = setInterval(
+      () => void this.refresh().catch((err: unknown) => this.logger.error({ err }, 'renewing the xDS server certificate failed')),
+      60_000,
+    ).unref();
   }
 
   stop(): void {
@@ -93,10 +98,20 @@ export class XdsServerCertificates implements grpc.experimental.CertificateProvi
  * bundle. A client certificate is asked for but not required: one that chains to the bundle
  * proves its SPIFFE ID's service (ca/stream-auth.ts); without one a stream must send an xDS token.
  */
-export async function xdsServerCredentials(ca: CertificateAuthority, namesFlag: string, bindHost: string, logger: Logger): Promise<{ credentials: grpc.ServerCredentials; stop(): void }> {
-  const names = namesFlag.split(',').map((n) => n.trim()).filter(Boolean);
+export async function xdsServerCredentials(
+  ca: CertificateAuthority,
+  namesFlag: string,
+  bindHost: string,
+  logger: Logger,
+): Promise<{ credentials: grpc.ServerCredentials; stop(): void }> {
+  const names = namesFlag
+    .split(',')
+    .map((n) => n.trim())
+    .filter(Boolean);
   const dns = names.filter((n) => isIP(n) === 0);
-  const ips = [...new Set([...names.filter((n) => isIP(n) !== 0), '127.0.0.1', ...(isIP(bindHost) && bindHost !== '0.0.0.0' && bindHost !== '::' ? [bindHost] : [])])];
+  const ips = [
+    ...new Set([...names.filter((n) => isIP(n) !== 0), '127.0.0.1', ...(isIP(bindHost) && bindHost !== '0.0.0.0' && bindHost !== '::' ? [bindHost] : [])]),
+  ];
   const provider = new XdsServerCertificates(ca, dns, ips, logger);
   await provider.start();
   return { credentials: grpc.experimental.createCertificateProviderServerCredentials(provider, provider, false), stop: () => provider.stop() };

@@ -47,7 +47,7 @@ export async function runAgent(argv: string[], io: CliIo): Promise<number> {
   const out = stringFlag(flags, 'out');
   const token = stringFlag(flags, 'token');
   if (!service) throw new UsageError('agent: --service is required');
-  if (!out) throw new UsageError('agent: --out is required (the directory the gRPC bootstrap\'s --cert-dir names)');
+  if (!out) throw new UsageError("agent: --out is required (the directory the gRPC bootstrap's --cert-dir names)");
   if (!token) throw new UsageError('agent: --token (or SWITCHYARD_XDS_TOKEN) is required: switchyard token create --service ' + service);
   // The xDS token is the credential here, sent as the bearer; the admin token is not used.
   const client = adminClient(stringFlag(flags, 'admin-address')!, token);
@@ -64,7 +64,9 @@ export async function runAgent(argv: string[], io: CliIo): Promise<number> {
   const relayWith = (issued: Issued) =>
     relay?.setUpstream({
       address: xdsAddress,
-      credentials: flags.values['insecure-xds'] ? grpc.credentials.createInsecure() : relayCredentials(issued.trustBundle, issued.certificate, issued.privateKey, XDS_SERVER_IDENTITY),
+      credentials: flags.values['insecure-xds']
+        ? grpc.credentials.createInsecure()
+        : relayCredentials(issued.trustBundle, issued.certificate, issued.privateKey, XDS_SERVER_IDENTITY),
       metadata,
     });
 
@@ -92,7 +94,9 @@ export async function runAgent(argv: string[], io: CliIo): Promise<number> {
       relayWith(issued);
       parseHostPort(relayAddress, 'relay-address');
       const port = await relay.listen(relayAddress);
-      io.stderr(`switchyard agent: relaying xDS on ${relayAddress.replace(/:\d+$/, '')}:${port} to ${xdsAddress}${flags.values['insecure-xds'] ? ' (plaintext: --insecure-xds)' : ' over TLS'} as ${service}`);
+      io.stderr(
+        `switchyard agent: relaying xDS on ${relayAddress.replace(/:\d+$/, '')}:${port} to ${xdsAddress}${flags.values['insecure-xds'] ? ' (plaintext: --insecure-xds)' : ' over TLS'} as ${service}`,
+      );
     }
     for (;;) {
       const remaining = Date.parse(issued.expiresAt) - Date.now();

@@ -45,15 +45,18 @@ function bootstrapEnvoy(argv: string[], io: CliIo): number {
   const insecure = flags.values['insecure-xds'] === true;
   // Paths as given: they name files on the proxy's host (a container), not on this one.
   const certDir = stringFlag(flags, 'cert-dir');
-  if (insecure && (certDir !== undefined || stringFlag(flags, 'xds-ca-file') !== undefined)) throw new UsageError('bootstrap envoy: --insecure-xds (plaintext) contradicts --cert-dir and --xds-ca-file');
+  if (insecure && (certDir !== undefined || stringFlag(flags, 'xds-ca-file') !== undefined))
+    throw new UsageError('bootstrap envoy: --insecure-xds (plaintext) contradicts --cert-dir and --xds-ca-file');
   const caFlag = stringFlag(flags, 'xds-ca-file');
   const xdsCaFile = insecure ? undefined : (caFlag ?? (certDir !== undefined ? `${certDir.replace(/\/+$/, '')}/ca.pem` : DEFAULT_XDS_CA_FILE));
   const service = required(flags, 'service');
   const instance = required(flags, 'instance');
-  if (!SERVICE_NAME.test(service)) throw new UsageError(`bootstrap envoy: --service: "${service}" is not a valid service name (lowercase letters, digits and '-', at most 63)`);
+  if (!SERVICE_NAME.test(service))
+    throw new UsageError(`bootstrap envoy: --service: "${service}" is not a valid service name (lowercase letters, digits and '-', at most 63)`);
   const { host, port } = parseHostPort(stringFlag(flags, 'xds-address')!, 'xds-address');
   const adminPort = Number(stringFlag(flags, 'admin-port'));
-  if (!Number.isInteger(adminPort) || adminPort < 1 || adminPort > 65535) throw new UsageError(`bootstrap envoy: --admin-port: expected a port 1-65535, got "${stringFlag(flags, 'admin-port')}"`);
+  if (!Number.isInteger(adminPort) || adminPort < 1 || adminPort > 65535)
+    throw new UsageError(`bootstrap envoy: --admin-port: expected a port 1-65535, got "${stringFlag(flags, 'admin-port')}"`);
   const prometheusPortFlag = stringFlag(flags, 'prometheus-port');
   const prometheusPort = prometheusPortFlag === undefined ? undefined : Number(prometheusPortFlag);
   if (prometheusPort !== undefined && (!Number.isInteger(prometheusPort) || prometheusPort < 1 || prometheusPort > 65535 || prometheusPort === adminPort)) {
@@ -61,7 +64,18 @@ function bootstrapEnvoy(argv: string[], io: CliIo): number {
   }
   const format = stringFlag(flags, 'format')!;
   if (format !== 'yaml' && format !== 'json') throw new UsageError(`bootstrap envoy: --format: expected yaml or json, got "${format}"`);
-  const bootstrap = buildEnvoyBootstrap({ service, instance, xdsHost: host, xdsPort: port, token: stringFlag(flags, 'token'), adminPort, prometheusPort, xdsCaFile, certDir: insecure ? undefined : certDir, xdsCaFileFromCertDir: certDir !== undefined && caFlag === undefined });
+  const bootstrap = buildEnvoyBootstrap({
+    service,
+    instance,
+    xdsHost: host,
+    xdsPort: port,
+    token: stringFlag(flags, 'token'),
+    adminPort,
+    prometheusPort,
+    xdsCaFile,
+    certDir: insecure ? undefined : certDir,
+    xdsCaFileFromCertDir: certDir !== undefined && caFlag === undefined,
+  });
   if (stringFlag(flags, 'token') === undefined && certDir === undefined && !insecure) {
     io.stderr('bootstrap envoy: no --token and no --cert-dir: a control plane that requires proof (the default) will refuse this proxy with UNAUTHENTICATED');
   }
@@ -79,7 +93,9 @@ function bootstrapGrpc(argv: string[], io: CliIo): number {
   if (flags.positionals.length > 0) throw new UsageError(`bootstrap grpc: unexpected argument "${flags.positionals[0]}"`);
   const { host, port } = parseHostPort(stringFlag(flags, 'xds-address')!, 'xds-address');
   const nodeId = stringFlag(flags, 'node-id') ?? `${os.hostname()}-${process.pid}`;
-  io.stdout(JSON.stringify(buildGrpcBootstrap({ xdsHost: host, xdsPort: port, nodeId, service: stringFlag(flags, 'service'), certDir: certDirFlag(flags) }), null, 2));
+  io.stdout(
+    JSON.stringify(buildGrpcBootstrap({ xdsHost: host, xdsPort: port, nodeId, service: stringFlag(flags, 'service'), certDir: certDirFlag(flags) }), null, 2),
+  );
   return EXIT_OK;
 }
 

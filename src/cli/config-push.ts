@@ -11,7 +11,8 @@ import { connectEtcd, etcdKeys, parseEtcdEndpoints, DEFAULT_ETCD_PREFIX } from '
 import { parseFlags, stringFlag } from './flags';
 import { EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, UsageError, type CliIo } from './io';
 
-const USAGE = 'usage: switchyard config push FILE --etcd-endpoints URL,… [--etcd-prefix /switchyard/] [--etcd-ca-file FILE [--etcd-cert-file FILE --etcd-key-file FILE]] [--etcd-username U --etcd-password-file FILE]';
+const USAGE =
+  'usage: switchyard config push FILE --etcd-endpoints URL,… [--etcd-prefix /switchyard/] [--etcd-ca-file FILE [--etcd-cert-file FILE --etcd-key-file FILE]] [--etcd-username U --etcd-password-file FILE]';
 
 const FLAGS = {
   'etcd-endpoints': { type: 'string', env: 'SWITCHYARD_ETCD_ENDPOINTS' },

@@ -28,18 +28,22 @@ export function etcdAccess(command: string, flags: ParsedFlags, endpoints: reado
   const ca = read('etcd-ca-file');
   const cert = read('etcd-cert-file');
   const key = read('etcd-key-file');
-  if ((cert === undefined) !== (key === undefined)) throw new UsageError(`${command}: --etcd-cert-file and --etcd-key-file go together (a client certificate needs its key)`);
-  if (cert !== undefined && ca === undefined) throw new UsageError(`${command}: a client certificate for etcd (--etcd-cert-file) needs --etcd-ca-file, the CA that signed etcd's server certificate`);
+  if ((cert === undefined) !== (key === undefined))
+    throw new UsageError(`${command}: --etcd-cert-file and --etcd-key-file go together (a client certificate needs its key)`);
+  if (cert !== undefined && ca === undefined)
+    throw new UsageError(`${command}: a client certificate for etcd (--etcd-cert-file) needs --etcd-ca-file, the CA that signed etcd's server certificate`);
   const https = endpoints.filter((e) => e.startsWith('https://'));
-  if (ca !== undefined && https.length !== endpoints.length) throw new UsageError(`${command}: --etcd-ca-file means TLS to etcd: every --etcd-endpoints URL must be https://`);
-  if (ca === undefined && https.length > 0) throw new UsageError(`${command}: https:// etcd endpoints need --etcd-ca-file (the CA that signed etcd's server certificate)`);
+  if (ca !== undefined && https.length !== endpoints.length)
+    throw new UsageError(`${command}: --etcd-ca-file means TLS to etcd: every --etcd-endpoints URL must be https://`);
+  if (ca === undefined && https.length > 0)
+    throw new UsageError(`${command}: https:// etcd endpoints need --etcd-ca-file (the CA that signed etcd's server certificate)`);
   const username = stringFlag(flags, 'etcd-username');
   const passwordFile = read('etcd-password-file');
   const password = passwordFile?.toString('utf8').trim() ?? process.env.SWITCHYARD_ETCD_PASSWORD;
-  if ((username === undefined) !== (password === undefined)) throw new UsageError(`${command}: --etcd-username and --etcd-password-file (or SWITCHYARD_ETCD_PASSWORD) go together`);
+  if ((username === undefined) !== (password === undefined))
+    throw new UsageError(`${command}: --etcd-username and --etcd-password-file (or SWITCHYARD_ETCD_PASSWORD) go together`);
   return {
     ...(ca !== undefined && { tls: { ca, cert, key } }),
     ...(username !== undefined && password !== undefined && { auth: { username, password } }),
   };
 }
-

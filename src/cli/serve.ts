@@ -11,7 +11,8 @@ import { parseDurationFlag, parseFlags, parseHostPort, stringFlag, type ParsedFl
 import { ETCD_ACCESS_FLAGS, etcdAccess } from './etcd-flags';
 import { EXIT_OK, EXIT_USAGE, UsageError, type CliIo } from './io';
 
-const USAGE = 'usage: switchyard serve [--config FILE] [--data-dir DIR] [--xds-address H:P] [--admin-address H:P] [--admin-token T] [--insecure-xds] [--ca-cert FILE --ca-key FILE] [--ca-key-type ecdsa-p256|rsa-2048] [--xds-tls-names localhost,…] [--xds-max-connection-age 30m] [--rotation-grace 10m] [--xds-max-streams N] [--xds-max-streams-per-connection N] [--xds-max-request-bytes N] [--xds-max-names-per-request N] [--xds-max-names-per-stream N] [--xds-max-groups N] [--max-mesh-file-bytes N] [--max-yaml-aliases N] [--log-max-field-length N] [--log-max-repeated-warnings N] [--debounce 100ms] [--log-level info] [--log-format auto|json|pretty] [--registry embedded|etcd] [--mesh-source file|etcd] [--ca-source data-dir|etcd] [--etcd-endpoints URL,… [--etcd-prefix /switchyard/]] [--ca-encryption-key-file FILE] [--etcd-ca-file FILE [--etcd-cert-file FILE --etcd-key-file FILE]] [--etcd-username U --etcd-password-file FILE]';
+const USAGE =
+  'usage: switchyard serve [--config FILE] [--data-dir DIR] [--xds-address H:P] [--admin-address H:P] [--admin-token T] [--insecure-xds] [--ca-cert FILE --ca-key FILE] [--ca-key-type ecdsa-p256|rsa-2048] [--xds-tls-names localhost,…] [--xds-max-connection-age 30m] [--rotation-grace 10m] [--xds-max-streams N] [--xds-max-streams-per-connection N] [--xds-max-request-bytes N] [--xds-max-names-per-request N] [--xds-max-names-per-stream N] [--xds-max-groups N] [--max-mesh-file-bytes N] [--max-yaml-aliases N] [--log-max-field-length N] [--log-max-repeated-warnings N] [--debounce 100ms] [--log-level info] [--log-format auto|json|pretty] [--registry embedded|etcd] [--mesh-source file|etcd] [--ca-source data-dir|etcd] [--etcd-endpoints URL,… [--etcd-prefix /switchyard/]] [--ca-encryption-key-file FILE] [--etcd-ca-file FILE [--etcd-cert-file FILE --etcd-key-file FILE]] [--etcd-username U --etcd-password-file FILE]';
 
 export const SERVE_FLAGS = {
   config: { type: 'string', env: 'SWITCHYARD_CONFIG' },
@@ -25,7 +26,11 @@ export const SERVE_FLAGS = {
   'xds-max-connection-age': { type: 'string', env: 'SWITCHYARD_XDS_MAX_CONNECTION_AGE', default: '30m' },
   'rotation-grace': { type: 'string', env: 'SWITCHYARD_ROTATION_GRACE', default: '10m' },
   'xds-max-streams': { type: 'string', env: 'SWITCHYARD_XDS_MAX_STREAMS', default: String(DEFAULT_XDS_LIMITS.maxStreams) },
-  'xds-max-streams-per-connection': { type: 'string', env: 'SWITCHYARD_XDS_MAX_STREAMS_PER_CONNECTION', default: String(DEFAULT_XDS_LIMITS.maxStreamsPerConnection) },
+  'xds-max-streams-per-connection': {
+    type: 'string',
+    env: 'SWITCHYARD_XDS_MAX_STREAMS_PER_CONNECTION',
+    default: String(DEFAULT_XDS_LIMITS.maxStreamsPerConnection),
+  },
   'xds-max-request-bytes': { type: 'string', env: 'SWITCHYARD_XDS_MAX_REQUEST_BYTES', default: String(DEFAULT_XDS_LIMITS.maxRequestBytes) },
   'xds-max-names-per-request': { type: 'string', env: 'SWITCHYARD_XDS_MAX_NAMES_PER_REQUEST', default: String(DEFAULT_XDS_LIMITS.maxNamesPerRequest) },
   'xds-max-names-per-stream': { type: 'string', env: 'SWITCHYARD_XDS_MAX_NAMES_PER_STREAM', default: String(DEFAULT_XDS_LIMITS.maxNamesPerStream) },
@@ -83,13 +88,16 @@ function serveOptions(flags: ServeFlags, argv: readonly string[]): ServeOptions 
   const configFile = stringFlag(flags, 'config');
   const caCert = stringFlag(flags, 'ca-cert');
   const caKey = stringFlag(flags, 'ca-key');
-  if ((caCert === undefined) !== (caKey === undefined)) throw new UsageError('serve: --ca-cert and --ca-key go together (an operator-supplied root needs both)');
+  if ((caCert === undefined) !== (caKey === undefined))
+    throw new UsageError('serve: --ca-cert and --ca-key go together (an operator-supplied root needs both)');
   const registry = oneOf(flags, 'registry', ['embedded', 'etcd'] as const);
   // The mesh file and the CA follow the registry into etcd unless named otherwise, so replicas
   // share all three with one flag; each is still its own choice, logged at start.
   const meshFlag = stringFlag(flags, 'mesh-source');
-  const mesh = meshFlag === undefined ? (registry === 'etcd' && configFile === undefined ? 'etcd' : 'file') : oneOf(flags, 'mesh-source', ['file', 'etcd'] as const);
-  if (mesh === 'etcd' && configFile !== undefined) throw new UsageError('serve: --mesh-source etcd reads the mesh pushed with `switchyard config push`; drop --config, or use --mesh-source file');
+  const mesh =
+    meshFlag === undefined ? (registry === 'etcd' && configFile === undefined ? 'etcd' : 'file') : oneOf(flags, 'mesh-source', ['file', 'etcd'] as const);
+  if (mesh === 'etcd' && configFile !== undefined)
+    throw new UsageError('serve: --mesh-source etcd reads the mesh pushed with `switchyard config push`; drop --config, or use --mesh-source file');
   const caFlag = stringFlag(flags, 'ca-source');
   const ca = caFlag === undefined ? (registry === 'etcd' ? 'etcd' : 'data-dir') : oneOf(flags, 'ca-source', ['data-dir', 'etcd'] as const);
   const sources = { registry, mesh, ca } as const;
@@ -98,7 +106,10 @@ function serveOptions(flags: ServeFlags, argv: readonly string[]): ServeOptions 
   const endpointsFlag = stringFlag(flags, 'etcd-endpoints');
   let etcd: ServeOptions['etcd'];
   if (usesEtcd) {
-    if (endpointsFlag === undefined) throw new UsageError('serve: a source in etcd (--registry, --mesh-source or --ca-source etcd) needs --etcd-endpoints (or SWITCHYARD_ETCD_ENDPOINTS), e.g. http://127.0.0.1:2379');
+    if (endpointsFlag === undefined)
+      throw new UsageError(
+        'serve: a source in etcd (--registry, --mesh-source or --ca-source etcd) needs --etcd-endpoints (or SWITCHYARD_ETCD_ENDPOINTS), e.g. http://127.0.0.1:2379',
+      );
     const parsed = parseEtcdEndpoints(endpointsFlag);
     if (typeof parsed === 'string') throw new UsageError(`serve: --etcd-endpoints: ${parsed}`);
     // Replicas over etcd share the CA root key (unless it is on shared files) and the xDS token
@@ -109,7 +120,10 @@ function serveOptions(flags: ServeFlags, argv: readonly string[]): ServeOptions 
       const inline = process.env.SWITCHYARD_CA_ENCRYPTION_KEY;
       if (keyFile !== undefined) encryptionKey = parseEncryptionKeyFlag(() => fs.readFileSync(keyFile, 'utf8'), `--ca-encryption-key-file ${keyFile}`);
       else if (inline !== undefined && inline !== '') encryptionKey = parseEncryptionKeyFlag(() => inline, 'SWITCHYARD_CA_ENCRYPTION_KEY');
-      else throw new UsageError('serve: a CA in etcd needs --ca-encryption-key-file FILE (or SWITCHYARD_CA_ENCRYPTION_KEY_FILE, or the key itself in SWITCHYARD_CA_ENCRYPTION_KEY): replicas share the CA and token keys through etcd, sealed with it; make one with `openssl rand -base64 32`');
+      else
+        throw new UsageError(
+          'serve: a CA in etcd needs --ca-encryption-key-file FILE (or SWITCHYARD_CA_ENCRYPTION_KEY_FILE, or the key itself in SWITCHYARD_CA_ENCRYPTION_KEY): replicas share the CA and token keys through etcd, sealed with it; make one with `openssl rand -base64 32`',
+        );
     }
     etcd = { endpoints: parsed, prefix: stringFlag(flags, 'etcd-prefix')!, encryptionKey, ...etcdAccess('serve', flags, parsed) };
   } else if (argv.some((a) => a === '--etcd-endpoints' || a.startsWith('--etcd-endpoints='))) {
@@ -138,14 +152,19 @@ function serveOptions(flags: ServeFlags, argv: readonly string[]): ServeOptions 
 function countFlag(flags: ServeFlags, name: keyof typeof SERVE_FLAGS): number {
   const text = stringFlag(flags, name)!;
   const n = Number(text);
-  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < 1) throw new UsageError(`serve: --${name}: expected a whole number of at least 1, got "${text}"`);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < 1)
+    throw new UsageError(`serve: --${name}: expected a whole number of at least 1, got "${text}"`);
   return n;
 }
 
 function xdsSecurityOptions(flags: ServeFlags): ServeOptions['xdsSecurity'] {
   const insecure = flags.values['insecure-xds'] === true;
-  if (insecure && flags.values['xds-tls'] === true) throw new UsageError('serve: --insecure-xds (plaintext) contradicts --xds-tls; TLS is the default, so drop --xds-tls');
-  if (insecure && flags.values['require-xds-token'] === true) throw new UsageError('serve: --insecure-xds (anonymous streams served) contradicts --require-xds-token; proof is required by default, so drop --require-xds-token');
+  if (insecure && flags.values['xds-tls'] === true)
+    throw new UsageError('serve: --insecure-xds (plaintext) contradicts --xds-tls; TLS is the default, so drop --xds-tls');
+  if (insecure && flags.values['require-xds-token'] === true)
+    throw new UsageError(
+      'serve: --insecure-xds (anonymous streams served) contradicts --require-xds-token; proof is required by default, so drop --require-xds-token',
+    );
   return {
     insecure,
     tlsNames: stringFlag(flags, 'xds-tls-names')!,

@@ -46,7 +46,14 @@ export function currentMeshFileLimits(): MeshFileLimits {
 export function tooLargeProblem(file: string, bytes: number): MeshParseResult {
   meshFileLimits.onLimit?.('mesh_file_bytes');
   return {
-    problems: [{ path: '', location: { file }, severity: 'error', message: `the mesh file is ${bytes} bytes, more than the maximum of ${meshFileLimits.maxBytes} (raise it with --max-mesh-file-bytes)` }],
+    problems: [
+      {
+        path: '',
+        location: { file },
+        severity: 'error',
+        message: `the mesh file is ${bytes} bytes, more than the maximum of ${meshFileLimits.maxBytes} (raise it with --max-mesh-file-bytes)`,
+      },
+    ],
   };
 }
 
@@ -70,7 +77,11 @@ export function parseMeshFile(text: string, file: string): MeshParseResult {
     // Other failures here (an alias naming no anchor) are reported by the readers, with a place.
     if (!(err instanceof ReferenceError) || !/excessive alias/i.test(err.message)) return readAndCheck(src, doc.contents);
     meshFileLimits.onLimit?.('yaml_aliases');
-    src.error('', src.locateOffset(0), `the file's YAML aliases expand beyond the limit of ${meshFileLimits.maxAliases} (an alias bomb?); use fewer or smaller aliased nodes, or raise --max-yaml-aliases`);
+    src.error(
+      '',
+      src.locateOffset(0),
+      `the file's YAML aliases expand beyond the limit of ${meshFileLimits.maxAliases} (an alias bomb?); use fewer or smaller aliased nodes, or raise --max-yaml-aliases`,
+    );
     return finish(src, undefined);
   }
   return readAndCheck(src, doc.contents);

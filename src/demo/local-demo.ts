@@ -84,10 +84,28 @@ export async function startLocalDemo(opts: LocalDemoOptions): Promise<RunningDem
 
   try {
     opts.progress(`control plane: switchyard serve (embedded shop mesh), data in ${layout.serve}`);
-    const serve = start('serve', BIN, ['serve', '--data-dir', layout.serve, '--xds-address', opts.xdsAddress, '--admin-address', opts.adminAddress, '--log-format', 'json', '--debounce', '20ms']);
+    const serve = start('serve', BIN, [
+      'serve',
+      '--data-dir',
+      layout.serve,
+      '--xds-address',
+      opts.xdsAddress,
+      '--admin-address',
+      opts.adminAddress,
+      '--log-format',
+      'json',
+      '--debounce',
+      '20ms',
+    ]);
     // A start-up failure (e.g. a port in use) is a `switchyard serve: …` line on stderr; take it as
     // final rather than wait for the process to exit.
-    const serving = JSON.parse(await serve.waitForLine((l) => l.includes('switchyard serving'), READY_TIMEOUT_MS, (l) => l.startsWith('switchyard serve: '))) as { xds: string; admin: string };
+    const serving = JSON.parse(
+      await serve.waitForLine(
+        (l) => l.includes('switchyard serving'),
+        READY_TIMEOUT_MS,
+        (l) => l.startsWith('switchyard serve: '),
+      ),
+    ) as { xds: string; admin: string };
     const adminAddress = serving.admin;
     const xdsAddress = serving.xds;
     const cli = async (args: string[]) => (await run(process.execPath, [BIN, ...args], { env: cleanEnv({}) })).stdout.trim();
@@ -100,7 +118,24 @@ export async function startLocalDemo(opts: LocalDemoOptions): Promise<RunningDem
     await Promise.all(
       SERVICES.map(async (service) => {
         const token = await cli(['token', 'create', '--service', service, '--admin-address', adminAddress]);
-        const agent = start(`agent-${service}`, BIN, ['agent', '--service', service, '--out', layout.certs(service), '--admin-address', adminAddress, '--xds-address', xdsAddress, '--relay-address', '127.0.0.1:0'], { SWITCHYARD_XDS_TOKEN: token });
+        const agent = start(
+          `agent-${service}`,
+          BIN,
+          [
+            'agent',
+            '--service',
+            service,
+            '--out',
+            layout.certs(service),
+            '--admin-address',
+            adminAddress,
+            '--xds-address',
+            xdsAddress,
+            '--relay-address',
+            '127.0.0.1:0',
+          ],
+          { SWITCHYARD_XDS_TOKEN: token },
+        );
         const relaying = await agent.waitForLine((l) => l.includes('relaying xDS on'), READY_TIMEOUT_MS);
         relays.set(service, /relaying xDS on (\S+)/.exec(relaying)![1]!);
       }),
@@ -108,7 +143,10 @@ export async function startLocalDemo(opts: LocalDemoOptions): Promise<RunningDem
 
     const bootstrap = async (node: string, service: string) => {
       const file = path.join(layout.bootstraps, `${node}.json`);
-      fs.writeFileSync(file, await cli(['bootstrap', 'grpc', '--xds-address', relays.get(service)!, '--node-id', node, '--service', service, '--cert-dir', layout.certs(service)]));
+      fs.writeFileSync(
+        file,
+        await cli(['bootstrap', 'grpc', '--xds-address', relays.get(service)!, '--node-id', node, '--service', service, '--cert-dir', layout.certs(service)]),
+      );
       return file;
     };
 

@@ -45,7 +45,10 @@ export function connectEtcd(options: EtcdClientOptions): Etcd3 {
 
 /** Parses `--etcd-endpoints`: comma-separated http(s) URLs; returns an error sentence or the list. */
 export function parseEtcdEndpoints(value: string): string[] | string {
-  const endpoints = value.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  const endpoints = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
   if (endpoints.length === 0) return 'expected one or more etcd client URLs, comma-separated';
   for (const endpoint of endpoints) {
     let url: URL;

@@ -54,7 +54,12 @@ export function streamGroupResolver(g: StreamGrouping): GroupResolver {
     const cap = g.maxGroups;
     if (cap && cap.count() >= cap.max && !cap.exists(proxy)) {
       cap.hit?.();
-      return { error: { code: grpc.status.RESOURCE_EXHAUSTED, message: `this control plane already serves ${cap.count()} proxy groups, its maximum (limit --xds-max-groups)` } };
+      return {
+        error: {
+          code: grpc.status.RESOURCE_EXHAUSTED,
+          message: `this control plane already serves ${cap.count()} proxy groups, its maximum (limit --xds-max-groups)`,
+        },
+      };
     }
     return { group: g.groupFor(proxy), credential: auth.credential };
   };

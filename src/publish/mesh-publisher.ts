@@ -12,7 +12,13 @@ export interface Translator {
    * `previous` (translated from `before`) brought up to `state` by rebuilding only what depends on
    * `services`, or undefined when that cannot be exact and a full translation is needed.
    */
-  patch?(before: MeshState, state: MeshState, proxy: ProxyIdentity, previous: ResourceSet, services: ReadonlySet<string>): { resources: ResourceSet; warnings: string[] } | undefined;
+  patch?(
+    before: MeshState,
+    state: MeshState,
+    proxy: ProxyIdentity,
+    previous: ResourceSet,
+    services: ReadonlySet<string>,
+  ): { resources: ResourceSet; warnings: string[] } | undefined;
   /** Services whose policy or instances a proxy's config is built from. */
   dependsOn(state: MeshState, proxy: ProxyIdentity): readonly string[];
 }
@@ -149,7 +155,10 @@ export class MeshPublisher implements GroupDemandHandler {
     const problems = this.validateSet(resources);
     if (problems.length > 0) {
       // A bad translation is an error here, at the boundary, never a NACK at the proxy.
-      this.logger.error({ group, problems: problems.slice(0, 5).map((p) => `${p.path}: ${p.message}`) }, 'translation failed validation; keeping the last good config for this group');
+      this.logger.error(
+        { group, problems: problems.slice(0, 5).map((p) => `${p.path}: ${p.message}`) },
+        'translation failed validation; keeping the last good config for this group',
+      );
       this.events.translationRejected?.(group, problems);
       // The next change must start from a full translation, not from a set that was never published.
       entry.last = undefined;

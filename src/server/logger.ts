@@ -30,7 +30,12 @@ export function createLogger(level: LogLevel, format: LogFormat, limits: LogLimi
   const pretty = format === 'pretty' || (format === 'auto' && process.stdout.isTTY === true);
   const hooks = { logMethod: limitedLogMethod(limits) };
   if (!pretty) return pino({ level, base: { svc: 'switchyard' }, hooks });
-  return pino({ level, base: undefined, hooks, transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' } } });
+  return pino({
+    level,
+    base: undefined,
+    hooks,
+    transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' } },
+  });
 }
 
 function limitedLogMethod(limits: LogLimits): (this: Logger, args: Parameters<LogFn>, method: LogFn, level: number) => void {
@@ -44,7 +49,8 @@ function limitedLogMethod(limits: LogLimits): (this: Logger, args: Parameters<Lo
   const cutFields = (value: unknown, depth: number): unknown => {
     if (typeof value === 'string') return cut(value);
     if (depth > 2 || value === null || typeof value !== 'object' || value instanceof Error) return value;
-    if (Array.isArray(value)) return (value.length > 100 ? [...value.slice(0, 100), `… ${value.length - 100} more`] : value).map((v) => cutFields(v, depth + 1));
+    if (Array.isArray(value))
+      return (value.length > 100 ? [...value.slice(0, 100), `… ${value.length - 100} more`] : value).map((v) => cutFields(v, depth + 1));
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) out[k] = cutFields(v, depth + 1);
     return out;
@@ -57,7 +63,8 @@ function limitedLogMethod(limits: LogLimits): (this: Logger, args: Parameters<Lo
         const suppressed = [...counts].filter(([, n]) => n > limits.maxRepeatedWarnings);
         counts.clear();
         windowStart = now;
-        for (const [message, n] of suppressed) method.call(this, { repeats: n - limits.maxRepeatedWarnings, message }, 'repeated warning suppressed in the last minute');
+        for (const [message, n] of suppressed)
+          method.call(this, { repeats: n - limits.maxRepeatedWarnings, message }, 'repeated warning suppressed in the last minute');
       }
       const message = typeof cutArgs[0] === 'string' ? cutArgs[0] : String(cutArgs[1] ?? '');
       const n = (counts.get(message) ?? 0) + 1;

@@ -28,10 +28,17 @@ export interface RunningServer {
  */
 export async function startServer(options: ServeOptions, report: (line: string) => void): Promise<RunningServer | 'invalid-mesh'> {
   const metrics = new SwitchyardMetrics();
-  const logger = createLogger(options.logLevel, options.logFormat, { ...DEFAULT_LOG_LIMITS, ...options.logLimits, onLimit: (limit) => metrics.limitHits.inc({ limit }) });
+  const logger = createLogger(options.logLevel, options.logFormat, {
+    ...DEFAULT_LOG_LIMITS,
+    ...options.logLimits,
+    onLimit: (limit) => metrics.limitHits.inc({ limit }),
+  });
   configureMeshFileLimits({ ...DEFAULT_MESH_FILE_LIMITS, ...options.meshFileLimits, onLimit: (limit) => metrics.limitHits.inc({ limit }) });
   const { sources } = options;
-  logger.info({ registry: sources.registry, mesh: sources.mesh === 'file' ? (options.configFile ?? '(embedded example mesh)') : 'etcd', ca: sources.ca }, 'state sources');
+  logger.info(
+    { registry: sources.registry, mesh: sources.mesh === 'file' ? (options.configFile ?? '(embedded example mesh)') : 'etcd', ca: sources.ca },
+    'state sources',
+  );
 
   const accept = (source: MeshSource): boolean => {
     for (const p of source.initial.problems) (p.severity === 'error' ? report : (s: string) => logger.warn(s))(formatProblem(p));
@@ -76,11 +83,23 @@ export async function startServer(options: ServeOptions, report: (line: string) 
 
     // Certificate changes before the publisher exists need no re-publish.
     let republish = (): void => undefined;
-    const ca: CaRunner = await openCa({ options, trustDomain: meshSource.initial.config!.mesh.trustDomain, etcd, logger, metrics, onMaterialChanged: () => republish() });
+    const ca: CaRunner = await openCa({
+      options,
+      trustDomain: meshSource.initial.config!.mesh.trustDomain,
+      etcd,
+      logger,
+      metrics,
+      onMaterialChanged: () => republish(),
+    });
     opened.push(() => ca.stop());
     await ca.keeper.ensure(servicesNeedingCertificates(meshSource.initial.config!));
 
-    const states = new MeshStateSource(meshSource.initial.config!, registry.registry, () => ca.keeper.current, (instances) => metrics.setInstances(instances));
+    const states = new MeshStateSource(
+      meshSource.initial.config!,
+      registry.registry,
+      () => ca.keeper.current,
+      (instances) => metrics.setInstances(instances),
+    );
     const xds = await startXds(options, states, ca, metrics, logger);
     opened.push(() => xds.stop());
     republish = () => xds.changed();
@@ -92,7 +111,10 @@ export async function startServer(options: ServeOptions, report: (line: string) 
         lastConfigProblem = result.problems.filter((p) => p.severity === 'error');
         metrics.configReloadFailures.inc();
         metrics.configValid.set(0);
-        logger.error({ file: meshSource.name, problems: lastConfigProblem.map(formatProblem) }, 'mesh file reload rejected; still serving the last valid config');
+        logger.error(
+          { file: meshSource.name, problems: lastConfigProblem.map(formatProblem) },
+          'mesh file reload rejected; still serving the last valid config',
+        );
         return;
       }
       lastConfigProblem = [];
@@ -129,7 +151,15 @@ export async function startServer(options: ServeOptions, report: (line: string) 
     });
     opened.push(() => admin.close());
 
-    logger.info({ xds: `${options.xdsAddress.host}:${xds.port}`, admin: formatHostPort(admin.address), dataDir: options.dataDir, config: options.configFile ?? (sources.mesh === 'etcd' ? meshSource.name : '(embedded example mesh)') }, 'switchyard serving');
+    logger.info(
+      {
+        xds: `${options.xdsAddress.host}:${xds.port}`,
+        admin: formatHostPort(admin.address),
+        dataDir: options.dataDir,
+        config: options.configFile ?? (sources.mesh === 'etcd' ? meshSource.name : '(embedded example mesh)'),
+      },
+      'switchyard serving',
+    );
     let stopped: Promise<void> | undefined;
     return {
       xdsPort: xds.port,

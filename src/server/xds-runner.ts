@@ -45,19 +45,31 @@ export async function startXds(options: ServeOptions, states: MeshStateSource, c
       knownService: (service) => states.config.services.some((s) => s.name === service),
       unknownService: () => metrics.limitHits.inc({ limit: 'unknown_service' }),
       groupFor: (proxy) => publisher.groupFor(proxy),
-      maxGroups: { max: xdsSecurity.maxGroups, count: () => publisher.groupCount, exists: (proxy) => publisher.hasGroupFor(proxy), hit: () => metrics.limitHits.inc({ limit: 'groups' }) },
+      maxGroups: {
+        max: xdsSecurity.maxGroups,
+        count: () => publisher.groupCount,
+        exists: (proxy) => publisher.hasGroupFor(proxy),
+        hit: () => metrics.limitHits.inc({ limit: 'groups' }),
+      },
     }),
   });
   // A revoked token ends the streams it opened at once (here, and on every replica that learns
   // of it through etcd), not at their next reconnect.
   const unwatchRevocations = ca.tokens.onRevoked((id) => {
-    const ended = xds.endStreams((s) => s.info.credential?.kind === 'token' && s.info.credential.id === id, grpc.status.UNAUTHENTICATED, 'the xDS token this stream presented was revoked');
+    const ended = xds.endStreams(
+      (s) => s.info.credential?.kind === 'token' && s.info.credential.id === id,
+      grpc.status.UNAUTHENTICATED,
+      'the xDS token this stream presented was revoked',
+    );
     if (ended > 0) logger.info({ token: id, streams: ended }, 'ended the xDS streams of a revoked token');
   });
 
   let tls: Awaited<ReturnType<typeof xdsServerCredentials>> | undefined;
   if (xdsSecurity.insecure) {
-    logger.warn({ xds: formatHostPort(xdsAddress) }, '--insecure-xds: the xDS port is plaintext and serves streams that prove nothing; anyone who can reach it can read the mesh\'s services and endpoints');
+    logger.warn(
+      { xds: formatHostPort(xdsAddress) },
+      "--insecure-xds: the xDS port is plaintext and serves streams that prove nothing; anyone who can reach it can read the mesh's services and endpoints",
+    );
   } else {
     tls = await xdsServerCredentials(ca.ca, xdsSecurity.tlsNames, xdsAddress.host, logger.child({ stage: 'xds-tls' }));
   }

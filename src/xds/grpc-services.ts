@@ -18,7 +18,11 @@ export function isMalformed(req: object): req is MalformedRequest {
   return 'malformed' in req;
 }
 
-function decoder<T>(typeName: string, maxBytes: number, decode: (bytes: Buffer) => T = (bytes) => decodeMessage<T>(typeName, bytes)): (bytes: Buffer) => T | MalformedRequest {
+function decoder<T>(
+  typeName: string,
+  maxBytes: number,
+  decode: (bytes: Buffer) => T = (bytes) => decodeMessage<T>(typeName, bytes),
+): (bytes: Buffer) => T | MalformedRequest {
   return (bytes) => {
     if (bytes.length > maxBytes) return { malformed: `${typeName} of ${bytes.length} bytes is too large`, tooLarge: bytes.length };
     try {

@@ -48,7 +48,15 @@ export class XdsRelay {
     const handlers: grpc.UntypedServiceImplementation = {};
     for (const path of RELAYED_METHODS) {
       const name = path.slice(path.lastIndexOf('/') + 1);
-      definition[name] = { path, requestStream: true, responseStream: true, requestSerialize: passThrough, requestDeserialize: passThrough, responseSerialize: passThrough, responseDeserialize: passThrough };
+      definition[name] = {
+        path,
+        requestStream: true,
+        responseStream: true,
+        requestSerialize: passThrough,
+        requestDeserialize: passThrough,
+        responseSerialize: passThrough,
+        responseDeserialize: passThrough,
+      };
       handlers[name] = (call: DownCall) => this.relay(path, call);
     }
     this.server.addService(definition, handlers);
@@ -58,14 +66,24 @@ export class XdsRelay {
   setUpstream(config: RelayUpstream): void {
     if (this.upstream) this.retired.push(this.upstream.client);
     const max = this.options.maxMessageBytes ?? 16 * 1024 * 1024;
-    this.upstream = { client: new grpc.Client(config.address, config.credentials, { 'grpc.max_receive_message_length': max, 'grpc.keepalive_time_ms': 30_000, 'grpc.keepalive_timeout_ms': 10_000 }), config };
+    this.upstream = {
+      client: new grpc.Client(config.address, config.credentials, {
+        'grpc.max_receive_message_length': max,
+        'grpc.keepalive_time_ms': 30_000,
+        'grpc.keepalive_timeout_ms': 10_000,
+      }),
+      config,
+    };
   }
 
   /** Binds (loopback only: the relay lends the workload's identity to whoever can reach it). */
   listen(address: string): Promise<number> {
     const host = address.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
-    if (!['127.0.0.1', '::1', 'localhost'].includes(host)) return Promise.reject(new Error(`the relay listens on loopback only (it lends the workload's identity to every caller); got ${address}`));
-    return new Promise((resolve, reject) => this.server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port))));
+    if (!['127.0.0.1', '::1', 'localhost'].includes(host))
+      return Promise.reject(new Error(`the relay listens on loopback only (it lends the workload's identity to every caller); got ${address}`));
+    return new Promise((resolve, reject) =>
+      this.server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port))),
+    );
   }
 
   get streamCount(): number {
@@ -141,7 +159,10 @@ export class XdsRelay {
 export function relayCredentials(bundlePem: string, certPem: string, keyPem: string, serverIdentity: string): grpc.ChannelCredentials {
   return grpc.credentials.createSsl(Buffer.from(bundlePem), Buffer.from(keyPem), Buffer.from(certPem), {
     checkServerIdentity: (_host, cert) => {
-      const uris = (cert.subjectaltname ?? '').split(', ').filter((e) => e.startsWith('URI:')).map((e) => e.slice(4));
+      const uris = (cert.subjectaltname ?? '')
+        .split(', ')
+        .filter((e) => e.startsWith('URI:'))
+        .map((e) => e.slice(4));
       if (uris.some((u) => u.startsWith('spiffe://') && u.endsWith(`/svc/${serverIdentity}`))) return undefined;
       return new Error(`the xDS server's certificate names ${uris.join(', ') || 'no SPIFFE ID'}, not …/svc/${serverIdentity}`);
     },

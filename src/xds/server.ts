@@ -126,12 +126,18 @@ export class XdsServer {
   private serve(service: DiscoveryServiceSpec, protocol: StreamProtocol, call: grpc.ServerDuplexStream<SotwRequest | DeltaRequest, Buffer>): void {
     const info: StreamInfo = { id: this.nextStreamId++, protocol, service: service.name, peer: call.getPeer(), openedAt: Date.now() };
     if (this.active.size >= this.limits.maxStreams) {
-      call.emit('error', this.limitHit('streams', info, `this control plane already serves ${this.active.size} xDS streams, its maximum; try another replica or later`));
+      call.emit(
+        'error',
+        this.limitHit('streams', info, `this control plane already serves ${this.active.size} xDS streams, its maximum; try another replica or later`),
+      );
       return;
     }
     const onConnection = (this.perConnection.get(info.peer) ?? 0) + 1;
     if (onConnection > this.limits.maxStreamsPerConnection) {
-      call.emit('error', this.limitHit('streams_per_connection', info, `this connection already carries ${onConnection - 1} xDS streams, the maximum per connection`));
+      call.emit(
+        'error',
+        this.limitHit('streams_per_connection', info, `this connection already carries ${onConnection - 1} xDS streams, the maximum per connection`),
+      );
       return;
     }
     this.perConnection.set(info.peer, onConnection);
@@ -150,7 +156,15 @@ export class XdsServer {
       },
       bound: (s) => {
         const credential = s.info.credential;
-        if (credential) timers.push(this.expiryTimer(credential.expiresAt, () => deps.fail(grpc.status.UNAUTHENTICATED, `the ${credential.kind === 'token' ? 'xDS token' : 'client certificate'} this stream presented has expired`)));
+        if (credential)
+          timers.push(
+            this.expiryTimer(credential.expiresAt, () =>
+              deps.fail(
+                grpc.status.UNAUTHENTICATED,
+                `the ${credential.kind === 'token' ? 'xDS token' : 'client certificate'} this stream presented has expired`,
+              ),
+            ),
+          );
       },
     };
     const maxAge = this.options.maxConnectionAgeMs ?? 0;
@@ -188,7 +202,11 @@ export class XdsServer {
       }
       const names = requestNameCount(req);
       if (names > this.limits.maxNamesPerRequest) {
-        const refusal = this.limitHit('names_per_request', info, `request names ${names} resources, more than the maximum of ${this.limits.maxNamesPerRequest}`);
+        const refusal = this.limitHit(
+          'names_per_request',
+          info,
+          `request names ${names} resources, more than the maximum of ${this.limits.maxNamesPerRequest}`,
+        );
         deps.fail(refusal.code, refusal.details);
         return;
       }
@@ -197,7 +215,11 @@ export class XdsServer {
         else (stream as DeltaStream).onRequest(req as Exclude<DeltaRequest, { malformed: string }>);
         const held = stream.subscribedNameCount();
         if (held > this.limits.maxNamesPerStream) {
-          const refusal = this.limitHit('names_per_stream', info, `stream subscribes to ${held} resource names, more than the maximum of ${this.limits.maxNamesPerStream}`);
+          const refusal = this.limitHit(
+            'names_per_stream',
+            info,
+            `stream subscribes to ${held} resource names, more than the maximum of ${this.limits.maxNamesPerStream}`,
+          );
           deps.fail(refusal.code, refusal.details);
           return;
         }

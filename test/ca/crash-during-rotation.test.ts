@@ -29,13 +29,16 @@ async function loads(dir: string): Promise<CertificateAuthority> {
   const ca = await CertificateAuthority.open({ dir, trustDomain: 'switchyard.local' });
   // The root signs workload certificates that verify against the bundle.
   const cert = await ca.certificateFor('orders');
-  const roots = ca.trustBundlePem().match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g)!.map((p) => new X509Certificate(p));
+  const roots = ca
+    .trustBundlePem()
+    .match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g)!
+    .map((p) => new X509Certificate(p));
   expect(roots.some((r) => new X509Certificate(cert.certPem).verify(r.publicKey))).toBe(true);
   return ca;
 }
 
 describe('a crash between CA file writes', () => {
-  it.each([1, 2, 3])('during the first root\'s creation, after rename %i, leaves a loadable CA', async (n) => {
+  it.each([1, 2, 3])("during the first root's creation, after rename %i, leaves a loadable CA", async (n) => {
     const dir = tempDir('switchyard-ca-crash-');
     expect(crashAfterRenames(path.join(dir, 'ca'), n, 'create')).toBe(99);
     await loads(path.join(dir, 'ca'));

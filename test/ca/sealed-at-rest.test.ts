@@ -22,12 +22,18 @@ describe('sealed values', () => {
 });
 
 describe('the xDS token key', () => {
-  it.each([['empty', ''], ['short', Buffer.alloc(8, 1).toString('base64')]])('an %s key file refuses to load, and serve refuses to start', (_what, content) => {
+  it.each([
+    ['empty', ''],
+    ['short', Buffer.alloc(8, 1).toString('base64')],
+  ])('an %s key file refuses to load, and serve refuses to start', (_what, content) => {
     const dir = tempDir('switchyard-token-key-');
     fs.mkdirSync(path.join(dir, 'ca'), { recursive: true });
     fs.writeFileSync(path.join(dir, 'ca', 'token-key'), content);
     expect(() => TokenAuthority.open(path.join(dir, 'ca'))).toThrow(/at least 32/);
-    const r = spawnSync(process.execPath, [BIN, 'serve', '--data-dir', dir, '--xds-address', '127.0.0.1:0', '--admin-address', '127.0.0.1:0'], { encoding: 'utf8', timeout: 30_000 });
+    const r = spawnSync(process.execPath, [BIN, 'serve', '--data-dir', dir, '--xds-address', '127.0.0.1:0', '--admin-address', '127.0.0.1:0'], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/at least 32/);
   });

@@ -28,13 +28,19 @@ interface Bootstrap {
   dynamic_resources: { ads_config: { grpc_services: Array<{ initial_metadata?: Array<{ key: string; value: string }> }> } };
   static_resources: {
     listeners?: Array<{ name: string; address: { socket_address: { address: string; port_value: number } } }>;
-    clusters: Array<{ name: string; load_assignment: { endpoints: Array<{ lb_endpoints: Array<{ endpoint: { address: { socket_address: { address: string; port_value: number } } } }> }> } }>;
+    clusters: Array<{
+      name: string;
+      load_assignment: { endpoints: Array<{ lb_endpoints: Array<{ endpoint: { address: { socket_address: { address: string; port_value: number } } } }> }> };
+    }>;
   };
 }
 
 beforeAll(async () => {
   const server = config.services.switchyard!.environment!;
-  serve = await startServe(['--config', path.join(COMPOSE_DIR, 'mesh.yaml'), '--admin-token', server.SWITCHYARD_ADMIN_TOKEN!, '--xds-tls-names', server.SWITCHYARD_XDS_TLS_NAMES!], { secureXds: true });
+  serve = await startServe(
+    ['--config', path.join(COMPOSE_DIR, 'mesh.yaml'), '--admin-token', server.SWITCHYARD_ADMIN_TOKEN!, '--xds-tls-names', server.SWITCHYARD_XDS_TLS_NAMES!],
+    { secureXds: true },
+  );
   // The image puts `switchyard` on PATH; here a shim runs this checkout's build.
   fs.mkdirSync(path.join(dir, 'bin'));
   fs.writeFileSync(path.join(dir, 'bin', 'switchyard'), `#!/bin/sh\nexec "${process.execPath}" "${BIN}" "$@"\n`, { mode: 0o755 });
@@ -76,17 +82,24 @@ describe('the bootstraps compose/sidecar-init.sh writes for each app', () => {
     const xds = bootstrap.static_resources.clusters.find((c) => c.name === 'switchyard-xds')!;
     expect(xds.load_assignment.endpoints[0]!.lb_endpoints[0]!.endpoint.address.socket_address).toEqual({ address: 'switchyard', port_value: 18000 });
     expect(bootstrap.admin.address.socket_address.address).toBe('127.0.0.1');
-    expect(bootstrap.static_resources.listeners?.map((l) => [l.name, l.address.socket_address])).toEqual([['prometheus_stats', { address: '0.0.0.0', port_value: 15090 }]]);
+    expect(bootstrap.static_resources.listeners?.map((l) => [l.name, l.address.socket_address])).toEqual([
+      ['prometheus_stats', { address: '0.0.0.0', port_value: 15090 }],
+    ]);
 
     // The token was minted by the server for this service: the server accepts it as proof of it.
     const auth = bootstrap.dynamic_resources.ads_config.grpc_services[0]!.initial_metadata?.find((m) => m.key === 'authorization');
     expect(auth?.value).toMatch(/^Bearer \S+$/);
-    const res = await fetch(`${serve.adminUrl}/v1/certificates`, { method: 'POST', headers: { authorization: auth!.value, 'content-type': 'application/json' }, body: '{}' });
+    const res = await fetch(`${serve.adminUrl}/v1/certificates`, {
+      method: 'POST',
+      headers: { authorization: auth!.value, 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(res.status).toBe(200);
     expect(((await res.json()) as { service: string }).service).toBe(service);
 
     // The xDS cluster verifies the listener with the CA bundle the init container wrote next to it.
-    const tls = (xds as unknown as { transport_socket: { typed_config: { common_tls_context: { validation_context: { trusted_ca: { filename: string } } } } } }).transport_socket;
+    const tls = (xds as unknown as { transport_socket: { typed_config: { common_tls_context: { validation_context: { trusted_ca: { filename: string } } } } } })
+      .transport_socket;
     expect(tls.typed_config.common_tls_context.validation_context.trusted_ca.filename).toBe('/etc/envoy/bootstrap/ca.pem');
     const caFile = path.join(path.dirname(r.file), 'ca.pem');
     expect(fs.readFileSync(caFile, 'utf8')).toBe(await (await fetch(`${serve.adminUrl}/v1/ca/bundle`)).text());
@@ -113,7 +126,13 @@ describe('the bootstraps compose/sidecar-init.sh writes for each app', () => {
     const file = path.join(dir, 'refused.yaml');
     const r = spawnSync('sh', [path.join(COMPOSE_DIR, 'sidecar-init.sh'), ...init.command!], {
       encoding: 'utf8',
-      env: { PATH: `${path.join(dir, 'bin')}:${process.env.PATH}`, ...init.environment, SWITCHYARD_ADMIN_ADDRESS: serve.adminUrl.replace('http://', ''), SWITCHYARD_ADMIN_TOKEN: 'wrong', BOOTSTRAP_FILE: file },
+      env: {
+        PATH: `${path.join(dir, 'bin')}:${process.env.PATH}`,
+        ...init.environment,
+        SWITCHYARD_ADMIN_ADDRESS: serve.adminUrl.replace('http://', ''),
+        SWITCHYARD_ADMIN_TOKEN: 'wrong',
+        BOOTSTRAP_FILE: file,
+      },
       timeout: 30_000,
     });
     expect(r.status).not.toBe(0);

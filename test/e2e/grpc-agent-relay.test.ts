@@ -48,7 +48,14 @@ let channel: grpc.Client | undefined;
 function call(target: string, deadlineMs = 20_000): Promise<string> {
   channel ??= new grpc.Client(target, new XdsChannelCredentials(grpc.credentials.createInsecure()));
   return new Promise<string>((resolve, reject) =>
-    channel!.makeUnaryRequest(ECHO_METHOD, (b: Buffer) => b, (b: Buffer) => b, Buffer.from('hi'), { deadline: Date.now() + deadlineMs }, (e, r) => (e ? reject(e) : resolve(r!.toString()))),
+    channel!.makeUnaryRequest(
+      ECHO_METHOD,
+      (b: Buffer) => b,
+      (b: Buffer) => b,
+      Buffer.from('hi'),
+      { deadline: Date.now() + deadlineMs },
+      (e, r) => (e ? reject(e) : resolve(r!.toString())),
+    ),
   );
 }
 
@@ -77,17 +84,38 @@ beforeAll(async () => {
     'unary',
   );
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createSsl(read('ca.pem'), [{ cert_chain: read('cert.pem'), private_key: read('key.pem') }], true), (e, p) => (e ? reject(e) : resolve(p))),
+    server.bindAsync(
+      '127.0.0.1:0',
+      grpc.ServerCredentials.createSsl(read('ca.pem'), [{ cert_chain: read('cert.pem'), private_key: read('key.pem') }], true),
+      (e, p) => (e ? reject(e) : resolve(p)),
+    ),
   );
   expect((await adminJson(serve.adminUrl, 'PUT', '/v1/services/catalog/instances/catalog-1', { address: '127.0.0.1', port })).status).toBe(200);
 
   // frontend's agent: certificate files and the xDS relay on a loopback port.
   const frontendToken = cli(['token', 'create', '--service', 'frontend']).stdout.trim();
   const frontendCerts = path.join(dir, 'frontend');
-  agentProcess = spawn(process.execPath, [BIN, 'agent', '--service', 'frontend', '--out', frontendCerts, '--admin-address', serve.adminUrl.replace('http://', ''), '--xds-address', serve.xdsAddress, '--relay-address', '127.0.0.1:0'], {
-    env: { ...process.env, SWITCHYARD_XDS_TOKEN: frontendToken },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  agentProcess = spawn(
+    process.execPath,
+    [
+      BIN,
+      'agent',
+      '--service',
+      'frontend',
+      '--out',
+      frontendCerts,
+      '--admin-address',
+      serve.adminUrl.replace('http://', ''),
+      '--xds-address',
+      serve.xdsAddress,
+      '--relay-address',
+      '127.0.0.1:0',
+    ],
+    {
+      env: { ...process.env, SWITCHYARD_XDS_TOKEN: frontendToken },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   relayAddress = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('the agent did not start its relay')), 20_000);
     readline.createInterface({ input: agentProcess.stderr! }).on('line', (line) => {
@@ -98,7 +126,11 @@ beforeAll(async () => {
       }
     });
   });
-  const boot = spawnSync(process.execPath, [BIN, 'bootstrap', 'grpc', '--xds-address', relayAddress, '--node-id', 'frontend-1', '--service', 'frontend', '--cert-dir', frontendCerts], { encoding: 'utf8' });
+  const boot = spawnSync(
+    process.execPath,
+    [BIN, 'bootstrap', 'grpc', '--xds-address', relayAddress, '--node-id', 'frontend-1', '--service', 'frontend', '--cert-dir', frontendCerts],
+    { encoding: 'utf8' },
+  );
   const bootstrapFile = path.join(dir, 'bootstrap.json');
   fs.writeFileSync(bootstrapFile, boot.stdout);
   process.env.GRPC_XDS_BOOTSTRAP = bootstrapFile;
@@ -116,7 +148,9 @@ describe('proxyless gRPC through the agent relay', () => {
   it('grpc-js-xds resolves and calls catalog over mTLS; the control plane saw a proven frontend stream over TLS', async () => {
     expect(await call('xds:///catalog')).toBe('catalog');
     expect(seen).toContain('URI:spiffe://switchyard.local/svc/frontend');
-    const proxies = (await adminJson(serve.adminUrl, 'GET', '/v1/proxies')).body as { proxies: Array<{ nodeId: string; types: Array<{ lastNack?: unknown }> }> };
+    const proxies = (await adminJson(serve.adminUrl, 'GET', '/v1/proxies')).body as {
+      proxies: Array<{ nodeId: string; types: Array<{ lastNack?: unknown }> }>;
+    };
     expect(proxies.proxies.some((p) => p.nodeId === 'frontend-1')).toBe(true);
     expect(proxies.proxies.flatMap((p) => p.types).filter((t) => t.lastNack)).toEqual([]);
     // The control plane itself still refuses what the relay's client sends when it comes without the relay.
@@ -126,7 +160,7 @@ describe('proxyless gRPC through the agent relay', () => {
     direct.close();
   });
 
-  it('relays SotW and delta ADS byte for byte, with the workload\'s identity', async () => {
+  it("relays SotW and delta ADS byte for byte, with the workload's identity", async () => {
     const sotw = sotwClient(relayAddress);
     sotw.send({ node: { id: 'relay-sotw', cluster: 'frontend', user_agent_name: 'gRPC Node' }, type_url: TypeUrl.Listener, resource_names: ['catalog'] });
     const lds = await sotw.inbox.next(10_000);
@@ -135,7 +169,11 @@ describe('proxyless gRPC through the agent relay', () => {
     sotw.close();
 
     const delta = deltaClient(relayAddress);
-    delta.send({ node: { id: 'relay-delta', cluster: 'frontend', user_agent_name: 'gRPC Node' }, type_url: TypeUrl.Listener, resource_names_subscribe: ['catalog'] });
+    delta.send({
+      node: { id: 'relay-delta', cluster: 'frontend', user_agent_name: 'gRPC Node' },
+      type_url: TypeUrl.Listener,
+      resource_names_subscribe: ['catalog'],
+    });
     const res = await delta.inbox.next(10_000);
     expect(res.resources.map((r) => r.name)).toEqual(['catalog']);
     delta.close();
@@ -156,8 +194,18 @@ describe('proxyless gRPC through the agent relay', () => {
     const port2 = await new Promise<number>((resolve, reject) => {
       const read = (f: string) => fs.readFileSync(path.join(dir, 'catalog', f));
       const s2 = new grpc.Server();
-      s2.register(ECHO_METHOD, (_c: grpc.ServerUnaryCall<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>) => cb(null, Buffer.from('catalog-2')), (b: Buffer) => b, (b: Buffer) => b, 'unary');
-      s2.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createSsl(read('ca.pem'), [{ cert_chain: read('cert.pem'), private_key: read('key.pem') }], true), (e, p) => (e ? reject(e) : resolve(p)));
+      s2.register(
+        ECHO_METHOD,
+        (_c: grpc.ServerUnaryCall<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>) => cb(null, Buffer.from('catalog-2')),
+        (b: Buffer) => b,
+        (b: Buffer) => b,
+        'unary',
+      );
+      s2.bindAsync(
+        '127.0.0.1:0',
+        grpc.ServerCredentials.createSsl(read('ca.pem'), [{ cert_chain: read('cert.pem'), private_key: read('key.pem') }], true),
+        (e, p) => (e ? reject(e) : resolve(p)),
+      );
     });
     expect((await adminJson(serve.adminUrl, 'PUT', '/v1/services/catalog/instances/catalog-1', { address: '127.0.0.1', port: port2 })).status).toBe(200);
     await eventually(async () => (await call('xds:///catalog', 2_000).catch(() => '')) === 'catalog-2', 60_000, 'calls to reach the new catalog instance');

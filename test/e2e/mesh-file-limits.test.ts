@@ -29,7 +29,11 @@ x-bomb:
 `;
 
 function serveOnce(meshFile: string, extra: string[] = []): { status: number | null; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, 'serve', '--config', meshFile, '--data-dir', tempDir(), '--xds-address', '127.0.0.1:0', '--admin-address', '127.0.0.1:0', ...extra], { encoding: 'utf8', timeout: 30_000 });
+  const r = spawnSync(
+    process.execPath,
+    [BIN, 'serve', '--config', meshFile, '--data-dir', tempDir(), '--xds-address', '127.0.0.1:0', '--admin-address', '127.0.0.1:0', ...extra],
+    { encoding: 'utf8', timeout: 30_000 },
+  );
   return { status: r.status, stderr: r.stderr };
 }
 

@@ -30,7 +30,11 @@ describe('rotation grace', () => {
     const { token } = await createToken(serve.adminUrl, 'orders');
     const silent = sotwClient(serve.xdsAddress, bearer(token), credentials);
     clients.push(silent);
-    silent.send({ node: { id: 'orders-silent', cluster: 'orders', user_agent_name: 'envoy' }, type_url: TypeUrl.Secret, resource_names: ['default', 'ROOTCA'] });
+    silent.send({
+      node: { id: 'orders-silent', cluster: 'orders', user_agent_name: 'envoy' },
+      type_url: TypeUrl.Secret,
+      resource_names: ['default', 'ROOTCA'],
+    });
     silent.ack(await silent.inbox.next(10_000), ['default', 'ROOTCA']);
 
     const rotated = await adminJson(serve.adminUrl, 'POST', '/v1/ca/rotate');

@@ -30,7 +30,11 @@ afterAll(async () => {
 function open(service: string, opts: { token?: string; credentials?: grpc.ChannelCredentials; type?: string; names?: string[] } = {}): SotwClient {
   const c = sotwClient(serve.xdsAddress, bearer(opts.token), opts.credentials ?? tlsCredentials(bundle));
   clients.push(c);
-  c.send({ node: { id: `${service}-attacker`, cluster: service, user_agent_name: 'envoy' }, type_url: opts.type ?? TypeUrl.Cluster, resource_names: opts.names ?? [] });
+  c.send({
+    node: { id: `${service}-attacker`, cluster: service, user_agent_name: 'envoy' },
+    type_url: opts.type ?? TypeUrl.Cluster,
+    resource_names: opts.names ?? [],
+  });
   return c;
 }
 

@@ -14,15 +14,24 @@ const closers: Array<() => void> = [];
 beforeAll(async () => {
   // Anonymous plaintext streams: these tests are about limits, not proof.
   serve = await startServe([
-    '--xds-max-request-bytes', '4096',
-    '--xds-max-names-per-request', '20',
-    '--xds-max-names-per-stream', '30',
-    '--xds-max-streams', '4',
-    '--xds-max-connection-age', '3s',
-    '--log-max-field-length', '200',
-    '--log-max-repeated-warnings', '2',
-    '--xds-max-groups', '3',
-    '--xds-max-streams-per-connection', '2',
+    '--xds-max-request-bytes',
+    '4096',
+    '--xds-max-names-per-request',
+    '20',
+    '--xds-max-names-per-stream',
+    '30',
+    '--xds-max-streams',
+    '4',
+    '--xds-max-connection-age',
+    '3s',
+    '--log-max-field-length',
+    '200',
+    '--log-max-repeated-warnings',
+    '2',
+    '--xds-max-groups',
+    '3',
+    '--xds-max-streams-per-connection',
+    '2',
   ]);
 });
 afterAll(async () => {
@@ -81,7 +90,9 @@ describe('xDS limits', () => {
 
   it('too many streams on one connection, and in total, are refused', async () => {
     const perConnection = await hits('streams_per_connection');
-    const client = new (adsProto().envoy.service.discovery.v3.AggregatedDiscoveryService)(serve.xdsAddress, grpc.credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1 });
+    const client = new (adsProto().envoy.service.discovery.v3.AggregatedDiscoveryService)(serve.xdsAddress, grpc.credentials.createInsecure(), {
+      'grpc.use_local_subchannel_pool': 1,
+    });
     closers.push(() => client.close());
     const inboxes = [0, 1, 2].map((i) => {
       const call = client.StreamAggregatedResources();

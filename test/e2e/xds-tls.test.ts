@@ -52,14 +52,20 @@ describe('TLS on the xDS listener', () => {
     plain.close();
   });
 
-  it('bootstrap envoy --xds-ca-file adds a TLS transport socket that passes Envoy\'s validation; --insecure-xds leaves it out', () => {
-    const plain = spawnSync(process.execPath, [BIN, 'bootstrap', 'envoy', '--service', 'frontend', '--instance', 'f1', '--token', 't', '--insecure-xds'], { encoding: 'utf8' });
+  it("bootstrap envoy --xds-ca-file adds a TLS transport socket that passes Envoy's validation; --insecure-xds leaves it out", () => {
+    const plain = spawnSync(process.execPath, [BIN, 'bootstrap', 'envoy', '--service', 'frontend', '--instance', 'f1', '--token', 't', '--insecure-xds'], {
+      encoding: 'utf8',
+    });
     expect(plain.status).toBe(0);
     expect(plain.stdout).not.toContain('transport_socket');
     const byIp = spawnSync(process.execPath, [BIN, 'bootstrap', 'envoy', '--service', 'frontend', '--instance', 'f1', '--token', 't'], { encoding: 'utf8' });
     expect(byIp.stdout).toContain('/etc/switchyard/ca.pem');
     expect(validateJsonMessage('envoy.config.bootstrap.v3.Bootstrap', parse(byIp.stdout) as Record<string, unknown>)).toEqual([]);
-    const r = spawnSync(process.execPath, [BIN, 'bootstrap', 'envoy', '--service', 'frontend', '--instance', 'f1', '--xds-address', 'switchyard:18000', '--xds-ca-file', '/etc/switchyard/ca.pem'], { encoding: 'utf8' });
+    const r = spawnSync(
+      process.execPath,
+      [BIN, 'bootstrap', 'envoy', '--service', 'frontend', '--instance', 'f1', '--xds-address', 'switchyard:18000', '--xds-ca-file', '/etc/switchyard/ca.pem'],
+      { encoding: 'utf8' },
+    );
     expect(r.status).toBe(0);
     const doc = parse(r.stdout) as Record<string, unknown>;
     expect(validateJsonMessage('envoy.config.bootstrap.v3.Bootstrap', doc)).toEqual([]);
@@ -67,10 +73,14 @@ describe('TLS on the xDS listener', () => {
     expect(r.stdout).toContain('envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext');
   });
 
-  it('bootstrap envoy --cert-dir reads the client certificate and the bundle through file-based SDS, from files the agent writes; all valid against Envoy\'s protos', async () => {
+  it("bootstrap envoy --cert-dir reads the client certificate and the bundle through file-based SDS, from files the agent writes; all valid against Envoy's protos", async () => {
     const token = agentToken;
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-sds-files-'));
-    const agent = spawnSync(process.execPath, [BIN, 'agent', '--service', 'frontend', '--out', dir, '--token', token, '--once', '--admin-address', serve.adminUrl.replace('http://', '')], { encoding: 'utf8' });
+    const agent = spawnSync(
+      process.execPath,
+      [BIN, 'agent', '--service', 'frontend', '--out', dir, '--token', token, '--once', '--admin-address', serve.adminUrl.replace('http://', '')],
+      { encoding: 'utf8' },
+    );
     expect(agent.status, agent.stderr).toBe(0);
     for (const file of ['xds-certificate-sds.yaml', 'xds-ca-sds.yaml']) {
       const doc = parse(fs.readFileSync(path.join(dir, file), 'utf8')) as Record<string, unknown>;

@@ -37,7 +37,10 @@ async function attempt(address: string, service: string, bearer?: string): Promi
   const c = sotwClient(address, md, address === strict.xdsAddress ? strictCredentials : undefined);
   try {
     c.send({ node: { id: `${service}-1`, cluster: service, user_agent_name: 'envoy' }, type_url: TypeUrl.Cluster });
-    const outcome = await Promise.race([c.inbox.next(10_000).then(() => 'served' as const), c.inbox.waitEnd(10_000).then((s) => (s as grpc.StatusObject).code)]);
+    const outcome = await Promise.race([
+      c.inbox.next(10_000).then(() => 'served' as const),
+      c.inbox.waitEnd(10_000).then((s) => (s as grpc.StatusObject).code),
+    ]);
     return outcome;
   } finally {
     c.close();
@@ -45,11 +48,11 @@ async function attempt(address: string, service: string, bearer?: string): Promi
 }
 
 describe('xDS tokens on streams', () => {
-  it('a valid token for the node\'s own service is served', async () => {
+  it("a valid token for the node's own service is served", async () => {
     expect(await attempt(serve.xdsAddress, 'orders', await token(serve.adminUrl, 'orders'))).toBe('served');
   });
 
-  it('a token for another service is PERMISSION_DENIED: orders\' token cannot open a payments stream', async () => {
+  it("a token for another service is PERMISSION_DENIED: orders' token cannot open a payments stream", async () => {
     expect(await attempt(serve.xdsAddress, 'payments', await token(serve.adminUrl, 'orders'))).toBe(grpc.status.PERMISSION_DENIED);
   });
 

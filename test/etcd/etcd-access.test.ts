@@ -78,22 +78,80 @@ describe('the CA state in etcd is authenticated', () => {
 /** One etcd member with TLS and client certificate authentication, certificates from openssl. */
 async function startTlsEtcd(dir: string): Promise<{ endpoint: string; files: Record<'ca' | 'cert' | 'key', string> }> {
   const ssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-  ssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'ca-key.pem', '-out', 'ca.pem', '-days', '1', '-subj', '/CN=etcd-test-ca');
-  for (const [name, ext] of [['server', 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth'], ['client', 'extendedKeyUsage=clientAuth']] as const) {
+  ssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-keyout',
+    'ca-key.pem',
+    '-out',
+    'ca.pem',
+    '-days',
+    '1',
+    '-subj',
+    '/CN=etcd-test-ca',
+  );
+  for (const [name, ext] of [
+    ['server', 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth'],
+    ['client', 'extendedKeyUsage=clientAuth'],
+  ] as const) {
     fs.writeFileSync(path.join(dir, `${name}.ext`), ext);
     ssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', `${name}-key.pem`, '-out', `${name}.csr`, '-subj', `/CN=${name}`);
-    ssl('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca-key.pem', '-CAcreateserial', '-out', `${name}.pem`, '-days', '1', '-extfile', `${name}.ext`);
+    ssl(
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      'ca.pem',
+      '-CAkey',
+      'ca-key.pem',
+      '-CAcreateserial',
+      '-out',
+      `${name}.pem`,
+      '-days',
+      '1',
+      '-extfile',
+      `${name}.ext`,
+    );
   }
   const endpoint = `https://127.0.0.1:${await freePort()}`;
   const peer = `http://127.0.0.1:${await freePort()}`;
-  const child = spawn('/usr/bin/etcd', [
-    '--name', 'tls', '--data-dir', path.join(dir, 'data'),
-    '--listen-client-urls', endpoint, '--advertise-client-urls', endpoint,
-    '--listen-peer-urls', peer, '--initial-advertise-peer-urls', peer, '--initial-cluster', `tls=${peer}`,
-    '--cert-file', path.join(dir, 'server.pem'), '--key-file', path.join(dir, 'server-key.pem'),
-    '--client-cert-auth', '--trusted-ca-file', path.join(dir, 'ca.pem'),
-    '--logger', 'zap', '--log-level', 'error',
-  ], { stdio: 'ignore' });
+  const child = spawn(
+    '/usr/bin/etcd',
+    [
+      '--name',
+      'tls',
+      '--data-dir',
+      path.join(dir, 'data'),
+      '--listen-client-urls',
+      endpoint,
+      '--advertise-client-urls',
+      endpoint,
+      '--listen-peer-urls',
+      peer,
+      '--initial-advertise-peer-urls',
+      peer,
+      '--initial-cluster',
+      `tls=${peer}`,
+      '--cert-file',
+      path.join(dir, 'server.pem'),
+      '--key-file',
+      path.join(dir, 'server-key.pem'),
+      '--client-cert-auth',
+      '--trusted-ca-file',
+      path.join(dir, 'ca.pem'),
+      '--logger',
+      'zap',
+      '--log-level',
+      'error',
+    ],
+    { stdio: 'ignore' },
+  );
   extra.push(child);
   return { endpoint, files: { ca: path.join(dir, 'ca.pem'), cert: path.join(dir, 'client.pem'), key: path.join(dir, 'client-key.pem') } };
 }
@@ -105,10 +163,14 @@ describe('reaching etcd', () => {
     const args = ['--registry', 'etcd', '--etcd-endpoints', endpoint, '--config', MESH, '--etcd-ca-file', files.ca];
     const env = { SWITCHYARD_CA_ENCRYPTION_KEY: TEST_CA_ENCRYPTION_KEY };
     let replica: ServeProcess | undefined;
-    await eventually(async () => {
-      replica = await startServe([...args, '--etcd-cert-file', files.cert, '--etcd-key-file', files.key], { env }).catch(() => undefined);
-      return replica !== undefined;
-    }, 30_000, 'a replica to start against etcd over TLS');
+    await eventually(
+      async () => {
+        replica = await startServe([...args, '--etcd-cert-file', files.cert, '--etcd-key-file', files.key], { env }).catch(() => undefined);
+        return replica !== undefined;
+      },
+      30_000,
+      'a replica to start against etcd over TLS',
+    );
     replicas.push(replica!);
     expect((await adminJson(replica!.adminUrl, 'PUT', '/v1/services/catalog/instances/c1', { address: '10.0.0.1', port: 8080 })).status).toBe(200);
     // Without its client certificate, etcd refuses the replica.
@@ -123,7 +185,8 @@ describe('reaching etcd', () => {
   }, 90_000);
 
   it('as an etcd user (--etcd-username, --etcd-password-file)', async () => {
-    const ctl = (...args: string[]) => execFileSync('/usr/bin/etcdctl', ['--endpoints', etcd.endpointsFlag, ...args], { env: { ...process.env, ETCDCTL_API: '3' }, stdio: 'pipe' });
+    const ctl = (...args: string[]) =>
+      execFileSync('/usr/bin/etcdctl', ['--endpoints', etcd.endpointsFlag, ...args], { env: { ...process.env, ETCDCTL_API: '3' }, stdio: 'pipe' });
     ctl('user', 'add', 'root:root-pw');
     ctl('user', 'add', 'switchyard:sy-pw');
     ctl('role', 'add', 'switchyard');
@@ -138,7 +201,14 @@ describe('reaching etcd', () => {
       const ok = await startReplica(etcd, prefix, ['--config', MESH, '--etcd-username', 'switchyard', '--etcd-password-file', path.join(dir, 'pw')]);
       replicas.push(ok);
       expect((await adminJson(ok.adminUrl, 'PUT', '/v1/services/catalog/instances/c1', { address: '10.0.0.1', port: 8080 })).status).toBe(200);
-      const wrong = await startReplica(etcd, uniquePrefix(), ['--config', MESH, '--etcd-username', 'switchyard', '--etcd-password-file', path.join(dir, 'wrong')]).then(
+      const wrong = await startReplica(etcd, uniquePrefix(), [
+        '--config',
+        MESH,
+        '--etcd-username',
+        'switchyard',
+        '--etcd-password-file',
+        path.join(dir, 'wrong'),
+      ]).then(
         (r) => {
           replicas.push(r);
           return 'started';

@@ -117,7 +117,12 @@ function wire<Req, Res>(call: grpc.ClientDuplexStream<Req, Res>, inbox: Inbox<Re
   call.on('error', (e: Error) => inbox.end(e));
 }
 
-export function sotwClient(address: string, metadata = new grpc.Metadata(), credentials = grpc.credentials.createInsecure(), options: grpc.ChannelOptions = {}): SotwClient {
+export function sotwClient(
+  address: string,
+  metadata = new grpc.Metadata(),
+  credentials = grpc.credentials.createInsecure(),
+  options: grpc.ChannelOptions = {},
+): SotwClient {
   const client = new (adsProto().envoy.service.discovery.v3.AggregatedDiscoveryService)(address, credentials, { ...OWN_CONNECTION, ...options });
   const call = client.StreamAggregatedResources(metadata);
   const inbox = new Inbox<DiscoveryResponse__Output>();
@@ -145,7 +150,12 @@ export interface DeltaClient {
   close(): void;
 }
 
-export function deltaClient(address: string, metadata = new grpc.Metadata(), credentials = grpc.credentials.createInsecure(), options: grpc.ChannelOptions = {}): DeltaClient {
+export function deltaClient(
+  address: string,
+  metadata = new grpc.Metadata(),
+  credentials = grpc.credentials.createInsecure(),
+  options: grpc.ChannelOptions = {},
+): DeltaClient {
   const client = new (adsProto().envoy.service.discovery.v3.AggregatedDiscoveryService)(address, credentials, { ...OWN_CONNECTION, ...options });
   const call = client.DeltaAggregatedResources(metadata);
   const inbox = new Inbox<DeltaDiscoveryResponse__Output>();

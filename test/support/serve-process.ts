@@ -28,13 +28,20 @@ export function tempDir(prefix = 'switchyard-'): string {
  * access get `--insecure-xds` so their plaintext, token-less clients are served, and tests of
  * xDS access pass `secureXds: true` (see test/support/xds-credentials.ts for their clients).
  */
-export async function startServe(args: string[], opts: { dataDir?: string; env?: NodeJS.ProcessEnv; nodeArgs?: string[]; secureXds?: boolean } = {}): Promise<ServeProcess> {
+export async function startServe(
+  args: string[],
+  opts: { dataDir?: string; env?: NodeJS.ProcessEnv; nodeArgs?: string[]; secureXds?: boolean } = {},
+): Promise<ServeProcess> {
   const dataDir = opts.dataDir ?? tempDir();
   const xdsMode = opts.secureXds ? [] : ['--insecure-xds'];
-  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), BIN, 'serve', '--data-dir', dataDir, '--xds-address', '127.0.0.1:0', '--admin-address', '127.0.0.1:0', ...xdsMode, ...args], {
-    env: { ...process.env, ...opts.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...(opts.nodeArgs ?? []), BIN, 'serve', '--data-dir', dataDir, '--xds-address', '127.0.0.1:0', '--admin-address', '127.0.0.1:0', ...xdsMode, ...args],
+    {
+      env: { ...process.env, ...opts.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const logs: string[] = [];
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const ready = new Promise<{ xds: string; admin: string }>((resolve, reject) => {

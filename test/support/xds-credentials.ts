@@ -12,7 +12,9 @@ export async function caBundle(adminUrl: string): Promise<Buffer> {
 
 /** TLS trusting the mesh CA; with `identity`, also presenting that client certificate. */
 export function tlsCredentials(bundle: Buffer, identity?: { certificate: string; privateKey: string }): grpc.ChannelCredentials {
-  return identity ? grpc.credentials.createSsl(bundle, Buffer.from(identity.privateKey), Buffer.from(identity.certificate)) : grpc.credentials.createSsl(bundle);
+  return identity
+    ? grpc.credentials.createSsl(bundle, Buffer.from(identity.privateKey), Buffer.from(identity.certificate))
+    : grpc.credentials.createSsl(bundle);
 }
 
 export async function createToken(adminUrl: string, service: string, ttl = '1h'): Promise<{ token: string; id: string }> {
@@ -29,7 +31,11 @@ export function bearer(token: string | undefined): grpc.Metadata {
 
 /** A workload certificate for `service`, fetched with its xDS token as `switchyard agent` does. */
 export async function workloadCertificate(adminUrl: string, token: string): Promise<{ certificate: string; privateKey: string; trustBundle: string }> {
-  const res = await fetch(`${adminUrl}/v1/certificates`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{}' });
+  const res = await fetch(`${adminUrl}/v1/certificates`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: '{}',
+  });
   expect(res.status).toBe(200);
   return (await res.json()) as { certificate: string; privateKey: string; trustBundle: string };
 }

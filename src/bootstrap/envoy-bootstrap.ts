@@ -1,6 +1,7 @@
 // An Envoy bootstrap (envoy.config.bootstrap.v3.Bootstrap, in proto3 JSON form) that points a
 // sidecar at Switchyard over ADS.
 import { isIP } from 'node:net';
+import { sdsFileSecretConfig } from './xds-sds-files';
 
 export interface EnvoyBootstrapOptions {
   readonly service: string;
@@ -10,8 +11,18 @@ export interface EnvoyBootstrapOptions {
   /** xDS credential: sent as `authorization: Bearer <token>` on the ADS stream. */
   readonly token?: string;
   readonly adminPort: number;
-  /** CA bundle file (on the proxy's host) to verify a TLS xDS listener (`serve --xds-tls`). */
+  /**
+   * CA bundle file (on the proxy's host) that verifies the control plane's TLS listener.
+   * Undefined only for a plaintext control plane (`serve --insecure-xds`).
+   */
   readonly xdsCaFile?: string;
+  /**
+   * Directory (on the proxy's host) holding the workload's cert.pem and key.pem, kept by
+   * `switchyard agent`: presented to the control plane as the proof of the proxy's service.
+   */
+  readonly certDir?: string;
+  /** The CA bundle is the cert dir's ca.pem (then it is read through SDS and follows rotations). */
+  readonly xdsCaFileFromCertDir?: boolean;
   /** Cluster name of the static xDS cluster. */
   readonly xdsClusterName?: string;
   /**
@@ -77,23 +88,7 @@ export function buildEnvoyBootstrap(o: EnvoyBootstrapOptions): { [key: string]: 
             },
           },
           upstream_connection_options: { tcp_keepalive: { keepalive_time: 300 } },
-          ...(o.xdsCaFile !== undefined && {
-            transport_socket: {
-              name: 'envoy.transport_sockets.tls',
-              typed_config: {
-                '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext',
-                sni: o.xdsHost,
-                common_tls_context: {
-                  alpn_protocols: ['h2'],
-                  validation_context: {
-                    trusted_ca: { filename: o.xdsCaFile },
-                    // The listener's certificate carries the control plane's SPIFFE ID.
-                    match_typed_subject_alt_names: [{ san_type: 'URI', matcher: { suffix: '/svc/switchyard-xds' } }],
-                  },
-                },
-              },
-            },
-          }),
+          ...(o.xdsCaFile !== undefined && { transport_socket: xdsTransportSocket(o, o.xdsCaFile) }),
         },
       ],
     },
@@ -154,6 +149,37 @@ function adminCluster(adminPort: number): { [key: string]: JsonValue } {
     load_assignment: {
       cluster_name: ADMIN_CLUSTER_NAME,
       endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: '127.0.0.1', port_value: adminPort } } } }] }],
+    },
+  };
+}
+
+/**
+ * TLS to the control plane: its certificate must chain to the CA bundle and carry the control
+ * plane's SPIFFE ID. With a cert dir (kept by `switchyard agent`), the client certificate and the
+ * bundle come through file-based SDS, which Envoy re-reads when the agent renews them; with only
+ * a CA file, the bundle is read once at start.
+ */
+function xdsTransportSocket(o: EnvoyBootstrapOptions, caFile: string): { [key: string]: JsonValue } {
+  const sanMatch = { match_typed_subject_alt_names: [{ san_type: 'URI', matcher: { suffix: '/svc/switchyard-xds' } }] };
+  const fromCertDir = o.certDir !== undefined && o.xdsCaFileFromCertDir === true;
+  return {
+    name: 'envoy.transport_sockets.tls',
+    typed_config: {
+      '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext',
+      // SNI must be a host name; a control plane dialled by IP is matched by its SPIFFE ID alone.
+      ...(isIP(o.xdsHost) === 0 && { sni: o.xdsHost }),
+      common_tls_context: {
+        alpn_protocols: ['h2'],
+        ...(o.certDir !== undefined && { tls_certificate_sds_secret_configs: [sdsFileSecretConfig(o.certDir, 'certificate')] }),
+        ...(fromCertDir
+          ? {
+              combined_validation_context: {
+                default_validation_context: sanMatch,
+                validation_context_sds_secret_config: sdsFileSecretConfig(o.certDir!, 'trustBundle'),
+              },
+            }
+          : { validation_context: { trusted_ca: { filename: caFile }, ...sanMatch } }),
+      },
     },
   };
 }

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { X509Certificate } from 'node:crypto';
 import type { KeyType } from './keys';
-import { createRoot, loadRoot, rootFromPem, saveRoot, type RootAuthority } from './root';
+import { createRoot, loadRoot, recoverPendingRoot, rootFromPem, saveRoot, type RootAuthority } from './root';
 import { issueWorkloadCertificate, type WorkloadCertificate } from './workload';
 
 export interface CaOptions {
@@ -90,6 +90,7 @@ export class CertificateAuthority {
     }
     const certFile = path.join(options.dir, 'root-cert.pem');
     const keyFile = path.join(options.dir, 'root-key.pem');
+    if (fs.existsSync(options.dir)) recoverPendingRoot(options.dir, 'root');
     let root: RootAuthority;
     if (fs.existsSync(certFile) && fs.existsSync(keyFile)) root = await loadRoot(certFile, keyFile);
     else {
@@ -98,7 +99,13 @@ export class CertificateAuthority {
       root = created.root;
     }
     const previousFile = path.join(options.dir, 'previous-root-cert.pem');
-    const previous = fs.existsSync(previousFile) ? new X509Certificate(fs.readFileSync(previousFile, 'utf8')) : undefined;
+    let previous = fs.existsSync(previousFile) ? new X509Certificate(fs.readFileSync(previousFile, 'utf8')) : undefined;
+    if (previous?.fingerprint256 === root.cert.fingerprint256) {
+      // A rotation that crashed after saving the old root as "previous" but before the new root:
+      // nothing was rotated.
+      fs.rmSync(previousFile, { force: true });
+      previous = undefined;
+    }
     return new CertificateAuthority(options, root, previous);
   }
 

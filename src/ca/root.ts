@@ -54,12 +54,37 @@ export async function rootFromPem(certPem: string, keyPem: string, certSource: s
   return { certPem, cert, signingKey: key, keyType: type };
 }
 
-/** Writes a root under dir: the key readable by its owner only (0600), atomically. */
+/**
+ * Writes a root under dir: the key readable by its owner only (0600). The key and certificate
+ * are two files, and no rename replaces two files at once, so both are first written together
+ * to `<prefix>-pending.pem`: a crash after that is rolled forward by recoverPendingRoot at the
+ * next start, and a crash before it leaves the old pair untouched. Without it, a crash between
+ * the two writes left a new key beside the old certificate, and the CA would not load.
+ */
 export function saveRoot(dir: string, prefix: string, certPem: string, keyPem: string): { certFile: string; keyFile: string } {
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const certFile = path.join(dir, `${prefix}-cert.pem`);
   const keyFile = path.join(dir, `${prefix}-key.pem`);
+  const pending = path.join(dir, `${prefix}-pending.pem`);
+  writeFileDurablySync(pending, `${certPem.trim()}\n${keyPem.trim()}\n`, 0o600);
   writeFileDurablySync(keyFile, keyPem, 0o600);
   writeFileDurablySync(certFile, certPem, 0o644);
+  fs.rmSync(pending, { force: true });
   return { certFile, keyFile };
+}
+
+/** Finishes a saveRoot that a crash interrupted (see there); returns whether there was one. */
+export function recoverPendingRoot(dir: string, prefix: string): boolean {
+  const pending = path.join(dir, `${prefix}-pending.pem`);
+  if (!fs.existsSync(pending)) return false;
+  const text = fs.readFileSync(pending, 'utf8');
+  const cert = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(text)?.[0];
+  const key = /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]+?-----END [A-Z ]*PRIVATE KEY-----/.exec(text)?.[0];
+  // Written durably in one piece, so it is whole; a pair that does not match is not ours to trust.
+  if (cert === undefined || key === undefined || !new X509Certificate(cert).checkPrivateKey(createPrivateKey(key))) {
+    fs.rmSync(pending, { force: true });
+    return false;
+  }
+  saveRoot(dir, prefix, `${cert}\n`, `${key}\n`);
+  return true;
 }

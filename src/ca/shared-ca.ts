@@ -1,8 +1,9 @@
 // The CA and xDS token state that replicas over etcd share, so a workload certificate from
 // any replica chains to the same root and a token minted on one replica works on all:
 //
-//   <prefix>ca/root           {"certPem", "sealedKey"}: the active root; key sealed (sealed-key.ts)
-//   <prefix>ca/previous-root  the previous root's certificate PEM, while a rotation is under way
+//   <prefix>ca/root           {"certPem", "sealedKey", "v": 2}: the active root; the key sealed with
+//                             the certificate bound in (sealed-key.ts), so neither can be swapped
+//   <prefix>ca/previous-root  the previous root's certificate, sealed, while a rotation is under way
 //   <prefix>ca/token-key      the xDS token HMAC key, sealed
 //   <prefix>ca/revoked/<id>   one key per revoked token id
 //
@@ -12,13 +13,13 @@
 // transactions on the root's mod revision; every replica watches `ca/` and adopts the new state.
 // Private keys never reach etcd in the clear: AES-256-GCM under the operator's key.
 
-import { randomBytes } from 'node:crypto';
+import { X509Certificate, createPrivateKey, randomBytes } from 'node:crypto';
 import type { Etcd3 } from 'etcd3';
 import type { Logger } from 'pino';
 import { CertificateAuthority, type CaOptions, type RootPersistence, type SharedRootState } from './authority';
 import type { KeyType } from './keys';
 import { createRoot } from './root';
-import { seal, unseal } from './sealed-key';
+import { boundContext, seal, unseal } from './sealed-key';
 import { TokenAuthority } from './tokens';
 import { etcdUnavailable } from '../registry';
 import type { EtcdKeys } from '../etcd';
@@ -27,6 +28,34 @@ import { follow } from '../etcd/follow';
 interface StoredRoot {
   readonly certPem: string;
   readonly sealedKey: string;
+  /** 2: the key's seal authenticates the certificate too. Absent: written before that. */
+  readonly v?: number;
+}
+
+/** The stored form of a root: the key sealed with the certificate bound into its context. */
+function storeRoot(certPem: string, keyPem: string, encryptionKey: Buffer, key: string): StoredRoot {
+  return { certPem, sealedKey: seal(keyPem, encryptionKey, boundContext(key, certPem)), v: 2 };
+}
+
+/**
+ * Opens a stored root. A write to etcd without the operator's key cannot add a trusted root: a
+ * v2 seal fails for any other certificate, and a legacy (v1) entry is accepted only if its
+ * certificate is self-signed by the sealed key, which only the key's holder can produce.
+ */
+function openRoot(json: string, encryptionKey: Buffer, key: string): { certPem: string; keyPem: string } {
+  const stored = JSON.parse(json) as StoredRoot;
+  if (stored.v === 2) return { certPem: stored.certPem, keyPem: unseal(stored.sealedKey, encryptionKey, boundContext(key, stored.certPem)) };
+  const keyPem = unseal(stored.sealedKey, encryptionKey, key);
+  const cert = new X509Certificate(stored.certPem);
+  if (!cert.checkPrivateKey(createPrivateKey(keyPem)) || !cert.verify(cert.publicKey))
+    throw new Error(`${key}: the root certificate is not the one its sealed key belongs to; refusing to trust it`);
+  return { certPem: stored.certPem, keyPem };
+}
+
+/** The previous root: sealed (not secret, but it is trusted, so it must be authentic). */
+function openPrevious(sealed: string | undefined, encryptionKey: Buffer, key: string): string | undefined {
+  if (sealed === undefined) return undefined;
+  return unseal(sealed, encryptionKey, key);
 }
 
 export interface SharedCa {
@@ -66,7 +95,7 @@ export async function openSharedCa(options: SharedCaOptions): Promise<SharedCa> 
   // Create-if-absent, then read what is there: whoever wrote first, everyone uses the same.
   if (!options.fileCa && (await client.get(k.root).string()) === null) {
     const created = await createRoot(options.trustDomain, options.keyType);
-    const stored: StoredRoot = { certPem: created.root.certPem, sealedKey: seal(created.keyPem, encryptionKey, k.root) };
+    const stored = storeRoot(created.root.certPem, created.keyPem, encryptionKey, k.root);
     const result = await client
       .if(k.root, 'Create', '==', 0)
       .then(client.put(k.root).value(JSON.stringify(stored)))
@@ -86,17 +115,28 @@ export async function openSharedCa(options: SharedCaOptions): Promise<SharedCa> 
   const rootKv = kvAt(k.root);
   if (!rootKv && !options.fileCa) throw new Error(`${k.root} vanished from etcd while starting`);
   let rootModRevision = rootKv?.mod_revision ?? '0';
-  const readState = (rootJson: string, previousCertPem: string | undefined): SharedRootState => {
-    const stored = JSON.parse(rootJson) as StoredRoot;
-    return { certPem: stored.certPem, keyPem: unseal(stored.sealedKey, encryptionKey, k.root), ...(previousCertPem && { previousCertPem }) };
+  const readState = (rootJson: string, previousSealed: string | undefined): SharedRootState => {
+    const root = openRoot(rootJson, encryptionKey, k.root);
+    let previousCertPem: string | undefined;
+    try {
+      previousCertPem = openPrevious(previousSealed, encryptionKey, k.previous);
+    } catch (error) {
+      // Not trusted, but not fatal: the active root still authenticates, and a previous root only
+      // widens the bundle during a rotation.
+      logger.error(
+        { err: (error as Error).message },
+        `${k.previous} does not authenticate under the CA encryption key (written to etcd directly, or by an older version); it is left out of the trust bundle`,
+      );
+    }
+    return { ...root, ...(previousCertPem && { previousCertPem }) };
   };
 
   const persistence: RootPersistence = {
     saveRotation: async (next, previousCertPem) => {
-      const stored: StoredRoot = { certPem: next.certPem, sealedKey: seal(next.keyPem, encryptionKey, k.root) };
+      const stored = storeRoot(next.certPem, next.keyPem, encryptionKey, k.root);
       const result = await client
         .if(k.root, 'Mod', '==', rootModRevision)
-        .then(client.put(k.root).value(JSON.stringify(stored)), client.put(k.previous).value(previousCertPem))
+        .then(client.put(k.root).value(JSON.stringify(stored)), client.put(k.previous).value(seal(previousCertPem, encryptionKey, k.previous)))
         .commit();
       if (!result.succeeded) throw new Error('another replica changed the CA root at the same time; look at `switchyard ca show` and try again');
       rootModRevision = result.header.revision;

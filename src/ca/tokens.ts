@@ -13,6 +13,7 @@ export interface TokenClaims {
 export type TokenCheck = { ok: true; claims: TokenClaims } | { ok: false; reason: string };
 
 const PREFIX = 'syt1';
+const MIN_KEY_BYTES = 32;
 
 /**
  * xDS credentials: `syt1.<claims>.<hmac>`, HMAC-SHA256 with a key kept in the data
@@ -20,6 +21,7 @@ const PREFIX = 'syt1';
  */
 export class TokenAuthority {
   private readonly revoked: Set<string>;
+  private readonly revokedListeners = new Set<(id: string) => void>();
 
   private constructor(
     private readonly key: Buffer,
@@ -27,7 +29,24 @@ export class TokenAuthority {
     /** Makes a revocation durable (the data dir's file, or etcd for replicas sharing tokens). */
     private readonly persistRevocation: (id: string, all: ReadonlySet<string>) => void | Promise<void>,
   ) {
+    // A short key is guessable: HMAC-SHA256 wants 32 bytes, and an empty or truncated key file
+    // (a failed copy, a hand edit) must stop the server, not sign tokens anyone could forge.
+    if (key.length < MIN_KEY_BYTES)
+      throw new Error(
+        `the xDS token key is ${key.length} bytes; at least ${MIN_KEY_BYTES} are required (replace or delete the key file to make a new one; existing tokens stop working)`,
+      );
     this.revoked = new Set(revoked);
+  }
+
+  /** Told of every revocation, made here or on another replica, once it is durable. */
+  onRevoked(listener: (id: string) => void): () => void {
+    this.revokedListeners.add(listener);
+    return () => this.revokedListeners.delete(listener);
+  }
+
+  private applyRevocation(id: string): void {
+    this.revoked.add(id);
+    for (const l of this.revokedListeners) l(id);
   }
 
   static open(dir: string): TokenAuthority {
@@ -48,7 +67,8 @@ export class TokenAuthority {
 
   /** A revocation made elsewhere (another replica), applied here without persisting it again. */
   markRevoked(id: string): void {
-    this.revoked.add(id);
+    if (this.revoked.has(id)) return;
+    this.applyRevocation(id);
   }
 
   create(service: string, ttlMs: number, now = Date.now()): { token: string; claims: TokenClaims } {
@@ -76,10 +96,15 @@ export class TokenAuthority {
     return { ok: true, claims: { service: raw.svc, expiresAt: raw.exp, id: raw.jti } };
   }
 
-  /** Durable before it returns (or resolves, for a shared authority). */
+  /**
+   * Durable before it takes effect: a revocation that was announced but lost in a crash would let
+   * the token back in after a restart. It takes effect (new streams refused, open ones ended)
+   * when this returns (or resolves, for a shared authority).
+   */
   revoke(id: string): void | Promise<void> {
-    this.revoked.add(id);
-    return this.persistRevocation(id, this.revoked);
+    const persisted = this.persistRevocation(id, new Set([...this.revoked, id]));
+    if (persisted instanceof Promise) return persisted.then(() => this.applyRevocation(id));
+    this.applyRevocation(id);
   }
 
   private sign(body: string): string {

@@ -7,8 +7,11 @@ import { EXIT_OK, UsageError, type CliIo } from './io';
 import { parseFlags, parseHostPort, stringFlag } from './flags';
 
 const USAGE = `usage:
-  switchyard bootstrap envoy --service S --instance ID [--xds-address H:P] [--token T] [--admin-port 9901] [--prometheus-port 15090] [--format yaml|json] [--xds-ca-file FILE]
-  switchyard bootstrap grpc [--xds-address H:P] [--node-id ID] [--service S] [--cert-dir DIR]`;
+  switchyard bootstrap envoy --service S --instance ID [--xds-address H:P] [--token T | --cert-dir DIR] [--xds-ca-file FILE] [--insecure-xds] [--admin-port 9901] [--prometheus-port 15090] [--format yaml|json]
+  switchyard bootstrap grpc [--xds-address H:P (the agent's relay)] [--node-id ID] [--service S] [--cert-dir DIR]`;
+
+/** Where the control plane's CA bundle is on the proxy's host unless --xds-ca-file or --cert-dir say otherwise. */
+export const DEFAULT_XDS_CA_FILE = '/etc/switchyard/ca.pem';
 
 /** The address proxies dial: the server's own default binds 0.0.0.0, which no client can dial. */
 const DEFAULT_XDS_ADDRESS = '127.0.0.1:18000';
@@ -35,8 +38,17 @@ function bootstrapEnvoy(argv: string[], io: CliIo): number {
     'prometheus-port': { type: 'string' },
     format: { type: 'string', default: 'yaml' },
     'xds-ca-file': { type: 'string', env: 'SWITCHYARD_XDS_CA_FILE' },
+    'cert-dir': { type: 'string', env: 'SWITCHYARD_CERT_DIR' },
+    'insecure-xds': { type: 'boolean', env: 'SWITCHYARD_INSECURE_XDS' },
   });
   if (flags.positionals.length > 0) throw new UsageError(`bootstrap envoy: unexpected argument "${flags.positionals[0]}"`);
+  const insecure = flags.values['insecure-xds'] === true;
+  // Paths as given: they name files on the proxy's host (a container), not on this one.
+  const certDir = stringFlag(flags, 'cert-dir');
+  if (insecure && (certDir !== undefined || stringFlag(flags, 'xds-ca-file') !== undefined))
+    throw new UsageError('bootstrap envoy: --insecure-xds (plaintext) contradicts --cert-dir and --xds-ca-file');
+  const caFlag = stringFlag(flags, 'xds-ca-file');
+  const xdsCaFile = insecure ? undefined : (caFlag ?? (certDir !== undefined ? `${certDir.replace(/\/+$/, '')}/ca.pem` : DEFAULT_XDS_CA_FILE));
   const service = required(flags, 'service');
   const instance = required(flags, 'instance');
   if (!SERVICE_NAME.test(service))
@@ -60,8 +72,13 @@ function bootstrapEnvoy(argv: string[], io: CliIo): number {
     token: stringFlag(flags, 'token'),
     adminPort,
     prometheusPort,
-    xdsCaFile: stringFlag(flags, 'xds-ca-file'),
+    xdsCaFile,
+    certDir: insecure ? undefined : certDir,
+    xdsCaFileFromCertDir: certDir !== undefined && caFlag === undefined,
   });
+  if (stringFlag(flags, 'token') === undefined && certDir === undefined && !insecure) {
+    io.stderr('bootstrap envoy: no --token and no --cert-dir: a control plane that requires proof (the default) will refuse this proxy with UNAUTHENTICATED');
+  }
   io.stdout(format === 'json' ? JSON.stringify(bootstrap, null, 2) : stringify(bootstrap));
   return EXIT_OK;
 }

@@ -6,15 +6,18 @@ import { readFile } from 'node:fs/promises';
 import { parseMeshFile } from '../config';
 import { unreadableFile } from '../config/load';
 import { formatProblem } from '../model/errors';
+import { ETCD_ACCESS_FLAGS, etcdAccess } from './etcd-flags';
 import { connectEtcd, etcdKeys, parseEtcdEndpoints, DEFAULT_ETCD_PREFIX } from '../etcd';
 import { parseFlags, stringFlag } from './flags';
 import { EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, UsageError, type CliIo } from './io';
 
-const USAGE = 'usage: switchyard config push FILE --etcd-endpoints URL,… [--etcd-prefix /switchyard/]';
+const USAGE =
+  'usage: switchyard config push FILE --etcd-endpoints URL,… [--etcd-prefix /switchyard/] [--etcd-ca-file FILE [--etcd-cert-file FILE --etcd-key-file FILE]] [--etcd-username U --etcd-password-file FILE]';
 
 const FLAGS = {
   'etcd-endpoints': { type: 'string', env: 'SWITCHYARD_ETCD_ENDPOINTS' },
   'etcd-prefix': { type: 'string', env: 'SWITCHYARD_ETCD_PREFIX', default: DEFAULT_ETCD_PREFIX },
+  ...ETCD_ACCESS_FLAGS,
   help: { type: 'boolean' },
 } as const;
 
@@ -53,7 +56,7 @@ export async function runConfig(argv: string[], io: CliIo): Promise<number> {
     return EXIT_USAGE;
   }
   const key = etcdKeys(stringFlag(flags, 'etcd-prefix')).meshConfig;
-  const client = connectEtcd({ endpoints });
+  const client = connectEtcd({ endpoints, ...etcdAccess('config push', flags, endpoints) });
   try {
     await client.put(key).value(text).exec();
   } catch (error) {

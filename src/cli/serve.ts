@@ -4,12 +4,15 @@ import { ADMIN_SECURITY_FLAGS, ADMIN_SECURITY_USAGE, adminSecuritySettings } fro
 import { parseEncryptionKey } from '../ca/sealed-key';
 import { DEFAULT_ETCD_PREFIX, parseEtcdEndpoints } from '../etcd';
 import type { ServeOptions } from '../server/options';
-import { LOG_LEVELS } from '../server/logger';
+import { DEFAULT_LOG_LIMITS, LOG_LEVELS } from '../server/logger';
+import { DEFAULT_MESH_FILE_LIMITS } from '../config/parse';
 import { startServer } from '../server/serve';
+import { DEFAULT_XDS_LIMITS } from '../xds/server';
 import { parseDurationFlag, parseFlags, parseHostPort, stringFlag, type ParsedFlags } from './flags';
+import { ETCD_ACCESS_FLAGS, etcdAccess } from './etcd-flags';
 import { EXIT_OK, EXIT_USAGE, UsageError, type CliIo } from './io';
 
-const USAGE = `usage: switchyard serve [--config FILE] [--data-dir DIR] [--xds-address H:P] [--admin-address H:P] [--admin-token T] ${ADMIN_SECURITY_USAGE} [--require-xds-token] [--ca-cert FILE --ca-key FILE] [--ca-key-type ecdsa-p256|rsa-2048] [--xds-tls] [--xds-tls-names localhost,…] [--debounce 100ms] [--log-level info] [--log-format auto|json|pretty] [--registry embedded|etcd] [--mesh-source file|etcd] [--ca-source data-dir|etcd] [--etcd-endpoints URL,… [--etcd-prefix /switchyard/]] [--ca-encryption-key-file FILE]`;
+const USAGE = `usage: switchyard serve [--config FILE] [--data-dir DIR] [--xds-address H:P] [--admin-address H:P] [--admin-token T] ${ADMIN_SECURITY_USAGE} [--insecure-xds] [--ca-cert FILE --ca-key FILE] [--ca-key-type ecdsa-p256|rsa-2048] [--xds-tls-names localhost,…] [--xds-max-connection-age 30m] [--rotation-grace 10m] [--xds-max-streams N] [--xds-max-streams-per-connection N] [--xds-max-request-bytes N] [--xds-max-names-per-request N] [--xds-max-names-per-stream N] [--xds-max-groups N] [--max-mesh-file-bytes N] [--max-yaml-aliases N] [--log-max-field-length N] [--log-max-repeated-warnings N] [--debounce 100ms] [--log-level info] [--log-format auto|json|pretty] [--registry embedded|etcd] [--mesh-source file|etcd] [--ca-source data-dir|etcd] [--etcd-endpoints URL,… [--etcd-prefix /switchyard/]] [--ca-encryption-key-file FILE] [--etcd-ca-file FILE [--etcd-cert-file FILE --etcd-key-file FILE]] [--etcd-username U --etcd-password-file FILE]`;
 
 export const SERVE_FLAGS = {
   config: { type: 'string', env: 'SWITCHYARD_CONFIG' },
@@ -17,10 +20,29 @@ export const SERVE_FLAGS = {
   'xds-address': { type: 'string', env: 'SWITCHYARD_XDS_ADDRESS', default: '0.0.0.0:18000' },
   'admin-address': { type: 'string', env: 'SWITCHYARD_ADMIN_ADDRESS', default: '127.0.0.1:18080' },
   'admin-token': { type: 'string', env: 'SWITCHYARD_ADMIN_TOKEN' },
+  // Proof is required by default now; accepted (and ignored) so existing scripts keep starting.
   'require-xds-token': { type: 'boolean', env: 'SWITCHYARD_REQUIRE_XDS_TOKEN' },
+  'insecure-xds': { type: 'boolean', env: 'SWITCHYARD_INSECURE_XDS' },
+  'xds-max-connection-age': { type: 'string', env: 'SWITCHYARD_XDS_MAX_CONNECTION_AGE', default: '30m' },
+  'rotation-grace': { type: 'string', env: 'SWITCHYARD_ROTATION_GRACE', default: '10m' },
+  'xds-max-streams': { type: 'string', env: 'SWITCHYARD_XDS_MAX_STREAMS', default: String(DEFAULT_XDS_LIMITS.maxStreams) },
+  'xds-max-streams-per-connection': {
+    type: 'string',
+    env: 'SWITCHYARD_XDS_MAX_STREAMS_PER_CONNECTION',
+    default: String(DEFAULT_XDS_LIMITS.maxStreamsPerConnection),
+  },
+  'xds-max-request-bytes': { type: 'string', env: 'SWITCHYARD_XDS_MAX_REQUEST_BYTES', default: String(DEFAULT_XDS_LIMITS.maxRequestBytes) },
+  'xds-max-names-per-request': { type: 'string', env: 'SWITCHYARD_XDS_MAX_NAMES_PER_REQUEST', default: String(DEFAULT_XDS_LIMITS.maxNamesPerRequest) },
+  'xds-max-names-per-stream': { type: 'string', env: 'SWITCHYARD_XDS_MAX_NAMES_PER_STREAM', default: String(DEFAULT_XDS_LIMITS.maxNamesPerStream) },
+  'xds-max-groups': { type: 'string', env: 'SWITCHYARD_XDS_MAX_GROUPS', default: '10000' },
+  'max-mesh-file-bytes': { type: 'string', env: 'SWITCHYARD_MAX_MESH_FILE_BYTES', default: String(DEFAULT_MESH_FILE_LIMITS.maxBytes) },
+  'max-yaml-aliases': { type: 'string', env: 'SWITCHYARD_MAX_YAML_ALIASES', default: String(DEFAULT_MESH_FILE_LIMITS.maxAliases) },
+  'log-max-field-length': { type: 'string', env: 'SWITCHYARD_LOG_MAX_FIELD_LENGTH', default: String(DEFAULT_LOG_LIMITS.maxFieldLength) },
+  'log-max-repeated-warnings': { type: 'string', env: 'SWITCHYARD_LOG_MAX_REPEATED_WARNINGS', default: String(DEFAULT_LOG_LIMITS.maxRepeatedWarnings) },
   'ca-cert': { type: 'string', env: 'SWITCHYARD_CA_CERT' },
   'ca-key': { type: 'string', env: 'SWITCHYARD_CA_KEY' },
   'ca-key-type': { type: 'string', env: 'SWITCHYARD_CA_KEY_TYPE', default: 'ecdsa-p256' },
+  // TLS is the default now; accepted (and ignored) so existing scripts keep starting.
   'xds-tls': { type: 'boolean', env: 'SWITCHYARD_XDS_TLS' },
   'xds-tls-names': { type: 'string', env: 'SWITCHYARD_XDS_TLS_NAMES', default: 'localhost' },
   debounce: { type: 'string', env: 'SWITCHYARD_DEBOUNCE', default: '100ms' },
@@ -33,6 +55,7 @@ export const SERVE_FLAGS = {
   'etcd-prefix': { type: 'string', env: 'SWITCHYARD_ETCD_PREFIX', default: DEFAULT_ETCD_PREFIX },
   'ca-encryption-key-file': { type: 'string', env: 'SWITCHYARD_CA_ENCRYPTION_KEY_FILE' },
   ...ADMIN_SECURITY_FLAGS,
+  ...ETCD_ACCESS_FLAGS,
   help: { type: 'boolean' },
 } as const;
 
@@ -103,7 +126,7 @@ function serveOptions(flags: ServeFlags, argv: readonly string[]): ServeOptions 
           'serve: a CA in etcd needs --ca-encryption-key-file FILE (or SWITCHYARD_CA_ENCRYPTION_KEY_FILE, or the key itself in SWITCHYARD_CA_ENCRYPTION_KEY): replicas share the CA and token keys through etcd, sealed with it; make one with `openssl rand -base64 32`',
         );
     }
-    etcd = { endpoints: parsed, prefix: stringFlag(flags, 'etcd-prefix')!, encryptionKey };
+    etcd = { endpoints: parsed, prefix: stringFlag(flags, 'etcd-prefix')!, encryptionKey, ...etcdAccess('serve', flags, parsed) };
   } else if (argv.some((a) => a === '--etcd-endpoints' || a.startsWith('--etcd-endpoints='))) {
     throw new UsageError('serve: --etcd-endpoints only applies when a source is in etcd (--registry, --mesh-source or --ca-source etcd)');
   }
@@ -121,11 +144,42 @@ function serveOptions(flags: ServeFlags, argv: readonly string[]): ServeOptions 
     logLevel: oneOf(flags, 'log-level', LOG_LEVELS),
     logFormat: oneOf(flags, 'log-format', ['json', 'pretty', 'auto'] as const),
     ca: { keyType: oneOf(flags, 'ca-key-type', ['ecdsa-p256', 'rsa-2048'] as const), certFile: caCert, keyFile: caKey },
-    xdsSecurity: {
-      requireToken: flags.values['require-xds-token'] === true,
-      tls: flags.values['xds-tls'] === true,
-      tlsNames: stringFlag(flags, 'xds-tls-names')!,
+    xdsSecurity: xdsSecurityOptions(flags),
+    meshFileLimits: { maxBytes: countFlag(flags, 'max-mesh-file-bytes'), maxAliases: countFlag(flags, 'max-yaml-aliases') },
+    logLimits: { maxFieldLength: countFlag(flags, 'log-max-field-length'), maxRepeatedWarnings: countFlag(flags, 'log-max-repeated-warnings') },
+  };
+}
+
+/** A positive whole number flag; a usage error naming the flag otherwise. */
+function countFlag(flags: ServeFlags, name: keyof typeof SERVE_FLAGS): number {
+  const text = stringFlag(flags, name)!;
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < 1)
+    throw new UsageError(`serve: --${name}: expected a whole number of at least 1, got "${text}"`);
+  return n;
+}
+
+function xdsSecurityOptions(flags: ServeFlags): ServeOptions['xdsSecurity'] {
+  const insecure = flags.values['insecure-xds'] === true;
+  if (insecure && flags.values['xds-tls'] === true)
+    throw new UsageError('serve: --insecure-xds (plaintext) contradicts --xds-tls; TLS is the default, so drop --xds-tls');
+  if (insecure && flags.values['require-xds-token'] === true)
+    throw new UsageError(
+      'serve: --insecure-xds (anonymous streams served) contradicts --require-xds-token; proof is required by default, so drop --require-xds-token',
+    );
+  return {
+    insecure,
+    tlsNames: stringFlag(flags, 'xds-tls-names')!,
+    maxConnectionAgeMs: parseDurationFlag(stringFlag(flags, 'xds-max-connection-age')!, 'xds-max-connection-age'),
+    rotationGraceMs: parseDurationFlag(stringFlag(flags, 'rotation-grace')!, 'rotation-grace'),
+    limits: {
+      maxStreams: countFlag(flags, 'xds-max-streams'),
+      maxStreamsPerConnection: countFlag(flags, 'xds-max-streams-per-connection'),
+      maxRequestBytes: countFlag(flags, 'xds-max-request-bytes'),
+      maxNamesPerRequest: countFlag(flags, 'xds-max-names-per-request'),
+      maxNamesPerStream: countFlag(flags, 'xds-max-names-per-stream'),
     },
+    maxGroups: countFlag(flags, 'xds-max-groups'),
   };
 }
 

@@ -1,13 +1,16 @@
 // loadMeshFile: the mesh file from disk. A file that cannot be read is a problem like any
 // other, with the path as its place, so `validate` and the watcher report it the same way.
 
-import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { parseMeshFile, type MeshParseResult } from './parse';
+import { readFileSync, statSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { currentMeshFileLimits, parseMeshFile, tooLargeProblem, type MeshParseResult } from './parse';
 
+// The size is checked before reading, so an enormous file is never held in memory.
 export async function loadMeshFile(path: string): Promise<MeshParseResult> {
   let text: string;
   try {
+    const { size } = await stat(path);
+    if (size > currentMeshFileLimits().maxBytes) return tooLargeProblem(path, size);
     text = await readFile(path, 'utf8');
   } catch (err) {
     return unreadableFile(path, err);
@@ -19,6 +22,8 @@ export async function loadMeshFile(path: string): Promise<MeshParseResult> {
 export function loadMeshFileSync(path: string): MeshParseResult {
   let text: string;
   try {
+    const { size } = statSync(path);
+    if (size > currentMeshFileLimits().maxBytes) return tooLargeProblem(path, size);
     text = readFileSync(path, 'utf8');
   } catch (err) {
     return unreadableFile(path, err);

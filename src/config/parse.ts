@@ -15,7 +15,51 @@ export interface MeshParseResult {
   problems: Problem[];
 }
 
+/**
+ * What one mesh file may cost to read. The file is operator input, but it also arrives through
+ * `config push` into etcd and hot reloads, so a mistaken or hostile one must not exhaust memory.
+ */
+export interface MeshFileLimits {
+  /** Bytes of mesh file text. */
+  readonly maxBytes: number;
+  /** YAML alias expansion, as the `yaml` package counts it (maxAliasCount): an alias bomb stops here. */
+  readonly maxAliases: number;
+  /** Told when a limit refuses a file (for the metric). */
+  readonly onLimit?: (limit: 'mesh_file_bytes' | 'yaml_aliases') => void;
+}
+
+/** Far above any real mesh (a thousand services is a few hundred KB, with a handful of anchors). */
+export const DEFAULT_MESH_FILE_LIMITS: MeshFileLimits = { maxBytes: 8 * 1024 * 1024, maxAliases: 100 };
+
+let meshFileLimits: MeshFileLimits = DEFAULT_MESH_FILE_LIMITS;
+
+/** Set once by `serve` from its flags; every reader (file, watcher, etcd) then applies them. */
+export function configureMeshFileLimits(limits: MeshFileLimits): void {
+  meshFileLimits = limits;
+}
+
+export function currentMeshFileLimits(): MeshFileLimits {
+  return meshFileLimits;
+}
+
+/** The problem for a file over the size limit (also used before reading one from disk). */
+export function tooLargeProblem(file: string, bytes: number): MeshParseResult {
+  meshFileLimits.onLimit?.('mesh_file_bytes');
+  return {
+    problems: [
+      {
+        path: '',
+        location: { file },
+        severity: 'error',
+        message: `the mesh file is ${bytes} bytes, more than the maximum of ${meshFileLimits.maxBytes} (raise it with --max-mesh-file-bytes)`,
+      },
+    ],
+  };
+}
+
 export function parseMeshFile(text: string, file: string): MeshParseResult {
+  const bytes = Buffer.byteLength(text);
+  if (bytes > meshFileLimits.maxBytes) return tooLargeProblem(file, bytes);
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const src = new MeshSource(file, text, lines, doc);
@@ -25,8 +69,26 @@ export function parseMeshFile(text: string, file: string): MeshParseResult {
   // A syntax error leaves a tree that is not what the operator wrote; judging it would add
   // noise. A duplicate key leaves a sound tree, so the rest of the file is still checked.
   if (doc.errors.some((e) => e.code !== 'DUPLICATE_KEY')) return finish(src, undefined);
+  // Readers follow aliases wherever they appear, so a few lines of nested aliases (a "billion
+  // laughs") would expand exponentially; the yaml package's own count stops that before any reading.
+  try {
+    doc.toJS({ maxAliasCount: meshFileLimits.maxAliases });
+  } catch (err) {
+    // Other failures here (an alias naming no anchor) are reported by the readers, with a place.
+    if (!(err instanceof ReferenceError) || !/excessive alias/i.test(err.message)) return readAndCheck(src, doc.contents);
+    meshFileLimits.onLimit?.('yaml_aliases');
+    src.error(
+      '',
+      src.locateOffset(0),
+      `the file's YAML aliases expand beyond the limit of ${meshFileLimits.maxAliases} (an alias bomb?); use fewer or smaller aliased nodes, or raise --max-yaml-aliases`,
+    );
+    return finish(src, undefined);
+  }
+  return readAndCheck(src, doc.contents);
+}
 
-  const root = src.resolve(doc.contents, '');
+function readAndCheck(src: MeshSource, contents: Parameters<MeshSource['resolve']>[0]): MeshParseResult {
+  const root = src.resolve(contents, '');
   if (root === undefined || root === null || (isScalar(root) && root.value === null)) {
     src.error('', src.locateOffset(0), 'the file is empty; a mesh file is a map with services: [...] and optionally mesh: {...}');
     return finish(src, undefined);

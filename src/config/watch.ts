@@ -2,9 +2,9 @@
 // which keeps serving its last valid config while a result carries errors.
 
 import { watch, type FSWatcher } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { parseMeshFile, type MeshParseResult } from './parse';
+import { currentMeshFileLimits, parseMeshFile, tooLargeProblem, type MeshParseResult } from './parse';
 import { unreadableFile } from './load';
 
 export interface WatchMeshOptions {
@@ -51,8 +51,15 @@ export function watchMeshFile(path: string, onChange: MeshFileListener, opts: Wa
         let text: string | null;
         let result: MeshParseResult;
         try {
-          text = await readFile(path, 'utf8');
-          result = text === lastText ? { problems: [] } : parseMeshFile(text, path);
+          const { size } = await stat(path);
+          if (size > currentMeshFileLimits().maxBytes) {
+            // Not read at all: an enormous file is refused by its size.
+            text = `(${size} bytes)`;
+            result = tooLargeProblem(path, size);
+          } else {
+            text = await readFile(path, 'utf8');
+            result = text === lastText ? { problems: [] } : parseMeshFile(text, path);
+          }
         } catch (err) {
           text = null;
           result = unreadableFile(path, err);

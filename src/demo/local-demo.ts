@@ -113,14 +113,34 @@ export async function startLocalDemo(opts: LocalDemoOptions): Promise<RunningDem
     const adminToken = fs.readFileSync(path.join(layout.serve, ADMIN_TOKEN_FILE), 'utf8').trim();
     const cli = async (args: string[]) => (await run(process.execPath, [BIN, ...args], { env: cleanEnv({ SWITCHYARD_DATA_DIR: layout.serve }) })).stdout.trim();
 
-    opts.progress('certificates: switchyard token create + switchyard agent, per service');
+    // The xDS port is TLS and requires proof; grpc-js-xds cannot present either, so each service's
+    // agent also relays its xDS on a loopback port (plaintext there) to the control plane over TLS
+    // with the service's certificate and token, and the apps' bootstraps point at that relay.
+    opts.progress('certificates and xDS relays: switchyard token create + switchyard agent --relay-address, per service');
+    const relays = new Map<string, string>();
     await Promise.all(
       SERVICES.map(async (service) => {
         const token = await cli(['token', 'create', '--service', service, '--admin-address', adminAddress]);
-        const agent = start(`agent-${service}`, BIN, ['agent', '--service', service, '--out', layout.certs(service), '--admin-address', adminAddress], {
-          SWITCHYARD_XDS_TOKEN: token,
-        });
-        await agent.waitForLine((l) => l.includes('wrote'), READY_TIMEOUT_MS);
+        const agent = start(
+          `agent-${service}`,
+          BIN,
+          [
+            'agent',
+            '--service',
+            service,
+            '--out',
+            layout.certs(service),
+            '--admin-address',
+            adminAddress,
+            '--xds-address',
+            xdsAddress,
+            '--relay-address',
+            '127.0.0.1:0',
+          ],
+          { SWITCHYARD_XDS_TOKEN: token },
+        );
+        const relaying = await agent.waitForLine((l) => l.includes('relaying xDS on'), READY_TIMEOUT_MS);
+        relays.set(service, /relaying xDS on (\S+)/.exec(relaying)![1]!);
       }),
     );
 
@@ -128,7 +148,7 @@ export async function startLocalDemo(opts: LocalDemoOptions): Promise<RunningDem
       const file = path.join(layout.bootstraps, `${node}.json`);
       fs.writeFileSync(
         file,
-        await cli(['bootstrap', 'grpc', '--xds-address', xdsAddress, '--node-id', node, '--service', service, '--cert-dir', layout.certs(service)]),
+        await cli(['bootstrap', 'grpc', '--xds-address', relays.get(service)!, '--node-id', node, '--service', service, '--cert-dir', layout.certs(service)]),
       );
       return file;
     };

@@ -12,6 +12,13 @@ export interface EtcdClientOptions {
   readonly endpoints: readonly string[];
   /** Deadline of each unary call; default 2s. */
   readonly callTimeoutMs?: number;
+  /**
+   * TLS to etcd (https:// endpoints): the CA that signed etcd's server certificates and, for
+   * etcd's --client-cert-auth, this replica's client certificate and key (PEM).
+   */
+  readonly tls?: { readonly ca: Buffer; readonly cert?: Buffer; readonly key?: Buffer };
+  /** etcd's own users (`etcdctl user add`, `auth enable`). */
+  readonly auth?: { readonly username: string; readonly password: string };
 }
 
 export const DEFAULT_ETCD_CALL_TIMEOUT_MS = 2_000;
@@ -20,6 +27,8 @@ export function connectEtcd(options: EtcdClientOptions): Etcd3 {
   const callTimeoutMs = options.callTimeoutMs ?? DEFAULT_ETCD_CALL_TIMEOUT_MS;
   return new Etcd3({
     hosts: [...options.endpoints],
+    ...(options.tls && { credentials: { rootCertificate: options.tls.ca, privateKey: options.tls.key, certChain: options.tls.cert } }),
+    ...(options.auth && { auth: { username: options.auth.username, password: options.auth.password } }),
     dialTimeout: callTimeoutMs,
     defaultCallOptions: (context) => (context.isStream ? {} : { deadline: Date.now() + callTimeoutMs }),
     faultHandling: {

@@ -46,6 +46,12 @@ export class SwitchyardMetrics {
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });
+  readonly limitHits = new Counter({
+    name: 'switchyard_limit_hits_total',
+    help: 'Requests, streams or inputs refused by a limit (the label names it: streams, streams_per_connection, request_bytes, names_per_request, names_per_stream, groups, unknown_service, mesh_file_bytes, yaml_aliases, log_field_length, warnings_suppressed)',
+    labelNames: ['limit'] as const,
+    registers: [this.registry],
+  });
   readonly convergence = new Histogram({
     name: 'switchyard_xds_convergence_seconds',
     help: 'Time from a registry or config change to the proxy ACKing the push that carries it',

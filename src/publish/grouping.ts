@@ -2,9 +2,10 @@
 // authentication in ca/) give a ProxyIdentity; translation's group key (translate.ts,
 // proxyGroupKey) says which identities receive identical config; the publisher maps the key
 // to the group whose snapshot the stream follows. This file is the one place that chains them.
+import type { PeerCertificate } from 'node:tls';
 import type { Metadata } from '@grpc/grpc-js';
-import type { TokenAuthority } from '../ca/tokens';
-import { authenticateStream } from '../ca/stream-auth';
+import * as grpc from '@grpc/grpc-js';
+import { authenticateStream, type StreamAuthPolicy } from '../ca/stream-auth';
 import type { Node__Output } from '../generated/envoy/config/core/v3/Node';
 import type { ProxyClient, ProxyIdentity, ProxyKind } from '../model';
 import type { GroupResolver } from '../xds';
@@ -28,22 +29,48 @@ export function proxyClientOf(node: Node__Output): ProxyClient {
   return { name: node.user_agent_name ?? '', version, features: [...(node.client_features ?? [])] };
 }
 
-export function proxyIdentityOf(node: Node__Output, authenticated: boolean): ProxyIdentity {
-  return { kind: proxyKindOf(node), service: node.cluster ?? '', nodeId: node.id ?? '', authenticated, client: proxyClientOf(node) };
+/** `service` is what the stream proved (or, anonymous under --insecure-xds, its node.cluster). */
+export function proxyIdentityOf(node: Node__Output, service: string, authenticated: boolean): ProxyIdentity {
+  return { kind: proxyKindOf(node), service, nodeId: node.id ?? '', authenticated, client: proxyClientOf(node) };
 }
 
-export interface StreamGrouping {
-  readonly tokens: TokenAuthority;
-  readonly requireToken: boolean;
+export interface StreamGrouping extends StreamAuthPolicy {
+  /** Whether the mesh has this service: only those may form groups. */
+  readonly knownService: (service: string) => boolean;
   /** The publisher's group for an identity (MeshPublisher.groupFor). */
   readonly groupFor: (proxy: ProxyIdentity) => string;
+  /** Counted when a stream is refused for naming a service the mesh does not have. */
+  readonly unknownService?: () => void;
+  /**
+   * --xds-max-groups: a stream that would start a new group beyond this many is refused
+   * (RESOURCE_EXHAUSTED); one joining an existing group never is.
+   */
+  readonly maxGroups?: { readonly max: number; readonly count: () => number; readonly exists: (proxy: ProxyIdentity) => boolean; readonly hit?: () => void };
 }
 
 /** The xDS server's GroupResolver: authenticate, then group by what was proved. */
 export function streamGroupResolver(g: StreamGrouping): GroupResolver {
-  return (node: Node__Output, _info, metadata: Metadata) => {
-    const auth = authenticateStream(g.tokens, g.requireToken, node, metadata);
+  return (node: Node__Output, _info, metadata: Metadata, peerCertificate?: PeerCertificate) => {
+    const auth = authenticateStream(g, node, metadata, peerCertificate);
     if ('error' in auth) return auth;
-    return { group: g.groupFor(proxyIdentityOf(node, auth.authenticated)) };
+    // Every distinct service is a group with its own translation and snapshot; a name the mesh
+    // does not have would let any client mint groups (memory, CPU) at will. An anonymous stream
+    // with no node.cluster at all is one shared group.
+    if (auth.service !== '' && !g.knownService(auth.service)) {
+      g.unknownService?.();
+      return { error: { code: grpc.status.PERMISSION_DENIED, message: `service "${auth.service}" is not in the mesh; only its services may connect` } };
+    }
+    const proxy = proxyIdentityOf(node, auth.service, auth.credential !== undefined);
+    const cap = g.maxGroups;
+    if (cap && cap.count() >= cap.max && !cap.exists(proxy)) {
+      cap.hit?.();
+      return {
+        error: {
+          code: grpc.status.RESOURCE_EXHAUSTED,
+          message: `this control plane already serves ${cap.count()} proxy groups, its maximum (limit --xds-max-groups)`,
+        },
+      };
+    }
+    return { group: g.groupFor(proxy), credential: auth.credential };
   };
 }

@@ -66,6 +66,16 @@ export class MeshPublisher implements GroupDemandHandler {
   }
 
   /** The group a proxy belongs to; remembered so the first stream of a group can be served at once. */
+  /** Groups with a snapshot or a stream now (each costs a translation per state). */
+  get groupCount(): number {
+    return this.groups.size;
+  }
+
+  /** Whether `proxy` would join a group that exists already (so a cap on groups does not refuse it). */
+  hasGroupFor(proxy: ProxyIdentity): boolean {
+    return this.groups.has(this.translator.groupKey(this.state, proxy));
+  }
+
   groupFor(proxy: ProxyIdentity): string {
     const key = this.translator.groupKey(this.state, proxy);
     if (!this.groups.has(key)) this.groups.set(key, { proxy, deps: new Set() });

@@ -101,7 +101,7 @@ export async function openCa(r: CaRunnerOptions): Promise<CaRunner> {
     tokens,
     keeper,
     startRotations(xds, isLeader) {
-      const finisher = new RotationFinisher(ca, xds, options.debounceMs, logger, () => keeper.ensure(), isLeader);
+      const finisher = new RotationFinisher(ca, xds, options.debounceMs, logger, () => keeper.ensure(), options.xdsSecurity.rotationGraceMs, isLeader);
       rotation = finisher;
       if (ca.rotating) finisher.start();
       sharedCa?.onAdopted(() => {

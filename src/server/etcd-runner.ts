@@ -20,7 +20,7 @@ export interface EtcdConnection {
 }
 
 export function openEtcd(options: EtcdOptions, logger: Logger, replicaId = `${os.hostname()}-${process.pid}`): EtcdConnection {
-  const client = connectEtcd({ endpoints: options.endpoints });
+  const client = connectEtcd({ endpoints: options.endpoints, tls: options.tls, auth: options.auth });
   const keys = etcdKeys(options.prefix);
   const leadership = new EtcdLeadership({ client, key: keys.leader, id: replicaId, logger: logger.child({ stage: 'registry' }) });
   return {

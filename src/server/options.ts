@@ -2,6 +2,7 @@
 // this, and server/serve.ts starts the stages from it. Tests and embedders can build it directly.
 import type { AdminSecuritySettings } from '../admin/admin-security';
 import type { KeyType } from '../ca/keys';
+import type { XdsLimits } from '../xds/server';
 import type { LogFormat, LogLevel } from './logger';
 
 export interface HostPort {
@@ -24,6 +25,10 @@ export interface EtcdOptions {
   readonly prefix: string;
   /** Seals the CA root key and the token key in etcd; required when the CA lives there. */
   readonly encryptionKey?: Buffer;
+  /** TLS to etcd (CA, and a client certificate for --client-cert-auth); PEM contents. */
+  readonly tls?: { readonly ca: Buffer; readonly cert?: Buffer; readonly key?: Buffer };
+  /** An etcd user (etcd's own authentication). */
+  readonly auth?: { readonly username: string; readonly password: string };
 }
 
 export interface ServeOptions {
@@ -45,14 +50,31 @@ export interface ServeOptions {
     readonly certFile?: string;
     readonly keyFile?: string;
   };
-  readonly xdsSecurity: {
-    readonly requireToken: boolean;
-    readonly tls: boolean;
-    /** DNS names (comma-separated) the xDS server certificate carries. */
-    readonly tlsNames: string;
-  };
+  readonly xdsSecurity: XdsSecurityOptions;
+  /** Mesh file size and YAML alias expansion; defaults when absent. */
+  readonly meshFileLimits?: { readonly maxBytes: number; readonly maxAliases: number };
+  /** Log field length and repeated warnings; defaults when absent. */
+  readonly logLimits?: { readonly maxFieldLength: number; readonly maxRepeatedWarnings: number };
 }
 
 export function formatHostPort(address: HostPort): string {
   return `${address.host.includes(':') ? `[${address.host}]` : address.host}:${address.port}`;
+}
+
+/** Who may talk xDS, and what a stream may cost. Secure with no flags: TLS, and proof required. */
+export interface XdsSecurityOptions {
+  /**
+   * --insecure-xds: a plaintext listener that also serves streams proving nothing (as their
+   * node.cluster, without secrets). Tokens are still checked when sent. Logged as a warning.
+   */
+  readonly insecure: boolean;
+  /** DNS names and IPs (comma-separated) the xDS server certificate carries. */
+  readonly tlsNames: string;
+  /** Streams are ended after about this long (proxies reconnect); 0 never. */
+  readonly maxConnectionAgeMs: number;
+  /** A root rotation disconnects the streams that have not ACKed their new secrets after this long. */
+  readonly rotationGraceMs: number;
+  readonly limits: XdsLimits;
+  /** Distinct proxy groups (each is translated and kept per state); only mesh services form them. */
+  readonly maxGroups: number;
 }

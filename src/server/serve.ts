@@ -2,7 +2,7 @@
 // order, connects their events, and stops them in reverse. ARCHITECTURE.md draws the pipeline.
 import type { AdminServer } from '../admin';
 import { openAdminSecurity } from '../admin/admin-security';
-import type { MeshParseResult } from '../config';
+import { configureMeshFileLimits, DEFAULT_MESH_FILE_LIMITS, type MeshParseResult } from '../config';
 import { SwitchyardMetrics } from '../metrics/metrics';
 import { formatProblem, type MeshConfig, type Problem } from '../model';
 import { MeshStateSource } from '../publish/mesh-state';
@@ -10,7 +10,7 @@ import { startAdmin } from './admin-runner';
 import { openCa, servicesNeedingCertificates, type CaRunner } from './ca-runner';
 import { lockDataDir } from './data-dir-lock';
 import { openEtcd, type EtcdConnection } from './etcd-runner';
-import { createLogger } from './logger';
+import { createLogger, DEFAULT_LOG_LIMITS } from './logger';
 import { etcdMeshSource, fileMeshSource, type MeshSource } from './mesh-source';
 import { formatHostPort, type ServeOptions } from './options';
 import { openRegistry, type RegistryWiring } from './registry-runner';
@@ -28,8 +28,13 @@ export interface RunningServer {
  * when the mesh file cannot be served; nothing is left running then.
  */
 export async function startServer(options: ServeOptions, report: (line: string) => void): Promise<RunningServer | 'invalid-mesh'> {
-  const logger = createLogger(options.logLevel, options.logFormat);
   const metrics = new SwitchyardMetrics();
+  const logger = createLogger(options.logLevel, options.logFormat, {
+    ...DEFAULT_LOG_LIMITS,
+    ...options.logLimits,
+    onLimit: (limit) => metrics.limitHits.inc({ limit }),
+  });
+  configureMeshFileLimits({ ...DEFAULT_MESH_FILE_LIMITS, ...options.meshFileLimits, onLimit: (limit) => metrics.limitHits.inc({ limit }) });
   const { sources } = options;
   if (options.admin.warning) logger.warn(options.admin.warning);
   logger.info(

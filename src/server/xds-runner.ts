@@ -1,5 +1,6 @@
 // Publishing and serving: mesh states → the publisher (translate, validate, snapshot per group)
 // → the snapshot cache → the ADS server, with streams grouped by what they proved.
+import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { xdsServerCredentials } from '../ca/xds-tls';
 import type { SwitchyardMetrics } from '../metrics/metrics';
@@ -29,17 +30,50 @@ export async function startXds(options: ServeOptions, states: MeshStateSource, c
   });
   cache.setDemandHandler(publisher);
 
+  const { xdsAddress, xdsSecurity } = options;
   const xds = new XdsServer({
     cache,
     logger: logger.child({ stage: 'xds' }),
     observer: metrics.xdsObserver((info) => (info.node ? proxyKindOf(info.node) : 'unknown')),
-    resolveGroup: streamGroupResolver({ tokens: ca.tokens, requireToken: options.xdsSecurity.requireToken, groupFor: (proxy) => publisher.groupFor(proxy) }),
+    limits: xdsSecurity.limits,
+    maxConnectionAgeMs: xdsSecurity.maxConnectionAgeMs,
+    onLimit: (limit) => metrics.limitHits.inc({ limit }),
+    resolveGroup: streamGroupResolver({
+      tokens: ca.tokens,
+      allowAnonymous: xdsSecurity.insecure,
+      trustDomain: () => ca.ca.trustDomain,
+      knownService: (service) => states.config.services.some((s) => s.name === service),
+      unknownService: () => metrics.limitHits.inc({ limit: 'unknown_service' }),
+      groupFor: (proxy) => publisher.groupFor(proxy),
+      maxGroups: {
+        max: xdsSecurity.maxGroups,
+        count: () => publisher.groupCount,
+        exists: (proxy) => publisher.hasGroupFor(proxy),
+        hit: () => metrics.limitHits.inc({ limit: 'groups' }),
+      },
+    }),
   });
-  const { xdsAddress, xdsSecurity } = options;
-  const port = await xds.listen(
-    formatHostPort(xdsAddress),
-    xdsSecurity.tls ? await xdsServerCredentials(ca.ca, xdsSecurity.tlsNames, xdsAddress.host) : undefined,
-  );
+  // A revoked token ends the streams it opened at once (here, and on every replica that learns
+  // of it through etcd), not at their next reconnect.
+  const unwatchRevocations = ca.tokens.onRevoked((id) => {
+    const ended = xds.endStreams(
+      (s) => s.info.credential?.kind === 'token' && s.info.credential.id === id,
+      grpc.status.UNAUTHENTICATED,
+      'the xDS token this stream presented was revoked',
+    );
+    if (ended > 0) logger.info({ token: id, streams: ended }, 'ended the xDS streams of a revoked token');
+  });
+
+  let tls: Awaited<ReturnType<typeof xdsServerCredentials>> | undefined;
+  if (xdsSecurity.insecure) {
+    logger.warn(
+      { xds: formatHostPort(xdsAddress) },
+      "--insecure-xds: the xDS port is plaintext and serves streams that prove nothing; anyone who can reach it can read the mesh's services and endpoints",
+    );
+  } else {
+    tls = await xdsServerCredentials(ca.ca, xdsSecurity.tlsNames, xdsAddress.host, logger.child({ stage: 'xds-tls' }));
+  }
+  const port = await xds.listen(formatHostPort(xdsAddress), tls?.credentials);
   return {
     xds,
     port,
@@ -48,6 +82,10 @@ export async function startXds(options: ServeOptions, states: MeshStateSource, c
       const changedAt = Date.now();
       publisher.update((): MeshState => states.build(changedAt));
     },
-    stop: () => xds.shutdown(5000),
+    stop: async () => {
+      unwatchRevocations();
+      tls?.stop();
+      await xds.shutdown(5000);
+    },
   };
 }

@@ -41,6 +41,12 @@ interface DeltaTypeState extends TypeSubscriptionState {
 export class DeltaStream extends XdsStream {
   private readonly types = new Map<ResourceTypeUrl, DeltaTypeState>();
 
+  subscribedNameCount(): number {
+    let n = 0;
+    for (const st of this.types.values()) n += st.names.size;
+    return n;
+  }
+
   onRequest(req: DeltaDiscoveryRequest__Output): void {
     if (!this.bindNode(req.node)) return;
     const typeUrl = this.requestType(req.type_url);

@@ -2,11 +2,13 @@ import type { MethodDefinition, ServiceDefinition } from '@grpc/grpc-js';
 import type { DeltaDiscoveryRequest__Output } from '../generated/envoy/service/discovery/v3/DeltaDiscoveryRequest';
 import { decodeMessage, encodeMessage } from '../proto/codec';
 import { TypeUrl, type ResourceTypeUrl } from '../proto/type-urls';
-import { decodeSotwRequest, type SotwDiscoveryRequest } from './sotw-request';
+import { countNames, decodeSotwRequest, type SotwDiscoveryRequest } from './sotw-request';
 
-/** A request the server could not decode; handed to the handler so it can log and count it. */
+/** A request the server could not decode (or refused to: too large); handed to the handler so it can log and count it. */
 export interface MalformedRequest {
   readonly malformed: string;
+  /** Set when the request was not decoded because it is larger than the limit: its size. */
+  readonly tooLarge?: number;
 }
 
 export type SotwRequest = SotwDiscoveryRequest | MalformedRequest;
@@ -16,8 +18,13 @@ export function isMalformed(req: object): req is MalformedRequest {
   return 'malformed' in req;
 }
 
-function decoder<T>(typeName: string, decode: (bytes: Buffer) => T = (bytes) => decodeMessage<T>(typeName, bytes)): (bytes: Buffer) => T | MalformedRequest {
+function decoder<T>(
+  typeName: string,
+  maxBytes: number,
+  decode: (bytes: Buffer) => T = (bytes) => decodeMessage<T>(typeName, bytes),
+): (bytes: Buffer) => T | MalformedRequest {
   return (bytes) => {
+    if (bytes.length > maxBytes) return { malformed: `${typeName} of ${bytes.length} bytes is too large`, tooLarge: bytes.length };
     try {
       return decode(bytes);
     } catch (err) {
@@ -30,13 +37,13 @@ function decoder<T>(typeName: string, decode: (bytes: Buffer) => T = (bytes) => 
 // so the transport passes bytes through untouched.
 const passThrough = (b: Buffer): Buffer => b;
 
-function streamMethod<Req>(path: string, requestType: string, decode?: (bytes: Buffer) => Req): MethodDefinition<Req, Buffer> {
+function streamMethod<Req>(path: string, requestType: string, maxBytes: number, decode?: (bytes: Buffer) => Req): MethodDefinition<Req, Buffer> {
   return {
     path,
     requestStream: true,
     responseStream: true,
     requestSerialize: (req: Req) => encodeMessage(requestType, req as object),
-    requestDeserialize: decoder(requestType, decode) as (bytes: Buffer) => Req,
+    requestDeserialize: decoder(requestType, maxBytes, decode) as (bytes: Buffer) => Req,
     responseSerialize: passThrough,
     responseDeserialize: passThrough,
   };
@@ -54,25 +61,31 @@ export interface DiscoveryServiceSpec {
   readonly deltaMethod: string;
 }
 
-function spec(name: string, service: string, sotw: string, delta: string, fixedType?: ResourceTypeUrl): DiscoveryServiceSpec {
+function spec(maxBytes: number, name: string, service: string, sotw: string, delta: string, fixedType?: ResourceTypeUrl): DiscoveryServiceSpec {
   return {
     name,
     fixedType,
     sotwMethod: sotw,
     deltaMethod: delta,
     definition: {
-      [sotw]: streamMethod<SotwRequest>(`/${service}/${sotw}`, SOTW_REQUEST, decodeSotwRequest),
-      [delta]: streamMethod<DeltaRequest>(`/${service}/${delta}`, DELTA_REQUEST),
+      [sotw]: streamMethod<SotwRequest>(`/${service}/${sotw}`, SOTW_REQUEST, maxBytes, decodeSotwRequest),
+      [delta]: streamMethod<DeltaRequest>(`/${service}/${delta}`, DELTA_REQUEST, maxBytes),
     },
   };
 }
 
-/** ADS and the per-type discovery services, with the method names Envoy's protos give them. */
-export const DISCOVERY_SERVICES: readonly DiscoveryServiceSpec[] = [
-  spec('ads', 'envoy.service.discovery.v3.AggregatedDiscoveryService', 'StreamAggregatedResources', 'DeltaAggregatedResources'),
-  spec('cds', 'envoy.service.cluster.v3.ClusterDiscoveryService', 'StreamClusters', 'DeltaClusters', TypeUrl.Cluster),
-  spec('eds', 'envoy.service.endpoint.v3.EndpointDiscoveryService', 'StreamEndpoints', 'DeltaEndpoints', TypeUrl.ClusterLoadAssignment),
-  spec('lds', 'envoy.service.listener.v3.ListenerDiscoveryService', 'StreamListeners', 'DeltaListeners', TypeUrl.Listener),
-  spec('rds', 'envoy.service.route.v3.RouteDiscoveryService', 'StreamRoutes', 'DeltaRoutes', TypeUrl.RouteConfiguration),
-  spec('sds', 'envoy.service.secret.v3.SecretDiscoveryService', 'StreamSecrets', 'DeltaSecrets', TypeUrl.Secret),
+/** How many resource names a (decoded) request names: subscriptions and unsubscriptions alike. */
+export function requestNameCount(req: SotwDiscoveryRequest | DeltaDiscoveryRequest__Output): number {
+  if ('resource_names_subscribe' in req) return req.resource_names_subscribe.length + req.resource_names_unsubscribe.length;
+  return req.namesBytes ? countNames(req.namesBytes) : req.resource_names.length;
+}
+
+/** ADS and the per-type discovery services, with the method names Envoy's protos give them; requests over maxBytes are refused. */
+export const DISCOVERY_SERVICES = (maxBytes: number): readonly DiscoveryServiceSpec[] => [
+  spec(maxBytes, 'ads', 'envoy.service.discovery.v3.AggregatedDiscoveryService', 'StreamAggregatedResources', 'DeltaAggregatedResources'),
+  spec(maxBytes, 'cds', 'envoy.service.cluster.v3.ClusterDiscoveryService', 'StreamClusters', 'DeltaClusters', TypeUrl.Cluster),
+  spec(maxBytes, 'eds', 'envoy.service.endpoint.v3.EndpointDiscoveryService', 'StreamEndpoints', 'DeltaEndpoints', TypeUrl.ClusterLoadAssignment),
+  spec(maxBytes, 'lds', 'envoy.service.listener.v3.ListenerDiscoveryService', 'StreamListeners', 'DeltaListeners', TypeUrl.Listener),
+  spec(maxBytes, 'rds', 'envoy.service.route.v3.RouteDiscoveryService', 'StreamRoutes', 'DeltaRoutes', TypeUrl.RouteConfiguration),
+  spec(maxBytes, 'sds', 'envoy.service.secret.v3.SecretDiscoveryService', 'StreamSecrets', 'DeltaSecrets', TypeUrl.Secret),
 ];

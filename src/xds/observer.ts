@@ -12,9 +12,19 @@ export interface StreamInfo {
   readonly openedAt: number;
   node?: Node__Output;
   group?: string;
+  /** What the stream proved its service with; undefined for an anonymous stream. */
+  credential?: StreamCredentialInfo;
 }
 
-export type RejectReason = 'malformed' | 'unknown_type' | 'stale_nonce' | 'no_node' | 'permission_denied' | 'type_mismatch';
+/** The xDS layer's view of a stream's credential (ca/stream-auth.ts decides what it is). */
+export interface StreamCredentialInfo {
+  readonly kind: string;
+  readonly id: string;
+  readonly service: string;
+  readonly expiresAt: number;
+}
+
+export type RejectReason = 'malformed' | 'unknown_type' | 'stale_nonce' | 'no_node' | 'permission_denied' | 'unauthenticated' | 'type_mismatch' | 'limit';
 
 /**
  * Hooks for metrics and status. The server calls these synchronously and never depends on them;

@@ -54,3 +54,8 @@ export function decodeSotwRequest(bytes: Buffer): SotwDiscoveryRequest {
 export function namesFromBytes(run: Buffer): string[] {
   return nameEntries(run).map(([, from, to]) => run.toString('utf8', from, to));
 }
+
+/** How many names a namesBytes run holds, without decoding them. */
+export function countNames(run: Buffer): number {
+  return nameEntries(run).length;
+}

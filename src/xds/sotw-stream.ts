@@ -46,6 +46,12 @@ function newTypeState(): SotwTypeState {
 export class SotwStream extends XdsStream {
   private readonly types = new Map<ResourceTypeUrl, SotwTypeState>();
 
+  subscribedNameCount(): number {
+    let n = 0;
+    for (const st of this.types.values()) n += st.names.size;
+    return n;
+  }
+
   onRequest(req: SotwDiscoveryRequest): void {
     if (!this.bindNode(req.node)) return;
     const typeUrl = this.requestType(req.type_url);

@@ -1,10 +1,11 @@
+import type { PeerCertificate } from 'node:tls';
 import type { Metadata } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { PUSH_ORDER, isKnownTypeUrl, type ResourceTypeUrl } from '../proto/type-urls';
 import type { Node__Output } from '../generated/envoy/config/core/v3/Node';
 import type { Snapshot } from './snapshot';
 import type { SnapshotCache } from './snapshot-cache';
-import type { RejectReason, StreamInfo, XdsObserver } from './observer';
+import type { RejectReason, StreamCredentialInfo, StreamInfo, XdsObserver } from './observer';
 import type { SentResources, StreamStatus, TypeSyncStatus } from './stream-status';
 
 /** How a stream writes: false means the transport is full and the stream must wait for onDrain. */
@@ -14,9 +15,15 @@ export interface ResponseSink {
 
 /**
  * Decides which proxy group a node belongs to, or refuses it (e.g. a bad xDS token). The
- * stream's call metadata is passed for credentials such as `authorization`.
+ * stream's call metadata (for `authorization`) and the verified client certificate, if the
+ * client presented one over TLS, are what it may have proved itself with.
  */
-export type GroupResolver = (node: Node__Output, info: StreamInfo, metadata: Metadata) => { group: string } | { error: { code: number; message: string } };
+export type GroupResolver = (
+  node: Node__Output,
+  info: StreamInfo,
+  metadata: Metadata,
+  peerCertificate?: PeerCertificate,
+) => { group: string; credential?: StreamCredentialInfo } | { error: { code: number; message: string } };
 
 export interface StreamDeps {
   readonly cache: SnapshotCache;
@@ -26,6 +33,8 @@ export interface StreamDeps {
   readonly controlPlane: Buffer;
   /** Ends the call with a gRPC status (used when the first request is refused). */
   readonly fail: (code: number, message: string) => void;
+  /** Told once the stream is bound to a group (and its credential known). */
+  readonly bound?: (stream: XdsStream) => void;
 }
 
 /**
@@ -76,11 +85,13 @@ export abstract class XdsStream {
     this.info.node = node;
     const resolved = this.deps.resolveGroup(node, this.info);
     if ('error' in resolved) {
-      this.reject('permission_denied', resolved.error.message);
+      this.reject(resolved.error.code === 16 /* UNAUTHENTICATED */ ? 'unauthenticated' : 'permission_denied', resolved.error.message);
       this.deps.fail(resolved.error.code, resolved.error.message);
       return false;
     }
     this.info.group = resolved.group;
+    this.info.credential = resolved.credential;
+    this.deps.bound?.(this);
     // A reconnecting delta client may hold resources that are gone; like any removal, they are
     // withdrawn only after the first push is answered.
     this.holdRemovals = true;
@@ -210,6 +221,7 @@ export abstract class XdsStream {
       userAgent: node ? `${node.user_agent_name}${node.user_agent_version ? `/${node.user_agent_version}` : ''}` : undefined,
       ...(node && node.client_features.length > 0 && { clientFeatures: [...node.client_features] }),
       group: this.info.group,
+      authenticated: this.info.credential !== undefined,
       types: this.typeStatuses(),
     };
   }
@@ -217,6 +229,8 @@ export abstract class XdsStream {
   /** Builds (and records as sent) the next response for a type, or undefined if none is due. */
   protected abstract buildResponse(typeUrl: ResourceTypeUrl, snapshot: Snapshot): Buffer | undefined;
   protected abstract anyPendingAck(): boolean;
+  /** Resource names the stream subscribes to, over every type (for the per-stream limit). */
+  abstract subscribedNameCount(): number;
   protected abstract typeStatuses(): TypeSyncStatus[];
   abstract sentResources(): SentResources;
 }

@@ -31,6 +31,8 @@ export interface StreamStatus {
   /** node.client_features: what the client says it supports, which decides part of what it is sent. */
   readonly clientFeatures?: readonly string[];
   readonly group?: string;
+  /** Whether the stream proved its service (xDS token or client certificate). */
+  readonly authenticated?: boolean;
   readonly types: readonly TypeSyncStatus[];
 }
 

@@ -42,3 +42,32 @@ describe('xDS tokens', () => {
     expect(bearerToken(['Basic x'])).toBeUndefined();
   });
 });
+
+describe('revocation is durable before it takes effect', () => {
+  it('a revocation whose write fails changes nothing: the token still verifies and no stream is ended', async () => {
+    const tokens = TokenAuthority.shared(Buffer.alloc(32, 5), [], async () => {
+      throw new Error('etcd is unreachable');
+    });
+    const ended: string[] = [];
+    tokens.onRevoked((id) => ended.push(id));
+    const { token, claims } = tokens.create('orders', 60_000);
+    await expect(tokens.revoke(claims.id)).rejects.toThrow(/unreachable/);
+    expect(tokens.verify(token).ok).toBe(true);
+    expect(ended).toEqual([]);
+  });
+
+  it('a revocation that was written is applied and announced once', async () => {
+    const written: string[] = [];
+    const tokens = TokenAuthority.shared(Buffer.alloc(32, 5), [], async (id) => {
+      written.push(id);
+    });
+    const ended: string[] = [];
+    tokens.onRevoked((id) => ended.push(id));
+    const { token, claims } = tokens.create('orders', 60_000);
+    await tokens.revoke(claims.id);
+    tokens.markRevoked(claims.id); // the same revocation coming back through etcd's watch
+    expect(written).toEqual([claims.id]);
+    expect(tokens.verify(token)).toMatchObject({ ok: false, reason: 'token was revoked' });
+    expect(ended).toEqual([claims.id]);
+  });
+});

@@ -2,7 +2,7 @@
 // container (compose/sidecar-init.sh against the running control plane). This runs that exact
 // script, with each init container's arguments and environment from the resolved compose file,
 // against a real `switchyard serve` configured as the compose control plane is (compose/mesh.yaml,
-// the compose admin token, --require-xds-token); then checks every bootstrap strictly against
+// the compose admin token, xDS secure by default); then checks every bootstrap strictly against
 // Envoy's protos and validate.rules, and that the token in it proves the app's service.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -37,7 +37,10 @@ interface Bootstrap {
 
 beforeAll(async () => {
   const server = config.services.switchyard!.environment!;
-  serve = await startServe(['--config', path.join(COMPOSE_DIR, 'mesh.yaml'), '--admin-token', server.SWITCHYARD_ADMIN_TOKEN!, '--require-xds-token']);
+  serve = await startServe(
+    ['--config', path.join(COMPOSE_DIR, 'mesh.yaml'), '--admin-token', server.SWITCHYARD_ADMIN_TOKEN!, '--xds-tls-names', server.SWITCHYARD_XDS_TLS_NAMES!],
+    { secureXds: true },
+  );
   // The image puts `switchyard` on PATH; here a shim runs this checkout's build.
   fs.mkdirSync(path.join(dir, 'bin'));
   fs.writeFileSync(path.join(dir, 'bin', 'switchyard'), `#!/bin/sh\nexec "${process.execPath}" "${BIN}" "$@"\n`, { mode: 0o755 });
@@ -94,11 +97,25 @@ describe('the bootstraps compose/sidecar-init.sh writes for each app', () => {
     expect(res.status).toBe(200);
     expect(((await res.json()) as { service: string }).service).toBe(service);
 
-    // And a stream that presents the bootstrap's node and initial metadata, as Envoy would, is sent
-    // its SDS secrets (certificate and trust bundle), which only a proven stream ever gets.
+    // The xDS cluster verifies the listener with the CA bundle the init container wrote next to it.
+    const tls = (xds as unknown as { transport_socket: { typed_config: { common_tls_context: { validation_context: { trusted_ca: { filename: string } } } } } })
+      .transport_socket;
+    expect(tls.typed_config.common_tls_context.validation_context.trusted_ca.filename).toBe('/etc/envoy/bootstrap/ca.pem');
+    const caFile = path.join(path.dirname(r.file), 'ca.pem');
+    expect(fs.readFileSync(caFile, 'utf8')).toBe(
+      await (
+        await fetch(`${serve.adminUrl}/v1/ca/bundle`, {
+          headers: { authorization: `Bearer ${config.services.switchyard!.environment!.SWITCHYARD_ADMIN_TOKEN}` },
+        })
+      ).text(),
+    );
+
+    // And a stream that presents the bootstrap's node and initial metadata over TLS trusting that
+    // bundle, as Envoy would, is sent its SDS secrets (certificate and trust bundle), which only a
+    // proven stream ever gets.
     const metadata = new grpc.Metadata();
     metadata.set('authorization', auth!.value);
-    const ads = sotwClient(serve.xdsAddress, metadata);
+    const ads = sotwClient(serve.xdsAddress, metadata, grpc.credentials.createSsl(fs.readFileSync(caFile)));
     try {
       const names = [SECRET_NAMES.workload, SECRET_NAMES.trustBundle];
       ads.send({ node: { ...bootstrap.node, user_agent_name: 'envoy' }, type_url: TypeUrl.Secret, resource_names: names });

@@ -12,9 +12,11 @@ const SERVICES = ['gateway', 'frontend', 'catalog', 'orders', 'payments', 'db'];
 
 describe('envoy/ example bootstraps', () => {
   it.each(SERVICES)('envoy/%s.yaml is current (regenerate with scripts/envoy-examples.sh) and valid', (svc) => {
-    const printed = spawnSync(process.execPath, [BIN, 'bootstrap', 'envoy', '--service', svc, '--instance', `${svc}-1`, '--xds-address', 'switchyard:18000'], {
-      encoding: 'utf8',
-    });
+    const printed = spawnSync(
+      process.execPath,
+      [BIN, 'bootstrap', 'envoy', '--service', svc, '--instance', `${svc}-1`, '--xds-address', 'switchyard:18000', '--cert-dir', '/etc/switchyard'],
+      { encoding: 'utf8' },
+    );
     expect(printed.status).toBe(0);
     const committed = fs.readFileSync(path.join(REPO_ROOT, 'envoy', `${svc}.yaml`), 'utf8');
     expect(committed).toBe(printed.stdout);

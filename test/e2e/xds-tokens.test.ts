@@ -1,20 +1,25 @@
-// xDS credentials on real streams: a forged, expired, revoked or other-service token is refused
-// with PERMISSION_DENIED; --require-xds-token refuses streams without one.
+// xDS credentials on real streams: a token for another service is PERMISSION_DENIED, a forged,
+// foreign or revoked one UNAUTHENTICATED; a stream without one is refused unless the operator
+// chose --insecure-xds (the default requires proof; --require-xds-token is now a no-op).
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TokenAuthority } from '../../src/ca/tokens';
 import { TypeUrl } from '../../src/proto/type-urls';
 import { sotwClient } from '../support/ads-client';
+import { caBundle, tlsCredentials } from '../support/xds-credentials';
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { BIN, adminJson, startServe, type ServeProcess } from '../support/serve-process';
 
 let serve: ServeProcess;
 let strict: ServeProcess;
+let strictCredentials: grpc.ChannelCredentials;
 
 beforeAll(async () => {
   serve = await startServe([]);
-  strict = await startServe(['--require-xds-token']);
+  // No flags: TLS and proof required. (--require-xds-token is accepted for old scripts.)
+  strict = await startServe(['--require-xds-token'], { secureXds: true });
+  strictCredentials = tlsCredentials(await caBundle(strict.adminUrl));
 });
 afterAll(async () => {
   await serve?.stop();
@@ -34,7 +39,7 @@ async function token(base: string, service: string): Promise<string> {
 async function attempt(address: string, service: string, bearer?: string, details?: (message: string) => void): Promise<grpc.status | 'served'> {
   const md = new grpc.Metadata();
   if (bearer) md.set('authorization', `Bearer ${bearer}`);
-  const c = sotwClient(address, md);
+  const c = sotwClient(address, md, address === strict.xdsAddress ? strictCredentials : undefined);
   try {
     c.send({ node: { id: `${service}-1`, cluster: service, user_agent_name: 'envoy' }, type_url: TypeUrl.Cluster });
     const outcome = await Promise.race([
@@ -59,7 +64,7 @@ describe('xDS tokens on streams', () => {
     expect(await attempt(serve.xdsAddress, 'payments', await token(serve.adminUrl, 'orders'))).toBe(grpc.status.PERMISSION_DENIED);
   });
 
-  it("an expired token, signed with the server's own key, is PERMISSION_DENIED", async () => {
+  it("an expired token, signed with the server's own key, is UNAUTHENTICATED", async () => {
     // serve keeps its token key in <data dir>/ca; the same key signs a token that expired an
     // hour ago and, as a control, one that is still valid.
     const signer = TokenAuthority.open(path.join(serve.dataDir, 'ca'));
@@ -67,19 +72,19 @@ describe('xDS tokens on streams', () => {
     const current = signer.create('orders', 3_600_000).token;
     expect(await attempt(serve.xdsAddress, 'orders', current)).toBe('served');
     let reason = '';
-    expect(await attempt(serve.xdsAddress, 'orders', expired, (m) => (reason = m))).toBe(grpc.status.PERMISSION_DENIED);
+    expect(await attempt(serve.xdsAddress, 'orders', expired, (m) => (reason = m))).toBe(grpc.status.UNAUTHENTICATED);
     expect(reason).toMatch(/^xDS token refused: token expired at /);
   });
 
-  it('a forged or foreign token is PERMISSION_DENIED', async () => {
+  it('a forged or foreign token is UNAUTHENTICATED (it proves nothing), even under --insecure-xds', async () => {
     const real = await token(serve.adminUrl, 'orders');
     const [p, body, mac] = real.split('.') as [string, string, string];
-    expect(await attempt(serve.xdsAddress, 'orders', `${p}.${body}.${mac.slice(1)}x`)).toBe(grpc.status.PERMISSION_DENIED);
+    expect(await attempt(serve.xdsAddress, 'orders', `${p}.${body}.${mac.slice(1)}x`)).toBe(grpc.status.UNAUTHENTICATED);
     // Signed by another control plane's key.
-    expect(await attempt(serve.xdsAddress, 'orders', await token(strict.adminUrl, 'orders'))).toBe(grpc.status.PERMISSION_DENIED);
+    expect(await attempt(serve.xdsAddress, 'orders', await token(strict.adminUrl, 'orders'))).toBe(grpc.status.UNAUTHENTICATED);
   });
 
-  it('without --require-xds-token a stream without a token is served (anonymously); with it, UNAUTHENTICATED', async () => {
+  it('with --insecure-xds a stream without a token is served (anonymously); by default, UNAUTHENTICATED', async () => {
     expect(await attempt(serve.xdsAddress, 'orders')).toBe('served');
     expect(await attempt(strict.xdsAddress, 'orders')).toBe(grpc.status.UNAUTHENTICATED);
     expect(await attempt(strict.xdsAddress, 'orders', await token(strict.adminUrl, 'orders'))).toBe('served');
@@ -90,7 +95,7 @@ describe('xDS tokens on streams', () => {
     expect(await attempt(serve.xdsAddress, 'orders', created.token)).toBe('served');
     const r = spawnSync(process.execPath, [BIN, 'token', 'revoke', created.id, '--admin-address', serve.adminUrl.replace('http://', '')], { encoding: 'utf8' });
     expect(r.status).toBe(0);
-    expect(await attempt(serve.xdsAddress, 'orders', created.token)).toBe(grpc.status.PERMISSION_DENIED);
+    expect(await attempt(serve.xdsAddress, 'orders', created.token)).toBe(grpc.status.UNAUTHENTICATED);
   });
 
   it('POST /v1/tokens rejects unknown services and bad TTLs with the field', async () => {

@@ -117,8 +117,13 @@ function wire<Req, Res>(call: grpc.ClientDuplexStream<Req, Res>, inbox: Inbox<Re
   call.on('error', (e: Error) => inbox.end(e));
 }
 
-export function sotwClient(address: string, metadata = new grpc.Metadata()): SotwClient {
-  const client = new (adsProto().envoy.service.discovery.v3.AggregatedDiscoveryService)(address, grpc.credentials.createInsecure(), OWN_CONNECTION);
+export function sotwClient(
+  address: string,
+  metadata = new grpc.Metadata(),
+  credentials = grpc.credentials.createInsecure(),
+  options: grpc.ChannelOptions = {},
+): SotwClient {
+  const client = new (adsProto().envoy.service.discovery.v3.AggregatedDiscoveryService)(address, credentials, { ...OWN_CONNECTION, ...options });
   const call = client.StreamAggregatedResources(metadata);
   const inbox = new Inbox<DiscoveryResponse__Output>();
   wire(call, inbox);
@@ -145,9 +150,14 @@ export interface DeltaClient {
   close(): void;
 }
 
-export function deltaClient(address: string): DeltaClient {
-  const client = new (adsProto().envoy.service.discovery.v3.AggregatedDiscoveryService)(address, grpc.credentials.createInsecure(), OWN_CONNECTION);
-  const call = client.DeltaAggregatedResources();
+export function deltaClient(
+  address: string,
+  metadata = new grpc.Metadata(),
+  credentials = grpc.credentials.createInsecure(),
+  options: grpc.ChannelOptions = {},
+): DeltaClient {
+  const client = new (adsProto().envoy.service.discovery.v3.AggregatedDiscoveryService)(address, credentials, { ...OWN_CONNECTION, ...options });
+  const call = client.DeltaAggregatedResources(metadata);
   const inbox = new Inbox<DeltaDiscoveryResponse__Output>();
   wire(call, inbox);
   return {

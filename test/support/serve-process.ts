@@ -42,12 +42,21 @@ export function tempDir(prefix = 'switchyard-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
-/** Starts serve on loopback ports chosen by the OS and waits for its "switchyard serving" log line. */
-export async function startServe(args: string[], opts: { dataDir?: string; env?: NodeJS.ProcessEnv; nodeArgs?: string[] } = {}): Promise<ServeProcess> {
+/**
+ * Starts serve on loopback ports chosen by the OS and waits for its "switchyard serving" log line.
+ * The xDS port is secure by default (TLS, proof required); tests about something else than xDS
+ * access get `--insecure-xds` so their plaintext, token-less clients are served, and tests of
+ * xDS access pass `secureXds: true` (see test/support/xds-credentials.ts for their clients).
+ */
+export async function startServe(
+  args: string[],
+  opts: { dataDir?: string; env?: NodeJS.ProcessEnv; nodeArgs?: string[]; secureXds?: boolean } = {},
+): Promise<ServeProcess> {
   const dataDir = opts.dataDir ?? tempDir();
+  const xdsMode = opts.secureXds ? [] : ['--insecure-xds'];
   const child = spawn(
     process.execPath,
-    [...(opts.nodeArgs ?? []), BIN, 'serve', '--data-dir', dataDir, '--xds-address', '127.0.0.1:0', '--admin-address', '127.0.0.1:0', ...args],
+    [...(opts.nodeArgs ?? []), BIN, 'serve', '--data-dir', dataDir, '--xds-address', '127.0.0.1:0', '--admin-address', '127.0.0.1:0', ...xdsMode, ...args],
     {
       env: { ...process.env, ...opts.env },
       stdio: ['ignore', 'pipe', 'pipe'],

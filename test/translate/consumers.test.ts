@@ -100,6 +100,7 @@ describe('which clients get which dialect', () => {
         listening_addresses: [],
         extensions: [],
       } as never,
+      'frontend',
       false,
     );
     expect(id).toEqual({ kind: 'grpc', service: 'frontend', nodeId: 'f-1', authenticated: false, client: CLIENTS.cCorePython151 });

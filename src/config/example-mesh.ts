@@ -62,6 +62,13 @@ services:
         failurePercentage: { threshold: 50, minimumHosts: 2, requestVolume: 20 }
     allow: [ orders ]
 
+  # Outside the mesh: the card processor payments calls out to. Its sidecar opens TLS to the
+  # provider (checked against the system roots) and only payments is sent a route to it.
+  - name: payment-provider
+    protocol: http
+    external: { hosts: [ api.payments-provider.example ], port: 443, tls: originate }
+    allow: [ payments ]
+
   - name: db
     protocol: tcp
     port: 5432

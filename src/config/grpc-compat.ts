@@ -22,6 +22,7 @@ export function checkGrpcCompatibility(src: MeshSource, config: MeshConfig): voi
     if (service.protocol !== 'grpc' || path === undefined) continue;
     checkTrafficPolicy(src, service, path);
     checkRetryConditions(src, service);
+    checkExternal(src, service, path);
   }
 }
 
@@ -66,6 +67,25 @@ function checkRetryConditions(src: MeshSource, service: ServicePolicy): void {
       path,
       src.whereIs(path),
       `proxyless gRPC clients ignore retryOn ${ignored.join(',')}; they retry only on gRPC status codes (${grpcConditions.join(', ')})`,
+    );
+  }
+}
+
+/** grpc-js-xds resolves one DNS name per cluster (LOGICAL_DNS) and takes TLS only from its bootstrap. */
+function checkExternal(src: MeshSource, service: ServicePolicy, servicePath: string): void {
+  const external = service.external;
+  if (!external) return;
+  const externalPath = childPath(servicePath, 'external');
+  if (external.hosts.length > 1) {
+    const path = childPath(externalPath, 'hosts');
+    src.warning(path, src.whereIs(path), `proxyless gRPC clients resolve one DNS name per cluster; they call ${external.hosts[0]} only`);
+  }
+  if (external.tls === 'originate') {
+    const path = childPath(externalPath, 'tls');
+    src.warning(
+      path,
+      src.whereIs(path),
+      "proxyless gRPC clients do not originate TLS from the mesh to an external service; their channel's own credentials decide (Envoy sidecars do originate it)",
     );
   }
 }

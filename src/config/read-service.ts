@@ -1,6 +1,6 @@
 // One entry of `services`: identity, port, subsets, policy, routes, callers and static endpoints.
 
-import type { ServicePolicy, ServiceProtocol, StaticEndpoint } from '../model/mesh';
+import type { ExternalService, ServicePolicy, ServiceProtocol, StaticEndpoint } from '../model/mesh';
 import {
   MapFields,
   PORT,
@@ -15,13 +15,14 @@ import {
 } from './fields';
 import { endpointAddressProblem, serviceNameProblem, subsetNameProblem } from './names';
 import { definedOnly } from './objects';
+import { readExternal } from './read-external';
 import { readRoutes } from './read-routes';
 import { readTrafficPolicy } from './read-traffic-policy';
-import type { MeshSource } from './source';
+import { childPath, type MeshSource } from './source';
 
 export const PROTOCOLS: readonly ServiceProtocol[] = ['http', 'grpc', 'tcp'];
 
-const SERVICE_KEYS = ['name', 'protocol', 'port', 'subsets', 'trafficPolicy', 'routes', 'allow', 'endpoints'];
+const SERVICE_KEYS = ['name', 'protocol', 'port', 'subsets', 'trafficPolicy', 'routes', 'allow', 'endpoints', 'external'];
 
 // Matches the registry's instance weight range (model/instance.ts).
 const ENDPOINT_WEIGHT: IntegerRange = { min: 1, max: 128, meaning: 'an endpoint weight, an integer from 1 to 128' };
@@ -37,7 +38,12 @@ export function readService(src: MeshSource, f: Field): ServicePolicy | undefine
   const protocol = fields.has('protocol')
     ? fields.read('protocol', (v) => readEnum(src, v, PROTOCOLS, 'a protocol'))
     : 'http';
-  const port = fields.require('port', (v) => readInteger(src, v, PORT), 'the port clients address the service on') ?? 0;
+  const external = fields.read('external', (v) => readExternal(src, v));
+  // An external service is addressed on its provider's port unless the mesh names another.
+  const port =
+    (fields.has('external') && !fields.has('port')
+      ? external?.port
+      : fields.require('port', (v) => readInteger(src, v, PORT), 'the port clients address the service on')) ?? 0;
   const service = definedOnly<ServicePolicy>({
     name,
     protocol: protocol ?? 'http',
@@ -47,7 +53,9 @@ export function readService(src: MeshSource, f: Field): ServicePolicy | undefine
     routes: fields.read('routes', (v) => readRoutes(src, v, protocol)) ?? [],
     allow: fields.read('allow', (v) => readAllow(src, v)),
     endpoints: fields.read('endpoints', (v) => readEndpoints(src, v, port)) ?? [],
+    external,
   });
+  if (fields.has('external')) checkExternalService(src, fields, protocol, external);
   return src.place(service, f.path);
 }
 
@@ -124,4 +132,24 @@ function readZone(src: MeshSource, f: Field): string | undefined {
   const zone = readString(src, f);
   if (zone === '') src.error(f.path, f.at, 'zone must not be empty; omit it instead');
   return zone === '' ? undefined : zone;
+}
+
+/**
+ * An external service has no instances of its own (its hosts are resolved by DNS), and is reached
+ * only by the services its allow list names: calling out of the mesh is opted into per caller,
+ * whatever mesh.defaultPolicy says.
+ */
+function checkExternalService(src: MeshSource, fields: MapFields, protocol: ServiceProtocol | undefined, read: ExternalService | undefined): void {
+  for (const key of ['endpoints', 'subsets'] as const) {
+    const f = fields.field(key);
+    if (f) src.error(f.path, f.at, `an external service has no instances to list or group; its hosts are resolved by DNS, so remove ${key}`);
+  }
+  const external = fields.field('external');
+  if (!fields.has('allow') && external) {
+    src.error(external.path, external.at, 'an external service needs an allow list naming the services that may call out to it, e.g. allow: [ payments ]');
+  }
+  if (external && read?.tls === 'passthrough' && protocol !== undefined && protocol !== 'tcp') {
+    const path = childPath(external.path, 'tls');
+    src.error(path, src.whereIs(path), 'tls: passthrough forwards the app\'s own TLS untouched, so the sidecar cannot read HTTP; declare protocol: tcp, or use tls: originate');
+  }
 }

@@ -74,6 +74,21 @@ export interface StaticEndpoint {
   readonly weight?: number;
 }
 
+/**
+ * How a sidecar talks to an external service: `originate` (the app speaks plaintext to its
+ * sidecar, which opens TLS to the provider and checks its certificate against the system roots),
+ * `passthrough` (the app speaks TLS itself; the sidecar forwards bytes) or `none` (plaintext).
+ */
+export type ExternalTls = 'originate' | 'passthrough' | 'none';
+
+/** A service outside the mesh, reached by DNS name rather than through registered instances. */
+export interface ExternalService {
+  /** DNS names (or IP addresses) of the provider, in the order written; resolved by the client. */
+  readonly hosts: readonly string[];
+  readonly port: number;
+  readonly tls: ExternalTls;
+}
+
 export interface ServicePolicy {
   readonly name: string;
   readonly protocol: ServiceProtocol;
@@ -85,6 +100,8 @@ export interface ServicePolicy {
   /** Services allowed to call this one; undefined means "per mesh.defaultPolicy". */
   readonly allow?: readonly string[];
   readonly endpoints: readonly StaticEndpoint[];
+  /** Present for a service outside the mesh: no instances, a DNS cluster to these hosts. */
+  readonly external?: ExternalService;
 }
 
 export interface MeshConfig {

@@ -8,20 +8,23 @@ import type { TranslateContext } from './context';
 import { compareNames } from './reachability';
 
 /**
- * The instances of `service` that can be EDS endpoints, sorted by id. Two kinds are left out,
- * each with a warning, because a consumer would reject the whole ClusterLoadAssignment over them:
- * hostnames (Envoy and gRPC both require IP addresses in EDS) and a second instance at an
- * address:port already taken (gRPC rejects duplicate addresses).
+ * The instances of `service` that can be endpoints, sorted by id. A second instance at an
+ * address:port already taken is left out with a warning (gRPC rejects duplicate addresses, and
+ * Envoy would count the one host twice). Instances registered by hostname stay: their clusters
+ * resolve them by DNS (outbound-service.ts). An external service's hosts come from the mesh file,
+ * so instances registered under its name are ignored, with a warning.
  */
 export function endpointInstances(ctx: TranslateContext, service: ServicePolicy): Instance[] {
   const all = [...(ctx.state.instances.get(service.name) ?? [])].sort((a, b) => compareNames(a.id, b.id));
+  if (service.external) {
+    if (all.length > 0) {
+      ctx.warnings.add(service.name, `is external (its hosts are ${service.external.hosts.join(', ')}); the instances registered under its name (${all.map((i) => i.id).join(', ')}) are ignored`);
+    }
+    return [];
+  }
   const byAddress = new Map<string, Instance>();
   const usable: Instance[] = [];
   for (const instance of all) {
-    if (isIP(instance.address) === 0) {
-      ctx.warnings.add(service.name, `instance ${instance.id} has address ${JSON.stringify(instance.address)}, not an IP address; EDS endpoints must be IP addresses, so it is left out`);
-      continue;
-    }
     const key = `${instance.address}:${instance.port}`;
     const first = byAddress.get(key);
     if (first) {
@@ -32,6 +35,11 @@ export function endpointInstances(ctx: TranslateContext, service: ServicePolicy)
     usable.push(instance);
   }
   return usable;
+}
+
+/** Whether an instance is addressed by a DNS name, which EDS cannot carry (both consumers require IPs there). */
+export function isHostnameInstance(instance: Instance): boolean {
+  return isIP(instance.address) === 0;
 }
 
 /** Whether an instance belongs to a subset: every label in the selector must match. */

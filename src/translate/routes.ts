@@ -50,13 +50,23 @@ function buildRoute(ctx: TranslateContext, service: ServicePolicy, route: Route)
       ? { cluster: targets[0].cluster }
       : { weighted_clusters: { clusters: targets.map((t) => ({ name: t.cluster, weight: { value: t.weight } })) } }),
     ...timeoutFields(ctx, route.timeoutMs),
+    ...hostRewrite(ctx, service),
   };
   const retryPolicy = buildRetryPolicy(ctx, service, route.retries);
   return { match: buildRouteMatch(ctx, service, route.match), route: retryPolicy ? { ...action, retry_policy: retryPolicy } : action };
 }
 
 function buildCatchAllRoute(ctx: TranslateContext, service: ServicePolicy): EnvoyRoute {
-  return { match: { prefix: '/' }, route: { cluster: serviceClusterName(service.name), ...timeoutFields(ctx, undefined) } };
+  return { match: { prefix: '/' }, route: { cluster: serviceClusterName(service.name), ...timeoutFields(ctx, undefined), ...hostRewrite(ctx, service) } };
+}
+
+/**
+ * The app addresses an external service by its mesh name (Host: payment-provider); the provider
+ * expects its own name. auto_host_rewrite swaps in the DNS name of the host the DNS cluster
+ * picked. gRPC sets :authority from its target and ignores this.
+ */
+function hostRewrite(ctx: TranslateContext, service: ServicePolicy): Pick<RouteAction, 'auto_host_rewrite'> {
+  return service.external && !isGrpcClient(ctx) ? { auto_host_rewrite: { value: true } } : {};
 }
 
 /**

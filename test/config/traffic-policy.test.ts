@@ -1,0 +1,102 @@
+// The traffic-policy settings of issue 16 in the mesh file: each mistake is an error at its own
+// line and column, and what proxyless gRPC clients would ignore is a warning.
+import { describe, expect, it } from 'vitest';
+import { expectFound, found, parseLines, type Expected } from './problems';
+
+interface Case {
+  readonly name: string;
+  readonly lines: readonly string[];
+  readonly errors: readonly Expected[];
+}
+
+const PAYMENTS = ['  - name: payments', '    port: 8080'];
+
+const errorCases: readonly Case[] = [
+  // external services
+  {
+    name: 'external service without an allow list',
+    lines: ['services:', ...PAYMENTS, '  - name: provider', '    external: { hosts: [ api.example.com ], port: 443, tls: originate }'],
+    errors: [['5:15', 'services[1].external', 'an external service needs an allow list']],
+  },
+  {
+    name: 'external service with endpoints and subsets',
+    lines: [
+      'services:',
+      ...PAYMENTS,
+      '  - name: provider',
+      '    external: { hosts: [ api.example.com ], port: 443, tls: originate }',
+      '    subsets: { v1: { version: v1 } }',
+      '    endpoints: [ { address: 10.0.0.1 } ]',
+      '    allow: [ payments ]',
+    ],
+    errors: [
+      ['6:14', 'services[1].subsets', 'an external service has no instances to list or group'],
+      ['7:16', 'services[1].endpoints', 'an external service has no instances to list or group'],
+    ],
+  },
+  {
+    name: 'external hosts, port and tls checked one by one',
+    lines: ['services:', ...PAYMENTS, '  - name: provider', '    external: { hosts: [ "api example", 0.0.0.0 ], tls: sometimes }', '    allow: [ payments ]'],
+    errors: [
+      ['5:15', 'services[1].external.port', 'missing port'],
+      ['5:26', 'services[1].external.hosts[0]', 'is not an IPv4 address, an IPv6 address or a DNS hostname'],
+      ['5:41', 'services[1].external.hosts[1]', 'is the unspecified address'],
+      ['5:57', 'services[1].external.tls', '"sometimes" is not a TLS mode; expected one of originate, passthrough, none'],
+    ],
+  },
+  {
+    name: 'external with no hosts and no tls',
+    lines: ['services:', ...PAYMENTS, '  - name: provider', '    external: { hosts: [], port: 443 }', '    allow: [ payments ]'],
+    errors: [
+      ['5:15', 'services[1].external.tls', 'missing tls'],
+      ['5:24', 'services[1].external.hosts', 'at least one host'],
+    ],
+  },
+  {
+    name: 'passthrough on an http service',
+    lines: ['services:', ...PAYMENTS, '  - name: provider', '    external: { hosts: [ api.example.com ], port: 443, tls: passthrough }', '    allow: [ payments ]'],
+    errors: [['5:61', 'services[1].external.tls', 'tls: passthrough forwards the app\'s own TLS untouched']],
+  },
+];
+
+describe('traffic policy errors', () => {
+  for (const c of errorCases) {
+    it(c.name, () => {
+      const result = parseLines(c.lines);
+      expect(result.config).toBeUndefined();
+      expectFound(found(result.problems, 'error'), c.errors);
+    });
+  }
+});
+
+describe('traffic policy that parses', () => {
+  it('an external service takes its port from external unless the service names one', () => {
+    const result = parseLines([
+      'services:',
+      ...PAYMENTS,
+      '  - name: provider',
+      '    external: { hosts: [ api.example.com, api2.example.com ], port: 443, tls: originate }',
+      '    allow: [ payments ]',
+    ]);
+    expect(result.problems).toEqual([]);
+    expect(result.config?.services[1]).toMatchObject({ port: 443, external: { hosts: ['api.example.com', 'api2.example.com'], port: 443, tls: 'originate' } });
+  });
+});
+
+describe('traffic policy warnings for proxyless gRPC', () => {
+  it('external: one DNS name per cluster, and no TLS origination', () => {
+    const result = parseLines([
+      'services:',
+      ...PAYMENTS,
+      '  - name: provider',
+      '    protocol: grpc',
+      '    external: { hosts: [ a.example.com, b.example.com ], port: 443, tls: originate }',
+      '    allow: [ payments ]',
+    ]);
+    expect(found(result.problems, 'error')).toEqual([]);
+    expectFound(found(result.problems, 'warning'), [
+      ['6:24', 'services[1].external.hosts', 'resolve one DNS name per cluster; they call a.example.com only'],
+      ['6:74', 'services[1].external.tls', 'do not originate TLS'],
+    ]);
+  });
+});

@@ -37,6 +37,13 @@ function checkTrafficPolicy(src: MeshSource, service: ServicePolicy, servicePath
     src.warning(path, src.whereIs(path), `proxyless gRPC clients cannot use loadBalancer ${policy.loadBalancer}; they use ${fallback} instead`);
   }
 
+  const hash = policy.consistentHash;
+  if (hash && !('header' in hash)) {
+    const path = childPath(childPath(policyPath, 'loadBalancer'), 'consistentHash');
+    const what = 'cookie' in hash ? 'a cookie' : 'the source IP';
+    src.warning(path, src.whereIs(path), `proxyless gRPC clients cannot hash ${what}; they pin each client channel to one backend instead`);
+  }
+
   const breakerPath = childPath(policyPath, 'circuitBreaker');
   for (const limit of IGNORED_CIRCUIT_BREAKER_LIMITS) {
     if (policy.circuitBreaker?.[limit] === undefined) continue;

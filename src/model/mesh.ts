@@ -33,8 +33,20 @@ export interface OutlierDetection {
   readonly failurePercentage?: FailurePercentageEjection;
 }
 
+/**
+ * What a consistent-hash load balancer hashes, so requests with the same value reach the same
+ * instance (session affinity): a request header, a cookie (created with `ttlMs` when absent), or
+ * the caller's source IP.
+ */
+export type ConsistentHash =
+  | { readonly header: string }
+  | { readonly cookie: { readonly name: string; readonly ttlMs?: number } }
+  | { readonly sourceIp: true };
+
 export interface TrafficPolicy {
   readonly loadBalancer?: LoadBalancer;
+  /** With loadBalancer ring_hash or maglev: what each route of the service hashes. */
+  readonly consistentHash?: ConsistentHash;
   readonly connectTimeoutMs?: number;
   readonly circuitBreaker?: CircuitBreaker;
   readonly outlierDetection?: OutlierDetection;

@@ -16,6 +16,7 @@ import { memoized } from './memo';
 import { serviceClusterName, serviceRouteConfigName, sidecarOutboundRouteConfigName } from './names';
 import { compareNames } from './reachability';
 import { buildRetryPolicy } from './retry-policy';
+import { hashPolicyFor } from './hash-policy';
 
 /** A proxyless gRPC client's routes for `xds:///<service>`. */
 export function buildServiceRouteConfiguration(ctx: TranslateContext, service: ServicePolicy): RouteConfiguration {
@@ -51,13 +52,19 @@ function buildRoute(ctx: TranslateContext, service: ServicePolicy, route: Route)
       : { weighted_clusters: { clusters: targets.map((t) => ({ name: t.cluster, weight: { value: t.weight } })) } }),
     ...timeoutFields(ctx, route.timeoutMs),
     ...hostRewrite(ctx, service),
+    ...hashPolicies(ctx, service),
   };
   const retryPolicy = buildRetryPolicy(ctx, service, route.retries);
   return { match: buildRouteMatch(ctx, service, route.match), route: retryPolicy ? { ...action, retry_policy: retryPolicy } : action };
 }
 
 function buildCatchAllRoute(ctx: TranslateContext, service: ServicePolicy): EnvoyRoute {
-  return { match: { prefix: '/' }, route: { cluster: serviceClusterName(service.name), ...timeoutFields(ctx, undefined), ...hostRewrite(ctx, service) } };
+  return { match: { prefix: '/' }, route: { cluster: serviceClusterName(service.name), ...timeoutFields(ctx, undefined), ...hostRewrite(ctx, service), ...hashPolicies(ctx, service) } };
+}
+
+function hashPolicies(ctx: TranslateContext, service: ServicePolicy): Pick<RouteAction, 'hash_policy'> {
+  const policies = hashPolicyFor(ctx, service);
+  return policies.length > 0 ? { hash_policy: policies } : {};
 }
 
 /**

@@ -57,6 +57,36 @@ const errorCases: readonly Case[] = [
     lines: ['services:', ...PAYMENTS, '  - name: provider', '    external: { hosts: [ api.example.com ], port: 443, tls: passthrough }', '    allow: [ payments ]'],
     errors: [['5:61', 'services[1].external.tls', 'tls: passthrough forwards the app\'s own TLS untouched']],
   },
+
+  // consistent hashing
+  {
+    name: 'consistentHash with two things to hash, and a bad algorithm',
+    lines: ['services:', ...PAYMENTS, '    trafficPolicy:', '      loadBalancer: { consistentHash: { header: x-user, sourceIp: true }, algorithm: round_robin }'],
+    errors: [
+      ['5:39', 'services[0].trafficPolicy.loadBalancer.consistentHash', 'hash on one thing, not header and sourceIp'],
+      ['5:86', 'services[0].trafficPolicy.loadBalancer.algorithm', '"round_robin" is not a consistent-hash algorithm; expected one of ring_hash, maglev'],
+    ],
+  },
+  {
+    name: 'consistentHash header, cookie and sourceIp values checked',
+    lines: [
+      'services:',
+      ...PAYMENTS,
+      '    trafficPolicy: { loadBalancer: { consistentHash: { header: "x user" } } }',
+      '  - name: carts',
+      '    port: 8080',
+      '    trafficPolicy: { loadBalancer: { consistentHash: { cookie: { ttl: 10 } } } }',
+      '  - name: uploads',
+      '    port: 8080',
+      '    trafficPolicy: { loadBalancer: { consistentHash: { sourceIp: yes } } }',
+    ],
+    errors: [
+      ['4:64', 'services[0].trafficPolicy.loadBalancer.consistentHash.header', '"x user" is not a valid HTTP header name'],
+      ['7:64', 'services[1].trafficPolicy.loadBalancer.consistentHash.cookie.name', 'missing name'],
+      ['7:71', 'services[1].trafficPolicy.loadBalancer.consistentHash.cookie.ttl', 'a bare number has no unit'],
+      ['10:66', 'services[2].trafficPolicy.loadBalancer.consistentHash.sourceIp', 'expected true'],
+    ],
+  },
 ];
 
 describe('traffic policy errors', () => {
@@ -84,6 +114,25 @@ describe('traffic policy that parses', () => {
 });
 
 describe('traffic policy warnings for proxyless gRPC', () => {
+  it('consistentHash on a cookie or the source IP pins a channel instead; a header is silent', () => {
+    const result = parseLines([
+      'services:',
+      '  - name: carts',
+      '    protocol: grpc',
+      '    port: 8080',
+      '    trafficPolicy: { loadBalancer: { consistentHash: { cookie: { name: session } } } }',
+      '  - name: users',
+      '    protocol: grpc',
+      '    port: 8080',
+      '    trafficPolicy: { loadBalancer: { consistentHash: { header: x-user } } }',
+    ]);
+    expect(found(result.problems, 'error')).toEqual([]);
+    expectFound(found(result.problems, 'warning'), [
+      ['5:54', 'services[0].trafficPolicy.loadBalancer.consistentHash', 'cannot hash a cookie; they pin each client channel to one backend instead'],
+    ]);
+    expect(result.config?.services[1].trafficPolicy).toEqual({ loadBalancer: 'ring_hash', consistentHash: { header: 'x-user' } });
+  });
+
   it('external: one DNS name per cluster, and no TLS origination', () => {
     const result = parseLines([
       'services:',

@@ -35,6 +35,13 @@ services:
     protocol: grpc
     port: 8080
     allow: [ frontend ]
+  # Session affinity: a user's calls all reach one instance.
+  - name: carts
+    protocol: grpc
+    port: 8080
+    trafficPolicy:
+      loadBalancer: { consistentHash: { header: x-user-id } }
+    allow: [ frontend ]
 `;
 }
 
@@ -57,11 +64,23 @@ async function expectNoNacks(): Promise<void> {
 }
 
 beforeAll(async () => {
-  for (const name of ['provider', 'legacy']) backends[name] = await startEchoBackend(name);
+  for (const name of ['provider', 'legacy', 'cart1', 'cart2', 'cart3']) backends[name] = await startEchoBackend(name);
   fs.writeFileSync(meshFile, mesh());
   serve = await startServe(['--config', meshFile, '--debounce', '50ms']);
   useXdsBootstrap(serve.xdsAddress, { id: 'frontend-1', cluster: 'frontend' });
+  for (const name of ['cart1', 'cart2', 'cart3']) await register('carts', name, { address: '127.0.0.1', port: backends[name]!.port });
 });
+
+/** One unary call with request metadata; resolves to the answering backend's name. */
+function callWith(c: grpc.Client, metadata: Record<string, string>, deadlineMs = 5000): Promise<string> {
+  const md = new grpc.Metadata();
+  for (const [k, v] of Object.entries(metadata)) md.set(k, v);
+  return new Promise((resolve, reject) =>
+    c.makeUnaryRequest(ECHO_METHOD, (b: Buffer) => b, (b: Buffer) => b, Buffer.from('x'), md, { deadline: Date.now() + deadlineMs }, (err, res) =>
+      err ? reject(err) : resolve(res!.toString()),
+    ),
+  );
+}
 
 afterAll(async () => {
   for (const c of clients) c.close();
@@ -82,6 +101,36 @@ describe('external services and hostname instances (DNS clusters)', () => {
     // The cluster turns from EDS (no instances yet) to LOGICAL_DNS once the registration lands.
     await eventually(async () => (await callEcho(legacy).catch(() => '')) === 'legacy', 15_000, 'legacy answers');
     for (let i = 0; i < 20; i++) expect(await callEcho(legacy)).toBe('legacy');
+    await expectNoNacks();
+  });
+});
+
+describe('session affinity (consistentHash over ring_hash, gRFC A42)', () => {
+  it('pins each x-user-id to one backend, and spreads users over all of them', async () => {
+    const carts = client('xds:///carts');
+    await eventually(async () => (await callWith(carts, { 'x-user-id': 'warmup' }).catch(() => '')) !== '', 15_000, 'carts answers');
+    // All three instances must be in the ring before pinning is judged.
+    await eventually(async () => {
+      const seen = new Set<string>();
+      for (let u = 0; u < 60; u++) seen.add(await callWith(carts, { 'x-user-id': `probe-${u}` }));
+      return seen.size === 3;
+    }, 15_000, 'all three carts instances in the ring');
+
+    const perBackend: Record<string, number> = {};
+    const USERS = 300;
+    for (let u = 0; u < USERS; u++) {
+      const answers = new Set<string>();
+      for (let i = 0; i < 5; i++) answers.add(await callWith(carts, { 'x-user-id': `user-${u}` }));
+      // The same header value always reaches the same backend.
+      expect([...answers], `user-${u}`).toHaveLength(1);
+      const [who] = answers;
+      perBackend[who!] = (perBackend[who!] ?? 0) + 1;
+    }
+    // Ring hash spread: each of 3 backends owns about a third of the ring. 300 users over 3
+    // equal shares: sd ≈ 8.2; a backend with under 50 users would be a badly skewed ring.
+    expect(Object.keys(perBackend).sort()).toEqual(['cart1', 'cart2', 'cart3']);
+    for (const n of Object.values(perBackend)) expect(n).toBeGreaterThan(50);
+    console.log('ring hash spread over 300 users:', perBackend);
     await expectNoNacks();
   });
 });

@@ -46,6 +46,10 @@ services:
   - name: orders
     protocol: http
     port: 8080
+    routes:
+      - destinations: [ { weight: 100 } ]
+        # Chaos testing, off: raise a percent to make frontend's calls to orders fail or slow down.
+        fault: { delay: { fixed: 1s, percent: 0 }, abort: { httpStatus: 503, percent: 0 } }
     allow: [ frontend ]
 
   - name: payments

@@ -1,6 +1,6 @@
 // routes: ordered rules, first match wins, each splitting traffic over subsets by weight.
 
-import type { RetryPolicy, Route, RouteDestination, RouteMatch, ServiceProtocol } from '../model/mesh';
+import type { FaultInjection, RetryPolicy, Route, RouteDestination, RouteMatch, ServiceProtocol } from '../model/mesh';
 import {
   MapFields,
   NON_NEGATIVE,
@@ -9,8 +9,10 @@ import {
   readEntries,
   readInteger,
   readList,
+  readPercentage,
   readString,
   type Field,
+  type IntegerRange,
 } from './fields';
 import { headerNameProblem } from './names';
 import { definedOnly } from './objects';
@@ -52,7 +54,7 @@ export function readRoutes(src: MeshSource, f: Field, protocol: ServiceProtocol 
 }
 
 function readRoute(src: MeshSource, f: Field, protocol: ServiceProtocol | undefined): Route | undefined {
-  const fields = MapFields.read(src, f, ['match', 'destinations', 'timeout', 'retries']);
+  const fields = MapFields.read(src, f, ['match', 'destinations', 'timeout', 'retries', 'fault']);
   if (!fields) return undefined;
   const match = fields.read('match', (v) => readMatch(src, v)) ?? {};
   if (protocol === 'tcp') rejectHttpOnlyFields(src, fields);
@@ -63,13 +65,14 @@ function readRoute(src: MeshSource, f: Field, protocol: ServiceProtocol | undefi
     destinations,
     timeoutMs: fields.read('timeout', (v) => readDuration(src, v, { allowZero: true })),
     retries: fields.read('retries', (v) => readRetries(src, v)),
+    fault: fields.read('fault', (v) => readFault(src, v)),
   });
   return src.place(route, f.path);
 }
 
 // A tcp route can only split connections by weight: there is no request to match, time or retry.
 function rejectHttpOnlyFields(src: MeshSource, fields: MapFields): void {
-  for (const key of ['timeout', 'retries'] as const) {
+  for (const key of ['timeout', 'retries', 'fault'] as const) {
     const f = fields.field(key);
     if (f) src.error(f.path, f.at, `tcp services have no requests to apply ${key} to; a tcp route can only split traffic by weight`);
   }
@@ -163,4 +166,40 @@ function readRetryOn(src: MeshSource, f: Field): string | undefined {
   }
   // Normalised so "5xx, reset" and "5xx,reset" are the same policy downstream.
   return valid ? conditions.join(',') : undefined;
+}
+
+// gRPC status codes other than OK (1 CANCELLED .. 16 UNAUTHENTICATED).
+const GRPC_STATUS: IntegerRange = { min: 1, max: 16, meaning: 'a gRPC status code from 1 (CANCELLED) to 16 (UNAUTHENTICATED)' };
+// Envoy's FaultAbort.http_status must be in [200, 600).
+const HTTP_STATUS: IntegerRange = { min: 200, max: 599, meaning: 'an HTTP status from 200 to 599' };
+
+function readFault(src: MeshSource, f: Field): FaultInjection | undefined {
+  const fields = MapFields.read(src, f, ['delay', 'abort']);
+  if (!fields) return undefined;
+  if (!fields.has('delay') && !fields.has('abort')) {
+    src.error(f.path, f.at, 'a fault needs a delay, an abort or both, e.g. { abort: { httpStatus: 503, percent: 5 } }');
+    return undefined;
+  }
+  const delay = fields.read('delay', (v) => {
+    const d = MapFields.read(src, v, ['fixed', 'percent']);
+    if (!d) return undefined;
+    const fixedMs = d.require('fixed', (x) => readDuration(src, x, { allowZero: false }), 'how long to hold each delayed request, e.g. 2s');
+    const percent = d.require('percent', (x) => readPercentage(src, x), 'the share of requests to delay, e.g. 10');
+    return fixedMs === undefined || percent === undefined ? undefined : { fixedMs, percent };
+  });
+  const abort = fields.read('abort', (v) => {
+    const a = MapFields.read(src, v, ['httpStatus', 'grpcStatus', 'percent']);
+    if (!a) return undefined;
+    const httpStatus = a.read('httpStatus', (x) => readInteger(src, x, HTTP_STATUS));
+    const grpcStatus = a.read('grpcStatus', (x) => readInteger(src, x, GRPC_STATUS));
+    const percent = a.require('percent', (x) => readPercentage(src, x), 'the share of requests to abort, e.g. 5');
+    if (a.has('httpStatus') === a.has('grpcStatus')) {
+      src.error(v.path, v.at, a.has('httpStatus') ? 'set httpStatus or grpcStatus, not both' : 'an abort needs httpStatus (e.g. 503) or grpcStatus (e.g. 14, UNAVAILABLE)');
+      return undefined;
+    }
+    if (percent === undefined || (httpStatus === undefined && grpcStatus === undefined)) return undefined;
+    return definedOnly({ httpStatus, grpcStatus, percent });
+  });
+  if ((fields.has('delay') && !delay) || (fields.has('abort') && !abort)) return undefined;
+  return definedOnly<FaultInjection>({ delay, abort });
 }

@@ -71,11 +71,20 @@ export interface RetryPolicy {
   readonly retryOn?: string;
 }
 
+/** Faults the caller's proxy injects into a share of a route's requests (chaos testing). */
+export interface FaultInjection {
+  /** Hold the request for `fixedMs` before sending it on, for `percent` of requests (0..100, decimals allowed). */
+  readonly delay?: { readonly fixedMs: number; readonly percent: number };
+  /** Answer without calling the service, with an HTTP status or a gRPC status code. */
+  readonly abort?: { readonly httpStatus?: number; readonly grpcStatus?: number; readonly percent: number };
+}
+
 export interface Route {
   readonly match: RouteMatch;
   readonly destinations: readonly RouteDestination[];
   readonly timeoutMs?: number;
   readonly retries?: RetryPolicy;
+  readonly fault?: FaultInjection;
 }
 
 export interface StaticEndpoint {

@@ -17,6 +17,7 @@ import { serviceClusterName, serviceRouteConfigName, sidecarOutboundRouteConfigN
 import { compareNames } from './reachability';
 import { buildRetryPolicy } from './retry-policy';
 import { hashPolicyFor } from './hash-policy';
+import { routeFaultConfig } from './traffic-filters';
 
 /** A proxyless gRPC client's routes for `xds:///<service>`. */
 export function buildServiceRouteConfiguration(ctx: TranslateContext, service: ServicePolicy): RouteConfiguration {
@@ -55,7 +56,12 @@ function buildRoute(ctx: TranslateContext, service: ServicePolicy, route: Route)
     ...hashPolicies(ctx, service),
   };
   const retryPolicy = buildRetryPolicy(ctx, service, route.retries);
-  return { match: buildRouteMatch(ctx, service, route.match), route: retryPolicy ? { ...action, retry_policy: retryPolicy } : action };
+  const perFilter = routeFaultConfig(route.fault);
+  return {
+    match: buildRouteMatch(ctx, service, route.match),
+    route: retryPolicy ? { ...action, retry_policy: retryPolicy } : action,
+    ...(perFilter && { typed_per_filter_config: perFilter }),
+  };
 }
 
 function buildCatchAllRoute(ctx: TranslateContext, service: ServicePolicy): EnvoyRoute {

@@ -87,6 +87,37 @@ const errorCases: readonly Case[] = [
       ['10:66', 'services[2].trafficPolicy.loadBalancer.consistentHash.sourceIp', 'expected true'],
     ],
   },
+
+  // fault injection
+  {
+    name: 'fault values checked, and an abort needs exactly one status',
+    lines: [
+      'services:',
+      ...PAYMENTS,
+      '    routes:',
+      '      - destinations: [ { weight: 100 } ]',
+      '        fault:',
+      '          delay: { fixed: 0s, percent: 120 }',
+      '          abort: { httpStatus: 503, grpcStatus: 14, percent: 0.00001 }',
+      '      - destinations: [ { weight: 100 } ]',
+      '        fault: { abort: { httpStatus: 700, percent: 5 } }',
+      '      - destinations: [ { weight: 100 } ]',
+      '        fault: {}',
+    ],
+    errors: [
+      ['7:27', 'services[0].routes[0].fault.delay.fixed', 'duration "0s" must be longer than zero'],
+      ['7:40', 'services[0].routes[0].fault.delay.percent', 'expected a percentage from 0 to 100'],
+      ['8:18', 'services[0].routes[0].fault.abort', 'set httpStatus or grpcStatus, not both'],
+      ['8:62', 'services[0].routes[0].fault.abort.percent', 'expected a percentage from 0 to 100 (at most four decimals'],
+      ['10:39', 'services[0].routes[1].fault.abort.httpStatus', 'expected an HTTP status from 200 to 599'],
+      ['12:16', 'services[0].routes[2].fault', 'a fault needs a delay, an abort or both'],
+    ],
+  },
+  {
+    name: 'fault on a tcp route',
+    lines: ['services:', '  - name: db', '    protocol: tcp', '    port: 5432', '    routes:', '      - destinations: [ { weight: 100 } ]', '        fault: { abort: { httpStatus: 503, percent: 5 } }'],
+    errors: [['7:16', 'services[0].routes[0].fault', 'tcp services have no requests to apply fault to']],
+  },
 ];
 
 describe('traffic policy errors', () => {

@@ -42,6 +42,22 @@ services:
     trafficPolicy:
       loadBalancer: { consistentHash: { header: x-user-id } }
     allow: [ frontend ]
+  # Faults by header, so one service shows each kind; without the header, no fault.
+  - name: flaky
+    protocol: grpc
+    port: 8080
+    routes:
+      - match: { headers: { x-fault: abort } }
+        destinations: [ { weight: 100 } ]
+        fault: { abort: { grpcStatus: 14, percent: 30 } }
+      - match: { headers: { x-fault: abort-http } }
+        destinations: [ { weight: 100 } ]
+        fault: { abort: { httpStatus: 403, percent: 100 } }
+      - match: { headers: { x-fault: delay } }
+        destinations: [ { weight: 100 } ]
+        fault: { delay: { fixed: 300ms, percent: 50 } }
+      - destinations: [ { weight: 100 } ]
+    allow: [ frontend ]
 `;
 }
 
@@ -64,11 +80,12 @@ async function expectNoNacks(): Promise<void> {
 }
 
 beforeAll(async () => {
-  for (const name of ['provider', 'legacy', 'cart1', 'cart2', 'cart3']) backends[name] = await startEchoBackend(name);
+  for (const name of ['provider', 'legacy', 'cart1', 'cart2', 'cart3', 'flaky']) backends[name] = await startEchoBackend(name);
   fs.writeFileSync(meshFile, mesh());
   serve = await startServe(['--config', meshFile, '--debounce', '50ms']);
   useXdsBootstrap(serve.xdsAddress, { id: 'frontend-1', cluster: 'frontend' });
   for (const name of ['cart1', 'cart2', 'cart3']) await register('carts', name, { address: '127.0.0.1', port: backends[name]!.port });
+  await register('flaky', 'flaky-1', { address: '127.0.0.1', port: backends.flaky!.port });
 });
 
 /** One unary call with request metadata; resolves to the answering backend's name. */
@@ -131,6 +148,65 @@ describe('session affinity (consistentHash over ring_hash, gRFC A42)', () => {
     expect(Object.keys(perBackend).sort()).toEqual(['cart1', 'cart2', 'cart3']);
     for (const n of Object.values(perBackend)) expect(n).toBeGreaterThan(50);
     console.log('ring hash spread over 300 users:', perBackend);
+    await expectNoNacks();
+  });
+});
+
+/** Runs `n` calls, `batch` at a time; resolves to each call's outcome and duration. */
+async function outcomes(c: grpc.Client, metadata: Record<string, string>, n: number, batch = 25): Promise<{ code: number; ms: number }[]> {
+  const out: { code: number; ms: number }[] = [];
+  for (let done = 0; done < n; done += batch) {
+    const round = Array.from({ length: Math.min(batch, n - done) }, async () => {
+      const start = performance.now();
+      const code = await callWith(c, metadata).then(
+        () => grpc.status.OK,
+        (e: grpc.ServiceError) => e.code,
+      );
+      return { code, ms: performance.now() - start };
+    });
+    out.push(...(await Promise.all(round)));
+  }
+  return out;
+}
+
+describe('fault injection per route (gRFC A33)', () => {
+  let flaky: grpc.Client;
+  beforeAll(async () => {
+    flaky = client('xds:///flaky');
+    await eventually(async () => (await callWith(flaky, {}).catch(() => '')) === 'flaky', 15_000, 'flaky answers');
+  });
+
+  it('aborts about 30% of calls with UNAVAILABLE, and never touches the backend for them', async () => {
+    const before = backends.flaky!.calls;
+    const N = 600;
+    const results = await outcomes(flaky, { 'x-fault': 'abort' }, N);
+    const aborted = results.filter((r) => r.code === grpc.status.UNAVAILABLE).length;
+    const ok = results.filter((r) => r.code === grpc.status.OK).length;
+    expect(aborted + ok).toBe(N);
+    // Binomial(600, 0.3): sd ≈ 11.2; ±45 is 4 sd.
+    expect(aborted).toBeGreaterThan(180 - 45);
+    expect(aborted).toBeLessThan(180 + 45);
+    expect(backends.flaky!.calls - before).toBe(ok);
+    console.log(`fault abort 30%: ${aborted} of ${N} aborted`);
+  });
+
+  it('maps an HTTP abort status to its gRPC code (403 → PERMISSION_DENIED)', async () => {
+    const results = await outcomes(flaky, { 'x-fault': 'abort-http' }, 20);
+    expect(results.every((r) => r.code === grpc.status.PERMISSION_DENIED)).toBe(true);
+  });
+
+  it('delays about 50% of calls by 300ms; calls without the header are neither delayed nor aborted', async () => {
+    const N = 300;
+    const results = await outcomes(flaky, { 'x-fault': 'delay' }, N);
+    expect(results.every((r) => r.code === grpc.status.OK)).toBe(true);
+    const delayed = results.filter((r) => r.ms >= 280).length;
+    // Binomial(300, 0.5): sd ≈ 8.7; ±35 is 4 sd.
+    expect(delayed).toBeGreaterThan(150 - 35);
+    expect(delayed).toBeLessThan(150 + 35);
+    console.log(`fault delay 50%: ${delayed} of ${N} delayed by ≥280ms`);
+
+    const plain = await outcomes(flaky, {}, 100);
+    expect(plain.every((r) => r.code === grpc.status.OK && r.ms < 250)).toBe(true);
     await expectNoNacks();
   });
 });

@@ -23,6 +23,7 @@ export function checkGrpcCompatibility(src: MeshSource, config: MeshConfig): voi
     checkTrafficPolicy(src, service, path);
     checkRetryConditions(src, service);
     checkExternal(src, service, path);
+    checkRouteHeaders(src, service);
   }
 }
 
@@ -94,5 +95,15 @@ function checkExternal(src: MeshSource, service: ServicePolicy, servicePath: str
       src.whereIs(path),
       "proxyless gRPC clients do not originate TLS from the mesh to an external service; their channel's own credentials decide (Envoy sidecars do originate it)",
     );
+  }
+}
+
+/** grpc-js-xds ignores a route's header lists: neither requests nor responses are changed. */
+function checkRouteHeaders(src: MeshSource, service: ServicePolicy): void {
+  for (const route of service.routes) {
+    const routePath = src.pathOf(route);
+    if (routePath === undefined || route.headers === undefined) continue;
+    const path = childPath(routePath, 'headers');
+    src.warning(path, src.whereKeyIs(path), 'proxyless gRPC clients ignore headers: they send requests and return responses unchanged (Envoy sidecars apply them)');
   }
 }

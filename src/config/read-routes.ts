@@ -1,6 +1,6 @@
 // routes: ordered rules, first match wins, each splitting traffic over subsets by weight.
 
-import type { FaultInjection, RetryPolicy, Route, RouteDestination, RouteMatch, ServiceProtocol } from '../model/mesh';
+import type { FaultInjection, HeaderMutation, RouteHeaders, RetryPolicy, Route, RouteDestination, RouteMatch, ServiceProtocol } from '../model/mesh';
 import {
   MapFields,
   NON_NEGATIVE,
@@ -54,7 +54,7 @@ export function readRoutes(src: MeshSource, f: Field, protocol: ServiceProtocol 
 }
 
 function readRoute(src: MeshSource, f: Field, protocol: ServiceProtocol | undefined): Route | undefined {
-  const fields = MapFields.read(src, f, ['match', 'destinations', 'timeout', 'retries', 'fault']);
+  const fields = MapFields.read(src, f, ['match', 'destinations', 'timeout', 'retries', 'fault', 'headers']);
   if (!fields) return undefined;
   const match = fields.read('match', (v) => readMatch(src, v)) ?? {};
   if (protocol === 'tcp') rejectHttpOnlyFields(src, fields);
@@ -66,13 +66,14 @@ function readRoute(src: MeshSource, f: Field, protocol: ServiceProtocol | undefi
     timeoutMs: fields.read('timeout', (v) => readDuration(src, v, { allowZero: true })),
     retries: fields.read('retries', (v) => readRetries(src, v)),
     fault: fields.read('fault', (v) => readFault(src, v)),
+    headers: fields.read('headers', (v) => readRouteHeaders(src, v)),
   });
   return src.place(route, f.path);
 }
 
 // A tcp route can only split connections by weight: there is no request to match, time or retry.
 function rejectHttpOnlyFields(src: MeshSource, fields: MapFields): void {
-  for (const key of ['timeout', 'retries', 'fault'] as const) {
+  for (const key of ['timeout', 'retries', 'fault', 'headers'] as const) {
     const f = fields.field(key);
     if (f) src.error(f.path, f.at, `tcp services have no requests to apply ${key} to; a tcp route can only split traffic by weight`);
   }
@@ -202,4 +203,52 @@ function readFault(src: MeshSource, f: Field): FaultInjection | undefined {
   });
   if ((fields.has('delay') && !delay) || (fields.has('abort') && !abort)) return undefined;
   return definedOnly<FaultInjection>({ delay, abort });
+}
+
+function readRouteHeaders(src: MeshSource, f: Field): RouteHeaders | undefined {
+  const fields = MapFields.read(src, f, ['request', 'response']);
+  if (!fields) return undefined;
+  return definedOnly<RouteHeaders>({
+    request: fields.read('request', (v) => readHeaderMutation(src, v)),
+    response: fields.read('response', (v) => readHeaderMutation(src, v)),
+  });
+}
+
+/** The proxy owns these: pseudo-headers and Host cannot be rewritten through header lists. */
+function protectedHeaderProblem(name: string): string | undefined {
+  const lower = name.toLowerCase();
+  if (lower.startsWith(':') || lower === 'host') return `${name} cannot be changed here: Envoy refuses to modify pseudo-headers and Host through header lists`;
+  return undefined;
+}
+
+function readHeaderMutation(src: MeshSource, f: Field): HeaderMutation | undefined {
+  const fields = MapFields.read(src, f, ['set', 'add', 'remove']);
+  if (!fields) return undefined;
+  const readValues = (v: Field): Record<string, string> | undefined => {
+    const entries = readEntries(src, v);
+    if (!entries) return undefined;
+    const out: Record<string, string> = {};
+    for (const entry of entries) {
+      const problem = headerNameProblem(entry.key) ?? protectedHeaderProblem(entry.key);
+      if (problem) src.error(entry.value.path, entry.keyAt, problem);
+      const value = entry.value.broken ? undefined : readString(src, entry.value);
+      if (value !== undefined && /[\0\r\n]/.test(value)) src.error(entry.value.path, entry.value.at, 'a header value cannot contain NUL, CR or LF');
+      else if (value !== undefined && !problem) out[entry.key.toLowerCase()] = value;
+    }
+    return out;
+  };
+  const remove = fields.read('remove', (v) => {
+    const items = readList(src, v);
+    if (!items) return undefined;
+    const names: string[] = [];
+    for (const item of items) {
+      const name = readString(src, item);
+      if (name === undefined) continue;
+      const problem = headerNameProblem(name) ?? protectedHeaderProblem(name);
+      if (problem) src.error(item.path, item.at, problem);
+      else names.push(name.toLowerCase());
+    }
+    return names;
+  });
+  return definedOnly<HeaderMutation>({ set: fields.read('set', readValues), add: fields.read('add', readValues), remove });
 }

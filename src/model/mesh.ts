@@ -79,12 +79,27 @@ export interface FaultInjection {
   readonly abort?: { readonly httpStatus?: number; readonly grpcStatus?: number; readonly percent: number };
 }
 
+/** Header changes on one direction of a route: set replaces, add appends, remove drops. */
+export interface HeaderMutation {
+  readonly set?: Readonly<Record<string, string>>;
+  readonly add?: Readonly<Record<string, string>>;
+  readonly remove?: readonly string[];
+}
+
+export interface RouteHeaders {
+  /** Applied to the request before it is sent to the service. */
+  readonly request?: HeaderMutation;
+  /** Applied to the response before the caller sees it. */
+  readonly response?: HeaderMutation;
+}
+
 export interface Route {
   readonly match: RouteMatch;
   readonly destinations: readonly RouteDestination[];
   readonly timeoutMs?: number;
   readonly retries?: RetryPolicy;
   readonly fault?: FaultInjection;
+  readonly headers?: RouteHeaders;
 }
 
 export interface StaticEndpoint {

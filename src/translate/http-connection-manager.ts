@@ -25,8 +25,14 @@ export function rdsConnectionManager(statPrefix: string, routeConfigName: string
 }
 
 /** An HCM carrying its routes inline (the sidecar's inbound side: nothing to fetch, nothing to dangle). */
-export function inlineConnectionManager(statPrefix: string, routeConfig: RouteConfiguration, filtersBeforeRouter: readonly HttpFilter[]): HttpConnectionManager {
+export function inlineConnectionManager(
+  statPrefix: string,
+  routeConfig: RouteConfiguration,
+  filtersBeforeRouter: readonly HttpFilter[],
+  extra: Partial<HttpConnectionManager> = {},
+): HttpConnectionManager {
   return {
+    ...extra,
     // AUTO: the caller may speak HTTP/1.1 or HTTP/2 with prior knowledge (gRPC).
     codec_type: 'AUTO',
     stat_prefix: statPrefix,

@@ -18,7 +18,7 @@ import {
   statPrefix,
 } from './names';
 import { FilterName, TypeName } from './type-names';
-import { outboundHttpFilters } from './traffic-filters';
+import { inboundClientCertFields, outboundHttpFilters } from './traffic-filters';
 
 /**
  * Everything arriving at the sidecar's inbound port goes to the local application. Security
@@ -41,6 +41,7 @@ export function buildInboundListener(ctx: TranslateContext, service: ServicePoli
                 virtual_hosts: [{ name: cluster, domains: ['*'], routes: [{ match: { prefix: '/' }, route: { cluster, timeout: { seconds: 0 } } }] }],
               },
               ctx.security.inboundHttpFilters(ctx, service),
+              inboundClientCertFields(ctx, service),
             ),
           ),
         ];

@@ -17,7 +17,7 @@ import { serviceClusterName, serviceRouteConfigName, sidecarOutboundRouteConfigN
 import { compareNames } from './reachability';
 import { buildRetryPolicy } from './retry-policy';
 import { hashPolicyFor } from './hash-policy';
-import { routeFaultConfig } from './traffic-filters';
+import { routeFaultConfig, routeHeaderFields } from './traffic-filters';
 
 /** A proxyless gRPC client's routes for `xds:///<service>`. */
 export function buildServiceRouteConfiguration(ctx: TranslateContext, service: ServicePolicy): RouteConfiguration {
@@ -60,6 +60,7 @@ function buildRoute(ctx: TranslateContext, service: ServicePolicy, route: Route)
   return {
     match: buildRouteMatch(ctx, service, route.match),
     route: retryPolicy ? { ...action, retry_policy: retryPolicy } : action,
+    ...routeHeaderFields(ctx, service, route.headers),
     ...(perFilter && { typed_per_filter_config: perFilter }),
   };
 }

@@ -7,7 +7,11 @@ import type { HttpFilter } from '../generated/envoy/extensions/filters/network/h
 import type { HTTPFault } from '../generated/envoy/extensions/filters/http/fault/v3/HTTPFault';
 import type { FractionalPercent } from '../generated/envoy/type/v3/FractionalPercent';
 import type { Any } from '../generated/google/protobuf/Any';
-import type { FaultInjection, ServicePolicy } from '../model';
+import type { HeaderValueOption } from '../generated/envoy/config/core/v3/HeaderValueOption';
+import type { Route as EnvoyRoute } from '../generated/envoy/config/route/v3/Route';
+import type { HttpConnectionManager } from '../generated/envoy/extensions/filters/network/http_connection_manager/v3/HttpConnectionManager';
+import type { FaultInjection, HeaderMutation, RouteHeaders, ServicePolicy } from '../model';
+import { isGrpcClient, type TranslateContext } from './context';
 import { packAny } from '../proto/codec';
 import { durationFromMs } from '../util/durations';
 import { FilterName, TypeName } from './type-names';
@@ -47,4 +51,39 @@ export function routeFaultConfig(fault: FaultInjection | undefined): Record<stri
 export function fractionalPercent(percent: number): FractionalPercent {
   if (Number.isInteger(percent)) return { numerator: percent, denominator: 'HUNDRED' };
   return { numerator: Math.round(percent * 10_000), denominator: 'MILLION' };
+}
+
+/**
+ * A route's header changes as Envoy route fields. `set` overwrites (or adds), `add` appends to
+ * what is there. gRPC clients ignore header lists, so they get none (with a warning).
+ */
+export function routeHeaderFields(ctx: TranslateContext, service: ServicePolicy, headers: RouteHeaders | undefined): Partial<EnvoyRoute> {
+  if (!headers) return {};
+  if (isGrpcClient(ctx)) {
+    ctx.warnings.add(service.name, 'gRPC clients do not apply route headers; requests and responses pass unchanged');
+    return {};
+  }
+  const options = (m: HeaderMutation | undefined): HeaderValueOption[] => [
+    ...Object.entries(m?.set ?? {}).map(([key, value]) => ({ header: { key, value }, append_action: 'OVERWRITE_IF_EXISTS_OR_ADD' as const })),
+    ...Object.entries(m?.add ?? {}).map(([key, value]) => ({ header: { key, value }, append_action: 'APPEND_IF_EXISTS_OR_ADD' as const })),
+  ];
+  const requestAdd = options(headers.request);
+  const responseAdd = options(headers.response);
+  return {
+    ...(requestAdd.length > 0 && { request_headers_to_add: requestAdd }),
+    ...(headers.request?.remove?.length && { request_headers_to_remove: [...headers.request.remove] }),
+    ...(responseAdd.length > 0 && { response_headers_to_add: responseAdd }),
+    ...(headers.response?.remove?.length && { response_headers_to_remove: [...headers.response.remove] }),
+  };
+}
+
+/**
+ * The inbound side of a sidecar that terminates mTLS tells its app who called: Envoy drops any
+ * x-forwarded-client-cert the caller sent and sets its own with the caller certificate's URI SAN,
+ * the caller's SPIFFE ID (SANITIZE_SET). Without mTLS there is no certificate to report, and
+ * Envoy's default (SANITIZE: strip the header) already keeps a caller from forging one.
+ */
+export function inboundClientCertFields(ctx: TranslateContext, service: ServicePolicy): Pick<HttpConnectionManager, 'forward_client_cert_details' | 'set_current_client_cert_details'> {
+  if (isGrpcClient(ctx) || ctx.security.upstreamTransportSocket(ctx, service) === undefined) return {};
+  return { forward_client_cert_details: 'SANITIZE_SET', set_current_client_cert_details: { uri: true } };
 }

@@ -118,6 +118,27 @@ const errorCases: readonly Case[] = [
     lines: ['services:', '  - name: db', '    protocol: tcp', '    port: 5432', '    routes:', '      - destinations: [ { weight: 100 } ]', '        fault: { abort: { httpStatus: 503, percent: 5 } }'],
     errors: [['7:16', 'services[0].routes[0].fault', 'tcp services have no requests to apply fault to']],
   },
+
+  // route headers
+  {
+    name: 'route headers: names, protected headers and values checked',
+    lines: [
+      'services:',
+      ...PAYMENTS,
+      '    routes:',
+      '      - destinations: [ { weight: 100 } ]',
+      '        headers:',
+      '          request: { set: { "bad name": x, host: other }, remove: [ ":path" ] }',
+      '          response: { add: { x-ok: "a\\nb" }, drop: [ server ] }',
+    ],
+    errors: [
+      ['7:29', 'services[0].routes[0].headers.request.set["bad name"]', '"bad name" is not a valid HTTP header name'],
+      ['7:44', 'services[0].routes[0].headers.request.set.host', 'host cannot be changed here'],
+      ['7:69', 'services[0].routes[0].headers.request.remove[0]', ':path cannot be changed here'],
+      ['8:36', 'services[0].routes[0].headers.response.add.x-ok', 'cannot contain NUL, CR or LF'],
+      ['8:46', 'services[0].routes[0].headers.response.drop', 'unknown key "drop"'],
+    ],
+  },
 ];
 
 describe('traffic policy errors', () => {
@@ -145,6 +166,20 @@ describe('traffic policy that parses', () => {
 });
 
 describe('traffic policy warnings for proxyless gRPC', () => {
+  it('route headers are ignored by gRPC clients', () => {
+    const result = parseLines([
+      'services:',
+      '  - name: api',
+      '    protocol: grpc',
+      '    port: 8080',
+      '    routes:',
+      '      - destinations: [ { weight: 100 } ]',
+      '        headers: { request: { set: { x-tenant: shop } } }',
+    ]);
+    expect(found(result.problems, 'error')).toEqual([]);
+    expectFound(found(result.problems, 'warning'), [['7:9', 'services[0].routes[0].headers', 'proxyless gRPC clients ignore headers']]);
+  });
+
   it('consistentHash on a cookie or the source IP pins a channel instead; a header is silent', () => {
     const result = parseLines([
       'services:',

@@ -7,8 +7,8 @@ import { EXIT_OK, UsageError, type CliIo } from './io';
 import { parseFlags, parseHostPort, stringFlag } from './flags';
 
 const USAGE = `usage:
-  switchyard bootstrap envoy --service S --instance ID [--xds-address H:P] [--token T] [--admin-port 9901] [--prometheus-port 15090] [--format yaml|json] [--xds-ca-file FILE]
-  switchyard bootstrap grpc [--xds-address H:P] [--node-id ID] [--service S] [--cert-dir DIR]`;
+  switchyard bootstrap envoy --service S --instance ID [--xds-address H:P] [--token T] [--admin-port 9901] [--prometheus-port 15090] [--format yaml|json] [--xds-ca-file FILE] [--zone Z] [--region R]
+  switchyard bootstrap grpc [--xds-address H:P] [--node-id ID] [--service S] [--cert-dir DIR] [--zone Z] [--region R]`;
 
 /** The address proxies dial: the server's own default binds 0.0.0.0, which no client can dial. */
 const DEFAULT_XDS_ADDRESS = '127.0.0.1:18000';
@@ -35,6 +35,8 @@ function bootstrapEnvoy(argv: string[], io: CliIo): number {
     'prometheus-port': { type: 'string' },
     format: { type: 'string', default: 'yaml' },
     'xds-ca-file': { type: 'string', env: 'SWITCHYARD_XDS_CA_FILE' },
+    zone: { type: 'string', env: 'SWITCHYARD_ZONE' },
+    region: { type: 'string', env: 'SWITCHYARD_REGION' },
   });
   if (flags.positionals.length > 0) throw new UsageError(`bootstrap envoy: unexpected argument "${flags.positionals[0]}"`);
   const service = required(flags, 'service');
@@ -50,7 +52,7 @@ function bootstrapEnvoy(argv: string[], io: CliIo): number {
   }
   const format = stringFlag(flags, 'format')!;
   if (format !== 'yaml' && format !== 'json') throw new UsageError(`bootstrap envoy: --format: expected yaml or json, got "${format}"`);
-  const bootstrap = buildEnvoyBootstrap({ service, instance, xdsHost: host, xdsPort: port, token: stringFlag(flags, 'token'), adminPort, prometheusPort, xdsCaFile: stringFlag(flags, 'xds-ca-file') });
+  const bootstrap = buildEnvoyBootstrap({ service, instance, xdsHost: host, xdsPort: port, token: stringFlag(flags, 'token'), adminPort, prometheusPort, xdsCaFile: stringFlag(flags, 'xds-ca-file'), ...localityFlags('bootstrap envoy', flags) });
   io.stdout(format === 'json' ? JSON.stringify(bootstrap, null, 2) : stringify(bootstrap));
   return EXIT_OK;
 }
@@ -61,11 +63,13 @@ function bootstrapGrpc(argv: string[], io: CliIo): number {
     'node-id': { type: 'string' },
     service: { type: 'string' },
     'cert-dir': { type: 'string', env: 'SWITCHYARD_CERT_DIR' },
+    zone: { type: 'string', env: 'SWITCHYARD_ZONE' },
+    region: { type: 'string', env: 'SWITCHYARD_REGION' },
   });
   if (flags.positionals.length > 0) throw new UsageError(`bootstrap grpc: unexpected argument "${flags.positionals[0]}"`);
   const { host, port } = parseHostPort(stringFlag(flags, 'xds-address')!, 'xds-address');
   const nodeId = stringFlag(flags, 'node-id') ?? `${os.hostname()}-${process.pid}`;
-  io.stdout(JSON.stringify(buildGrpcBootstrap({ xdsHost: host, xdsPort: port, nodeId, service: stringFlag(flags, 'service'), certDir: certDirFlag(flags) }), null, 2));
+  io.stdout(JSON.stringify(buildGrpcBootstrap({ xdsHost: host, xdsPort: port, nodeId, service: stringFlag(flags, 'service'), certDir: certDirFlag(flags), ...localityFlags('bootstrap grpc', flags) }), null, 2));
   return EXIT_OK;
 }
 
@@ -79,4 +83,19 @@ function required(flags: ReturnType<typeof parseFlags>, name: string): string {
 function certDirFlag(flags: ReturnType<typeof parseFlags>): string | undefined {
   const dir = stringFlag(flags, 'cert-dir');
   return dir === undefined ? undefined : path.resolve(dir);
+}
+
+// The registry's zone rule (registry/validation.ts), so a proxy's locality can equal an instance's.
+const LOCALITY_NAME = /^[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$/;
+
+/** --zone and --region become node.locality: endpoints are sent prioritised relative to it. */
+function localityFlags(command: string, flags: ReturnType<typeof parseFlags>): { zone?: string; region?: string } {
+  const out: { zone?: string; region?: string } = {};
+  for (const name of ['zone', 'region'] as const) {
+    const value = stringFlag(flags, name);
+    if (value === undefined) continue;
+    if (!LOCALITY_NAME.test(value)) throw new UsageError(`${command}: --${name}: "${value}" must be 1 to 63 letters, digits, '-', '_' or '.'`);
+    out[name] = value;
+  }
+  return out;
 }

@@ -103,7 +103,7 @@ function readEndpoints(src: MeshSource, f: Field, servicePort: number): StaticEn
   if (!items) return undefined;
   const endpoints: StaticEndpoint[] = [];
   for (const item of items) {
-    const fields = MapFields.read(src, item, ['address', 'port', 'labels', 'zone', 'weight']);
+    const fields = MapFields.read(src, item, ['address', 'port', 'labels', 'zone', 'region', 'weight']);
     if (!fields) continue;
     const address = fields.require('address', (v) => readAddress(src, v), 'the IP address or hostname of the instance');
     // Like an Istio ServiceEntry endpoint, an instance listens on the service port unless told.
@@ -113,6 +113,7 @@ function readEndpoints(src: MeshSource, f: Field, servicePort: number): StaticEn
       port,
       labels: fields.read('labels', (v) => readStringMap(src, v)),
       zone: fields.read('zone', (v) => readZone(src, v)),
+      region: fields.read('region', (v) => readZone(src, v)),
       weight: fields.read('weight', (v) => readInteger(src, v, ENDPOINT_WEIGHT)),
     });
     if (address !== undefined) endpoints.push(src.place(endpoint, item.path));
@@ -130,7 +131,7 @@ function readAddress(src: MeshSource, f: Field): string | undefined {
 
 function readZone(src: MeshSource, f: Field): string | undefined {
   const zone = readString(src, f);
-  if (zone === '') src.error(f.path, f.at, 'zone must not be empty; omit it instead');
+  if (zone === '') src.error(f.path, f.at, 'a zone or region must not be empty; omit it instead');
   return zone === '' ? undefined : zone;
 }
 

@@ -4,6 +4,7 @@ import { isMap, isScalar } from 'yaml';
 import type {
   CircuitBreaker,
   ConsistentHash,
+  LocalityPolicy,
   FailurePercentageEjection,
   LoadBalancer,
   OutlierDetection,
@@ -18,17 +19,19 @@ import {
   describe,
   readEnum,
   readInteger,
+  readEntries,
+  readList,
   readString,
   type Field,
 } from './fields';
 import { headerNameProblem } from './names';
 import { definedOnly } from './objects';
-import type { MeshSource } from './source';
+import { childPath, type MeshSource } from './source';
 
 export const LOAD_BALANCERS: readonly LoadBalancer[] = ['round_robin', 'least_request', 'random', 'ring_hash', 'maglev'];
 
 export function readTrafficPolicy(src: MeshSource, f: Field): TrafficPolicy | undefined {
-  const fields = MapFields.read(src, f, ['loadBalancer', 'connectTimeout', 'circuitBreaker', 'outlierDetection']);
+  const fields = MapFields.read(src, f, ['loadBalancer', 'connectTimeout', 'circuitBreaker', 'outlierDetection', 'locality']);
   if (!fields) return undefined;
   const balancer = fields.read('loadBalancer', (v) => readLoadBalancer(src, v));
   return definedOnly<TrafficPolicy>({
@@ -37,7 +40,83 @@ export function readTrafficPolicy(src: MeshSource, f: Field): TrafficPolicy | un
     connectTimeoutMs: fields.read('connectTimeout', (v) => readDuration(src, v, { allowZero: false })),
     circuitBreaker: fields.read('circuitBreaker', (v) => readCircuitBreaker(src, v)),
     outlierDetection: fields.read('outlierDetection', (v) => readOutlierDetection(src, v)),
+    locality: fields.read('locality', (v) => readLocalityPolicy(src, v)),
   });
+}
+
+const LOCALITY_NAME = /^[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$/;
+
+function readLocalityName(src: MeshSource, f: Field): string | undefined {
+  const name = readString(src, f);
+  if (name === undefined) return undefined;
+  if (LOCALITY_NAME.test(name)) return name;
+  src.error(f.path, f.at, `${JSON.stringify(name)} is not a zone or region name (1 to 63 letters, digits, '-', '_' or '.')`);
+  return undefined;
+}
+
+function readLocalityPolicy(src: MeshSource, f: Field): LocalityPolicy | undefined {
+  const fields = MapFields.read(src, f, ['failover', 'distribute']);
+  if (!fields) return undefined;
+  const froms = new Set<string>();
+  // One rule per caller locality: two would leave it unclear which applies.
+  const checkFrom = (from: string | undefined, item: Field): void => {
+    if (from === undefined) return;
+    const at = childPath(item.path, 'from');
+    if (froms.has(from)) src.error(at, src.whereIs(at), `callers in ${from} already have a failover or distribute rule`);
+    froms.add(from);
+  };
+  const failover = fields.read('failover', (v) => {
+    const items = readList(src, v);
+    if (!items) return undefined;
+    const rules: { from: string; to: string }[] = [];
+    for (const item of items) {
+      const rule = MapFields.read(src, item, ['from', 'to']);
+      if (!rule) continue;
+      const from = rule.require('from', (x) => readLocalityName(src, x), 'the zone or region of the callers this rule is for');
+      const to = rule.require('to', (x) => readLocalityName(src, x), 'the zone or region they fail over to');
+      checkFrom(from, item);
+      if (from !== undefined && from === to) {
+        const at = childPath(item.path, 'to');
+        src.error(at, src.whereIs(at), `failing over from ${from} to itself changes nothing`);
+      } else if (from !== undefined && to !== undefined) rules.push({ from, to });
+    }
+    return rules;
+  });
+  const distribute = fields.read('distribute', (v) => {
+    const items = readList(src, v);
+    if (!items) return undefined;
+    const rules: { from: string; to: Record<string, number> }[] = [];
+    for (const item of items) {
+      const rule = MapFields.read(src, item, ['from', 'to']);
+      if (!rule) continue;
+      const from = rule.require('from', (x) => readLocalityName(src, x), 'the zone or region of the callers this rule is for');
+      checkFrom(from, item);
+      const to = rule.require('to', (x) => {
+        const entries = readEntries(src, x);
+        if (!entries) return undefined;
+        const weights: Record<string, number> = {};
+        let valid = true;
+        for (const entry of entries) {
+          if (!LOCALITY_NAME.test(entry.key)) {
+            src.error(entry.value.path, entry.keyAt, `${JSON.stringify(entry.key)} is not a zone or region name`);
+            valid = false;
+          }
+          const weight = entry.value.broken ? undefined : readInteger(src, entry.value, PERCENT);
+          if (weight === undefined) valid = false;
+          else weights[entry.key] = weight;
+        }
+        const total = Object.values(weights).reduce((a, b) => a + b, 0);
+        if (valid && total !== 100) {
+          src.error(x.path, x.at, `distribute weights must sum to 100, but ${Object.values(weights).join(' + ')} = ${total}`);
+          valid = false;
+        }
+        return valid ? weights : undefined;
+      }, 'the localities to spread over, with percents summing to 100, e.g. { eu-west-1a: 80, eu-west-1b: 20 }');
+      if (from !== undefined && to !== undefined) rules.push({ from, to });
+    }
+    return rules;
+  });
+  return definedOnly<LocalityPolicy>({ failover, distribute });
 }
 
 export const HASH_ALGORITHMS: readonly LoadBalancer[] = ['ring_hash', 'maglev'];

@@ -43,10 +43,23 @@ export type ConsistentHash =
   | { readonly cookie: { readonly name: string; readonly ttlMs?: number } }
   | { readonly sourceIp: true };
 
+/**
+ * Overrides of locality-aware routing. By default a proxy that knows its locality gets endpoints
+ * in priorities relative to it: same zone first, then the rest of its region, then everything
+ * else. `failover` names where callers in zone or region `from` go next instead of their region;
+ * `distribute` spreads callers in `from` over localities by weight (percent) instead.
+ * Locality names are zones or regions.
+ */
+export interface LocalityPolicy {
+  readonly failover?: readonly { readonly from: string; readonly to: string }[];
+  readonly distribute?: readonly { readonly from: string; readonly to: Readonly<Record<string, number>> }[];
+}
+
 export interface TrafficPolicy {
   readonly loadBalancer?: LoadBalancer;
   /** With loadBalancer ring_hash or maglev: what each route of the service hashes. */
   readonly consistentHash?: ConsistentHash;
+  readonly locality?: LocalityPolicy;
   readonly connectTimeoutMs?: number;
   readonly circuitBreaker?: CircuitBreaker;
   readonly outlierDetection?: OutlierDetection;
@@ -107,6 +120,7 @@ export interface StaticEndpoint {
   readonly port: number;
   readonly labels?: Readonly<Record<string, string>>;
   readonly zone?: string;
+  readonly region?: string;
   readonly weight?: number;
 }
 

@@ -11,4 +11,11 @@ export interface ProxyIdentity {
   readonly nodeId: string;
   /** True when the stream presented a valid xDS token for `service`. Secrets need it. */
   readonly authenticated: boolean;
+  /** node.locality: where the proxy runs; absent when its bootstrap names no zone or region. */
+  readonly locality?: ProxyLocality;
+}
+
+export interface ProxyLocality {
+  readonly zone?: string;
+  readonly region?: string;
 }

@@ -19,7 +19,10 @@ export function proxyKindOf(node: Node__Output): ProxyKind {
 }
 
 export function proxyIdentityOf(node: Node__Output, authenticated: boolean): ProxyIdentity {
-  return { kind: proxyKindOf(node), service: node.cluster ?? '', nodeId: node.id ?? '', authenticated };
+  const zone = node.locality?.zone || undefined;
+  const region = node.locality?.region || undefined;
+  const locality = zone !== undefined || region !== undefined ? { ...(zone !== undefined && { zone }), ...(region !== undefined && { region }) } : undefined;
+  return { kind: proxyKindOf(node), service: node.cluster ?? '', nodeId: node.id ?? '', authenticated, ...(locality && { locality }) };
 }
 
 export interface StreamGrouping {

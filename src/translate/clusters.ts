@@ -10,6 +10,7 @@ import type { ClusterLoadAssignment } from '../generated/envoy/config/endpoint/v
 import type { UpstreamTlsContext } from '../generated/envoy/extensions/transport_sockets/tls/v3/UpstreamTlsContext';
 import type { ExternalService, ServicePolicy } from '../model';
 import { MtlsExtensionName, MtlsTypeName } from './mtls-contexts';
+import { usesLocalityWeights } from './endpoints';
 import { packAny } from '../proto/codec';
 import { circuitBreakersFor, lbPolicyFor, outlierDetectionFor } from './cluster-policy';
 import { isGrpcClient, type TranslateContext } from './context';
@@ -57,7 +58,9 @@ export function buildOutboundCluster(ctx: TranslateContext, service: ServicePoli
     // Envoy's panic mode (by default once half the hosts are unhealthy) would send traffic to
     // instances the registry marked unhealthy; as in Istio, health wins. gRPC never routes to
     // unhealthy endpoints and ignores common_lb_config.
-    ...(!grpc && { common_lb_config: { healthy_panic_threshold: { value: 0 } } }),
+    ...(!grpc && {
+      common_lb_config: { healthy_panic_threshold: { value: 0 }, ...(usesLocalityWeights(ctx, service) && { locality_weighted_lb_config: {} }) },
+    }),
     ...(transportSocket && { transport_socket: transportSocket }),
     ...(!grpc && upstreamProtocolOptions(service)),
   };

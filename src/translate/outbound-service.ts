@@ -5,7 +5,7 @@ import type { ExternalService, Instance, ServicePolicy } from '../model';
 import { TypeUrl, type ResourceTypeUrl } from '../proto/type-urls';
 import { buildOutboundCluster } from './clusters';
 import { isGrpcClient, type TranslateContext } from './context';
-import { buildClusterLoadAssignment, endpointInstances, isHostnameInstance, matchesSelector } from './endpoints';
+import { buildClusterLoadAssignment, endpointInstances, isHostnameInstance, localityPlacer, matchesSelector } from './endpoints';
 import { memoized } from './memo';
 import { serviceClusterName, subsetClusterName } from './names';
 import { compareNames } from './reachability';
@@ -61,10 +61,11 @@ function clusterResource(name: string, message: object): TypedResource {
  * out of the EDS cluster with a warning.
  */
 function targetResources(ctx: TranslateContext, service: ServicePolicy, cluster: string, members: readonly Instance[]): TypedResource[] {
+  const place = localityPlacer(ctx, service);
   const hostnames = members.filter(isHostnameInstance);
   if (hostnames.length > 0 && (!isGrpcClient(ctx) || members.length === 1)) {
     const type = members.length === 1 ? 'LOGICAL_DNS' : 'STRICT_DNS';
-    return [clusterResource(cluster, buildOutboundCluster(ctx, service, cluster, { type, loadAssignment: buildClusterLoadAssignment(cluster, members) }))];
+    return [clusterResource(cluster, buildOutboundCluster(ctx, service, cluster, { type, loadAssignment: buildClusterLoadAssignment(cluster, members, place) }))];
   }
   if (hostnames.length > 0) {
     ctx.warnings.add(
@@ -75,7 +76,7 @@ function targetResources(ctx: TranslateContext, service: ServicePolicy, cluster:
   const edsMembers = hostnames.length > 0 ? members.filter((i) => !isHostnameInstance(i)) : members;
   return [
     clusterResource(cluster, buildOutboundCluster(ctx, service, cluster)),
-    { typeUrl: TypeUrl.ClusterLoadAssignment, resource: Object.freeze({ name: cluster, message: buildClusterLoadAssignment(cluster, edsMembers) }) },
+    { typeUrl: TypeUrl.ClusterLoadAssignment, resource: Object.freeze({ name: cluster, message: buildClusterLoadAssignment(cluster, edsMembers, place) }) },
   ];
 }
 

@@ -75,7 +75,8 @@ function newContext(state: MeshState, proxy: ProxyIdentity, opts: TranslateOptio
     services: new Map<string, ServicePolicy>(state.config.services.map((s) => [s.name, s])),
     upstreamVariant: '',
   };
-  return { ...base, upstreamVariant: `${proxy.kind}\0${base.security.upstreamVariant(base)}` };
+  // Endpoint priorities depend on where the proxy runs (endpoints.ts), so its locality is part of the variant.
+  return { ...base, upstreamVariant: `${proxy.kind}\0${base.security.upstreamVariant(base)}${localityKeyPart(proxy)}` };
 }
 
 export function translateForProxy(state: MeshState, proxy: ProxyIdentity, opts?: TranslateOptions, memo?: TranslationMemo): TranslateResult {
@@ -96,7 +97,13 @@ export function translateForProxy(state: MeshState, proxy: ProxyIdentity, opts?:
  */
 export function proxyGroupKey(state: MeshState, proxy: ProxyIdentity, opts?: Pick<TranslateOptions, 'security'>): string {
   const security = opts?.security ?? PLAINTEXT;
-  return `${proxy.kind}:${proxy.service}${security.groupKeyPart(state, proxy)}`;
+  return `${proxy.kind}:${proxy.service}${security.groupKeyPart(state, proxy)}${localityKeyPart(proxy)}`;
+}
+
+/** Proxies in different localities are sent different endpoint priorities; none for a proxy that names none. */
+function localityKeyPart(proxy: ProxyIdentity): string {
+  const l = proxy.locality;
+  return l ? `@${l.region ?? ''}/${l.zone ?? ''}` : '';
 }
 
 /**

@@ -139,6 +139,27 @@ const errorCases: readonly Case[] = [
       ['8:46', 'services[0].routes[0].headers.response.drop', 'unknown key "drop"'],
     ],
   },
+
+  // locality
+  {
+    name: 'locality rules: self-failover, a repeated caller, weights that do not sum to 100',
+    lines: [
+      'services:',
+      ...PAYMENTS,
+      '    trafficPolicy:',
+      '      locality:',
+      '        failover: [ { from: eu-west-1a, to: eu-west-1a } ]',
+      '        distribute:',
+      '          - { from: eu-west-1a, to: { eu-west-1a: 70, "eu west": 20 } }',
+      '          - { from: us-east, to: { us-east-1a: 70, us-east-1b: 20 } }',
+    ],
+    errors: [
+      ['6:45', 'services[0].trafficPolicy.locality.failover[0].to', 'failing over from eu-west-1a to itself changes nothing'],
+      ['8:21', 'services[0].trafficPolicy.locality.distribute[0].from', 'callers in eu-west-1a already have a failover or distribute rule'],
+      ['8:55', 'services[0].trafficPolicy.locality.distribute[0].to["eu west"]', '"eu west" is not a zone or region name'],
+      ['9:34', 'services[0].trafficPolicy.locality.distribute[1].to', 'distribute weights must sum to 100, but 70 + 20 = 90'],
+    ],
+  },
 ];
 
 describe('traffic policy errors', () => {

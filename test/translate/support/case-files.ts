@@ -164,8 +164,8 @@ class CaseReader {
       const at = ['proxies', index];
       if (!isRecord(item)) return this.problem(at, 'expected a map such as { envoy: frontend } or { grpc: frontend }');
       const kinds = (['envoy', 'grpc'] as const).filter((k) => k in item);
-      const unknown = Object.keys(item).filter((k) => !['envoy', 'grpc', 'nodeId', 'authenticated'].includes(k));
-      if (unknown.length > 0) return this.problem([...at, unknown[0]], 'unknown key; a proxy has envoy or grpc, nodeId and authenticated');
+      const unknown = Object.keys(item).filter((k) => !['envoy', 'grpc', 'nodeId', 'authenticated', 'zone', 'region'].includes(k));
+      if (unknown.length > 0) return this.problem([...at, unknown[0]], 'unknown key; a proxy has envoy or grpc, nodeId, authenticated, zone and region');
       const kind = kinds[0];
       if (kinds.length !== 1 || kind === undefined) return this.problem(at, 'say envoy: <service> or grpc: <service>, exactly one');
       const service = item[kind];
@@ -175,7 +175,14 @@ class CaseReader {
       if (typeof nodeId !== 'string' || nodeId === '') return this.problem([...at, 'nodeId'], 'expected a non-empty string');
       const authenticated = item.authenticated ?? kind === 'envoy';
       if (typeof authenticated !== 'boolean') return this.problem([...at, 'authenticated'], 'expected true or false');
-      proxies.push({ kind, service, nodeId, authenticated });
+      const locality: { zone?: string; region?: string } = {};
+      for (const key of ['zone', 'region'] as const) {
+        const value = item[key];
+        if (value === undefined) continue;
+        if (typeof value !== 'string' || value === '') return this.problem([...at, key], 'expected a non-empty string: where the proxy runs (its bootstrap node.locality)');
+        locality[key] = value;
+      }
+      proxies.push({ kind, service, nodeId, authenticated, ...(Object.keys(locality).length > 0 && { locality }) });
     });
     return proxies;
   }
@@ -211,6 +218,7 @@ class CaseReader {
         labels: persisted.labels ?? {},
         weight: persisted.weight ?? DEFAULT_WEIGHT,
         ...(persisted.zone !== undefined && { zone: persisted.zone }),
+        ...(persisted.region !== undefined && { region: persisted.region }),
         health: persisted.health,
         ...(persisted.ttlMs !== undefined && { ttlMs: persisted.ttlMs }),
         renewedAt: 0,

@@ -19,6 +19,24 @@ export function checkReferences(src: MeshSource, config: MeshConfig): void {
     checkRoutes(src, readErrors, service);
     checkUnreachableSubsets(src, readErrors, service, path);
     checkUniqueEndpoints(src, service, path);
+    checkRetryBudgets(src, service);
+  }
+}
+
+/** A retry budget limits a cluster, not a route: every route of a service that sets one must agree. */
+function checkRetryBudgets(src: MeshSource, service: ServicePolicy): void {
+  let first: { percent: number; minConcurrency?: number; path: string } | undefined;
+  for (const route of service.routes) {
+    const budget = route.retries?.budget;
+    const path = budget && src.pathOf(budget);
+    if (!budget || path === undefined) continue;
+    if (!first) {
+      first = { ...budget, path };
+      continue;
+    }
+    if (budget.percent !== first.percent || budget.minConcurrency !== first.minConcurrency) {
+      src.error(path, src.whereIs(path), `a retry budget applies to the whole service (its clusters), so it must match the one${atLine(src, first.path)}`);
+    }
   }
 }
 

@@ -24,6 +24,7 @@ export function checkGrpcCompatibility(src: MeshSource, config: MeshConfig): voi
     checkRetryConditions(src, service);
     checkExternal(src, service, path);
     checkRouteHeaders(src, service);
+    checkEnvoyOnly(src, service, path);
   }
 }
 
@@ -105,5 +106,19 @@ function checkRouteHeaders(src: MeshSource, service: ServicePolicy): void {
     if (routePath === undefined || route.headers === undefined) continue;
     const path = childPath(routePath, 'headers');
     src.warning(path, src.whereKeyIs(path), 'proxyless gRPC clients ignore headers: they send requests and return responses unchanged (Envoy sidecars apply them)');
+  }
+}
+
+/** Settings grpc-js-xds 1.14 does not implement at all: retry budgets and active health checks. */
+function checkEnvoyOnly(src: MeshSource, service: ServicePolicy, servicePath: string): void {
+  if (service.trafficPolicy?.healthCheck) {
+    const path = childPath(childPath(servicePath, 'trafficPolicy'), 'healthCheck');
+    src.warning(path, src.whereKeyIs(path), 'proxyless gRPC clients do not health-check; they rely on registry health and outlier detection (Envoy sidecars do probe)');
+  }
+  for (const route of service.routes) {
+    const budget = route.retries?.budget;
+    const path = budget && src.pathOf(budget);
+    if (path === undefined) continue;
+    src.warning(path, src.whereKeyIs(path), 'proxyless gRPC clients ignore retry budgets; only attempts limit their retries');
   }
 }

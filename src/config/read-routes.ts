@@ -1,6 +1,6 @@
 // routes: ordered rules, first match wins, each splitting traffic over subsets by weight.
 
-import type { FaultInjection, HeaderMutation, RouteHeaders, RetryPolicy, Route, RouteDestination, RouteMatch, ServiceProtocol } from '../model/mesh';
+import type { FaultInjection, HeaderMutation, RouteHeaders, RetryBudget, RetryPolicy, Route, RouteDestination, RouteMatch, ServiceProtocol } from '../model/mesh';
 import {
   MapFields,
   NON_NEGATIVE,
@@ -143,13 +143,20 @@ function readDestinations(src: MeshSource, f: Field): RouteDestination[] | undef
 }
 
 function readRetries(src: MeshSource, f: Field): RetryPolicy | undefined {
-  const fields = MapFields.read(src, f, ['attempts', 'perTryTimeout', 'retryOn']);
+  const fields = MapFields.read(src, f, ['attempts', 'perTryTimeout', 'retryOn', 'budget']);
   if (!fields) return undefined;
   const attempts = fields.require('attempts', (v) => readInteger(src, v, POSITIVE), 'how many times to retry (omit retries for none)');
   const perTryTimeoutMs = fields.read('perTryTimeout', (v) => readDuration(src, v, { allowZero: false }));
   const retryOn = fields.read('retryOn', (v) => readRetryOn(src, v));
+  const budget = fields.read('budget', (v) => {
+    const b = MapFields.read(src, v, ['percent', 'minConcurrency']);
+    if (!b) return undefined;
+    const percent = b.require('percent', (x) => readPercentage(src, x), 'retries allowed at once, as a percent of active requests, e.g. 20');
+    const minConcurrency = b.read('minConcurrency', (x) => readInteger(src, x, POSITIVE));
+    return percent === undefined ? undefined : src.place(definedOnly<RetryBudget>({ percent, minConcurrency }), v.path);
+  });
   if (attempts === undefined) return undefined;
-  return definedOnly<RetryPolicy>({ attempts, perTryTimeoutMs, retryOn });
+  return definedOnly<RetryPolicy>({ attempts, perTryTimeoutMs, retryOn, budget });
 }
 
 function readRetryOn(src: MeshSource, f: Field): string | undefined {

@@ -56,6 +56,7 @@ export function readService(src: MeshSource, f: Field): ServicePolicy | undefine
     external,
   });
   if (fields.has('external')) checkExternalService(src, fields, protocol, external);
+  checkHealthCheckProtocol(src, service, protocol, f.path);
   return src.place(service, f.path);
 }
 
@@ -153,4 +154,13 @@ function checkExternalService(src: MeshSource, fields: MapFields, protocol: Serv
     const path = childPath(external.path, 'tls');
     src.error(path, src.whereIs(path), 'tls: passthrough forwards the app\'s own TLS untouched, so the sidecar cannot read HTTP; declare protocol: tcp, or use tls: originate');
   }
+}
+
+/** A gRPC health probe is an HTTP/2 call, which Envoy makes only to a cluster speaking HTTP/2 (a grpc service). */
+function checkHealthCheckProtocol(src: MeshSource, service: ServicePolicy, protocol: ServiceProtocol | undefined, servicePath: string): void {
+  const hc = service.trafficPolicy?.healthCheck;
+  if (!hc || protocol === undefined) return;
+  const path = childPath(childPath(childPath(servicePath, 'trafficPolicy'), 'healthCheck'), hc.grpc ? 'grpc' : 'http');
+  if (hc.grpc && protocol !== 'grpc') src.error(path, src.whereKeyIs(path), `a grpc health check needs a grpc service (HTTP/2); ${service.name} is ${protocol}: use http: { path } or tcp: true`);
+  if (hc.http && protocol === 'tcp') src.error(path, src.whereKeyIs(path), `${service.name} is tcp: probe it with tcp: true`);
 }

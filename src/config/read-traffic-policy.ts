@@ -4,6 +4,7 @@ import { isMap, isScalar } from 'yaml';
 import type {
   CircuitBreaker,
   ConsistentHash,
+  HealthCheck,
   LocalityPolicy,
   FailurePercentageEjection,
   LoadBalancer,
@@ -31,7 +32,7 @@ import { childPath, type MeshSource } from './source';
 export const LOAD_BALANCERS: readonly LoadBalancer[] = ['round_robin', 'least_request', 'random', 'ring_hash', 'maglev'];
 
 export function readTrafficPolicy(src: MeshSource, f: Field): TrafficPolicy | undefined {
-  const fields = MapFields.read(src, f, ['loadBalancer', 'connectTimeout', 'circuitBreaker', 'outlierDetection', 'locality']);
+  const fields = MapFields.read(src, f, ['loadBalancer', 'connectTimeout', 'circuitBreaker', 'outlierDetection', 'locality', 'healthCheck']);
   if (!fields) return undefined;
   const balancer = fields.read('loadBalancer', (v) => readLoadBalancer(src, v));
   return definedOnly<TrafficPolicy>({
@@ -41,7 +42,47 @@ export function readTrafficPolicy(src: MeshSource, f: Field): TrafficPolicy | un
     circuitBreaker: fields.read('circuitBreaker', (v) => readCircuitBreaker(src, v)),
     outlierDetection: fields.read('outlierDetection', (v) => readOutlierDetection(src, v)),
     locality: fields.read('locality', (v) => readLocalityPolicy(src, v)),
+    healthCheck: fields.read('healthCheck', (v) => readHealthCheck(src, v)),
   });
+}
+
+function readHealthCheck(src: MeshSource, f: Field): HealthCheck | undefined {
+  const fields = MapFields.read(src, f, ['http', 'grpc', 'tcp', 'interval', 'timeout', 'unhealthyThreshold', 'healthyThreshold']);
+  if (!fields) return undefined;
+  const kinds = (['http', 'grpc', 'tcp'] as const).filter((k) => fields.has(k));
+  if (kinds.length !== 1) {
+    src.error(f.path, f.at, kinds.length === 0 ? 'say how to probe: http: { path }, grpc: {} (or { service }) or tcp: true' : `probe one way, not ${kinds.join(' and ')}`);
+  }
+  const http = fields.read('http', (v) => {
+    const h = MapFields.read(src, v, ['path']);
+    const path = h?.require('path', (x) => readString(src, x), 'the path to GET, e.g. /healthz');
+    if (path !== undefined && !path.startsWith('/')) {
+      const at = h?.field('path');
+      if (at) src.error(at.path, at.at, `${JSON.stringify(path)} must start with "/"`);
+      return undefined;
+    }
+    return path === undefined ? undefined : { path };
+  });
+  const grpc = fields.read('grpc', (v) => {
+    const g = MapFields.read(src, v, ['service']);
+    if (!g) return undefined;
+    // The service name grpc.health.v1 is asked about; empty asks about the server as a whole.
+    const service = g.read('service', (x) => readString(src, x));
+    return definedOnly({ service });
+  });
+  const tcpField = fields.field('tcp');
+  let tcp: true | undefined;
+  if (tcpField) {
+    if (isScalar(tcpField.node) && tcpField.node.value === true) tcp = true;
+    else src.error(tcpField.path, tcpField.at, `expected true (probe by opening a connection), got ${describe(src, tcpField.node)}`);
+  }
+  // Envoy requires all four; the defaults are Envoy's common choices, written out.
+  const intervalMs = fields.read('interval', (v) => readDuration(src, v, { allowZero: false })) ?? 10_000;
+  const timeoutMs = fields.read('timeout', (v) => readDuration(src, v, { allowZero: false })) ?? 1_000;
+  const unhealthyThreshold = fields.read('unhealthyThreshold', (v) => readInteger(src, v, POSITIVE)) ?? 3;
+  const healthyThreshold = fields.read('healthyThreshold', (v) => readInteger(src, v, POSITIVE)) ?? 2;
+  if (kinds.length !== 1 || (!http && !grpc && !tcp)) return undefined;
+  return definedOnly<HealthCheck>({ http, grpc, tcp, intervalMs, timeoutMs, unhealthyThreshold, healthyThreshold });
 }
 
 const LOCALITY_NAME = /^[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$/;

@@ -55,11 +55,23 @@ export interface LocalityPolicy {
   readonly distribute?: readonly { readonly from: string; readonly to: Readonly<Record<string, number>> }[];
 }
 
+/** Active health checking by the caller's proxy (Envoy), one kind of probe. */
+export interface HealthCheck {
+  readonly http?: { readonly path: string };
+  readonly grpc?: { readonly service?: string };
+  readonly tcp?: true;
+  readonly intervalMs: number;
+  readonly timeoutMs: number;
+  readonly unhealthyThreshold: number;
+  readonly healthyThreshold: number;
+}
+
 export interface TrafficPolicy {
   readonly loadBalancer?: LoadBalancer;
   /** With loadBalancer ring_hash or maglev: what each route of the service hashes. */
   readonly consistentHash?: ConsistentHash;
   readonly locality?: LocalityPolicy;
+  readonly healthCheck?: HealthCheck;
   readonly connectTimeoutMs?: number;
   readonly circuitBreaker?: CircuitBreaker;
   readonly outlierDetection?: OutlierDetection;
@@ -78,8 +90,16 @@ export interface RouteDestination {
   readonly weight: number;
 }
 
+/** Retries allowed at once as a share of active requests (Envoy's retry budget), with a floor. */
+export interface RetryBudget {
+  readonly percent: number;
+  readonly minConcurrency?: number;
+}
+
 export interface RetryPolicy {
   readonly attempts: number;
+  /** A cluster-wide limit: every route of a service must give the same budget. */
+  readonly budget?: RetryBudget;
   readonly perTryTimeoutMs?: number;
   readonly retryOn?: string;
 }

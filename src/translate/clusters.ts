@@ -12,7 +12,7 @@ import type { ExternalService, ServicePolicy } from '../model';
 import { MtlsExtensionName, MtlsTypeName } from './mtls-contexts';
 import { usesLocalityWeights } from './endpoints';
 import { packAny } from '../proto/codec';
-import { circuitBreakersFor, lbPolicyFor, outlierDetectionFor } from './cluster-policy';
+import { circuitBreakersFor, healthChecksFor, lbPolicyFor, outlierDetectionFor } from './cluster-policy';
 import { isGrpcClient, type TranslateContext } from './context';
 import { durationFromMs } from '../util/durations';
 import { inboundClusterName } from './names';
@@ -43,6 +43,7 @@ export function buildOutboundCluster(ctx: TranslateContext, service: ServicePoli
   const grpc = isGrpcClient(ctx);
   const circuitBreakers = circuitBreakersFor(ctx, service);
   const outlierDetection = outlierDetectionFor(ctx, service);
+  const healthChecks = healthChecksFor(ctx, service);
   // A provider outside the mesh holds no mesh certificate: its TLS is the external block's, never mTLS.
   const transportSocket = service.external ? externalTransportSocket(ctx, service, service.external) : ctx.security.upstreamTransportSocket(ctx, service);
   return {
@@ -55,6 +56,7 @@ export function buildOutboundCluster(ctx: TranslateContext, service: ServicePoli
     lb_policy: lbPolicyFor(ctx, service),
     ...(circuitBreakers && { circuit_breakers: circuitBreakers }),
     ...(outlierDetection && { outlier_detection: outlierDetection }),
+    ...(healthChecks && { health_checks: healthChecks }),
     // Envoy's panic mode (by default once half the hosts are unhealthy) would send traffic to
     // instances the registry marked unhealthy; as in Istio, health wins. gRPC never routes to
     // unhealthy endpoints and ignores common_lb_config.

@@ -160,6 +160,42 @@ const errorCases: readonly Case[] = [
       ['9:34', 'services[0].trafficPolicy.locality.distribute[1].to', 'distribute weights must sum to 100, but 70 + 20 = 90'],
     ],
   },
+
+  // retry budgets and health checks
+  {
+    name: 'retry budgets must agree across a service; budget values checked',
+    lines: [
+      'services:',
+      ...PAYMENTS,
+      '    routes:',
+      '      - match: { pathPrefix: /a }',
+      '        destinations: [ { weight: 100 } ]',
+      '        retries: { attempts: 2, budget: { percent: 20 } }',
+      '      - destinations: [ { weight: 100 } ]',
+      '        retries: { attempts: 2, budget: { percent: 25, minConcurrency: 0 } }',
+    ],
+    errors: [
+      ['9:41', 'services[0].routes[1].retries.budget', 'must match the one at line 7'],
+      ['9:72', 'services[0].routes[1].retries.budget.minConcurrency', 'expected a positive integer'],
+    ],
+  },
+  {
+    name: 'health checks: one probe, valid values, a grpc probe only on a grpc service',
+    lines: [
+      'services:',
+      ...PAYMENTS,
+      '    trafficPolicy: { healthCheck: { http: { path: healthz }, tcp: true, interval: 0s } }',
+      '  - name: carts',
+      '    port: 8080',
+      '    trafficPolicy: { healthCheck: { grpc: {} } }',
+    ],
+    errors: [
+      ['4:35', 'services[0].trafficPolicy.healthCheck', 'probe one way, not http and tcp'],
+      ['4:51', 'services[0].trafficPolicy.healthCheck.http.path', '"healthz" must start with "/"'],
+      ['4:83', 'services[0].trafficPolicy.healthCheck.interval', 'must be longer than zero'],
+      ['7:37', 'services[1].trafficPolicy.healthCheck.grpc', 'a grpc health check needs a grpc service (HTTP/2)'],
+    ],
+  },
 ];
 
 describe('traffic policy errors', () => {
@@ -187,6 +223,24 @@ describe('traffic policy that parses', () => {
 });
 
 describe('traffic policy warnings for proxyless gRPC', () => {
+  it('health checks and retry budgets are Envoy-only', () => {
+    const result = parseLines([
+      'services:',
+      '  - name: api',
+      '    protocol: grpc',
+      '    port: 8080',
+      '    trafficPolicy: { healthCheck: { grpc: {} } }',
+      '    routes:',
+      '      - destinations: [ { weight: 100 } ]',
+      '        retries: { attempts: 2, budget: { percent: 20 } }',
+    ]);
+    expect(found(result.problems, 'error')).toEqual([]);
+    expectFound(found(result.problems, 'warning'), [
+      ['5:22', 'services[0].trafficPolicy.healthCheck', 'proxyless gRPC clients do not health-check'],
+      ['8:33', 'services[0].routes[0].retries.budget', 'proxyless gRPC clients ignore retry budgets'],
+    ]);
+  });
+
   it('route headers are ignored by gRPC clients', () => {
     const result = parseLines([
       'services:',

@@ -58,6 +58,14 @@ services:
         fault: { delay: { fixed: 300ms, percent: 50 } }
       - destinations: [ { weight: 100 } ]
     allow: [ frontend ]
+  # Retries (gRFC A44): one of two instances always fails with UNAVAILABLE.
+  - name: retrying
+    protocol: grpc
+    port: 8080
+    routes:
+      - destinations: [ { weight: 100 } ]
+        retries: { attempts: 3, retryOn: unavailable }
+    allow: [ frontend ]
 `;
 }
 
@@ -80,12 +88,14 @@ async function expectNoNacks(): Promise<void> {
 }
 
 beforeAll(async () => {
-  for (const name of ['provider', 'legacy', 'cart1', 'cart2', 'cart3', 'flaky']) backends[name] = await startEchoBackend(name);
+  for (const name of ['provider', 'legacy', 'cart1', 'cart2', 'cart3', 'flaky', 'good', 'bad']) backends[name] = await startEchoBackend(name);
   fs.writeFileSync(meshFile, mesh());
   serve = await startServe(['--config', meshFile, '--debounce', '50ms']);
   useXdsBootstrap(serve.xdsAddress, { id: 'frontend-1', cluster: 'frontend' });
   for (const name of ['cart1', 'cart2', 'cart3']) await register('carts', name, { address: '127.0.0.1', port: backends[name]!.port });
   await register('flaky', 'flaky-1', { address: '127.0.0.1', port: backends.flaky!.port });
+  backends.bad!.failWith = grpc.status.UNAVAILABLE;
+  for (const name of ['good', 'bad']) await register('retrying', name, { address: '127.0.0.1', port: backends[name]!.port });
 });
 
 /** One unary call with request metadata; resolves to the answering backend's name. */
@@ -208,5 +218,25 @@ describe('fault injection per route (gRFC A33)', () => {
     const plain = await outcomes(flaky, {}, 100);
     expect(plain.every((r) => r.code === grpc.status.OK && r.ms < 250)).toBe(true);
     await expectNoNacks();
+  });
+});
+
+describe('retries (gRFC A44)', () => {
+  it('retries UNAVAILABLE on another attempt, so every call succeeds although one instance always fails', async () => {
+    const retrying = client('xds:///retrying');
+    await eventually(async () => (await callWith(retrying, {}).catch(() => '')) === 'good', 15_000, 'retrying answers');
+    await eventually(async () => {
+      await outcomes(retrying, {}, 10, 10);
+      return backends.bad!.calls > 0;
+    }, 10_000, 'both instances picked');
+    const badBefore = backends.bad!.calls;
+    // One call at a time: round robin then alternates picks, so a retry after the failing instance
+    // goes to the good one. (Concurrent calls interleave picks, and a call can draw the failing
+    // instance on all four attempts.)
+    const results = await outcomes(retrying, {}, 100, 1);
+    expect(results.filter((r) => r.code !== grpc.status.OK)).toEqual([]);
+    // Round robin sends about half the first attempts to the failing instance; each was retried.
+    expect(backends.bad!.calls - badBefore).toBeGreaterThan(20);
+    console.log(`retries: 100 of 100 calls succeeded; the failing instance was tried ${backends.bad!.calls - badBefore} times`);
   });
 });

@@ -103,9 +103,15 @@ function checkExternal(src: MeshSource, service: ServicePolicy, servicePath: str
 function checkRouteHeaders(src: MeshSource, service: ServicePolicy): void {
   for (const route of service.routes) {
     const routePath = src.pathOf(route);
-    if (routePath === undefined || route.headers === undefined) continue;
-    const path = childPath(routePath, 'headers');
-    src.warning(path, src.whereKeyIs(path), 'proxyless gRPC clients ignore headers: they send requests and return responses unchanged (Envoy sidecars apply them)');
+    if (routePath === undefined) continue;
+    if (route.headers !== undefined) {
+      const path = childPath(routePath, 'headers');
+      src.warning(path, src.whereKeyIs(path), 'proxyless gRPC clients ignore headers: they send requests and return responses unchanged (Envoy sidecars apply them)');
+    }
+    if (route.mirror !== undefined) {
+      const path = childPath(routePath, 'mirror');
+      src.warning(path, src.whereKeyIs(path), 'proxyless gRPC clients do not mirror requests (Envoy sidecars do)');
+    }
   }
 }
 

@@ -54,7 +54,7 @@ export function readRoutes(src: MeshSource, f: Field, protocol: ServiceProtocol 
 }
 
 function readRoute(src: MeshSource, f: Field, protocol: ServiceProtocol | undefined): Route | undefined {
-  const fields = MapFields.read(src, f, ['match', 'destinations', 'timeout', 'retries', 'fault', 'headers']);
+  const fields = MapFields.read(src, f, ['match', 'destinations', 'timeout', 'retries', 'fault', 'headers', 'mirror']);
   if (!fields) return undefined;
   const match = fields.read('match', (v) => readMatch(src, v)) ?? {};
   if (protocol === 'tcp') rejectHttpOnlyFields(src, fields);
@@ -67,13 +67,22 @@ function readRoute(src: MeshSource, f: Field, protocol: ServiceProtocol | undefi
     retries: fields.read('retries', (v) => readRetries(src, v)),
     fault: fields.read('fault', (v) => readFault(src, v)),
     headers: fields.read('headers', (v) => readRouteHeaders(src, v)),
+    mirror: fields.read('mirror', (v) => {
+      const m = MapFields.read(src, v, ['service', 'subset', 'percent']);
+      if (!m) return undefined;
+      const service = m.require('service', (x) => readString(src, x), 'the service that gets the copies');
+      const subset = m.read('subset', (x) => readString(src, x));
+      // Mirroring everything is a common first step, so percent defaults to all.
+      const percent = m.has('percent') ? m.read('percent', (x) => readPercentage(src, x)) : 100;
+      return service === undefined || percent === undefined ? undefined : definedOnly({ service, subset, percent });
+    }),
   });
   return src.place(route, f.path);
 }
 
 // A tcp route can only split connections by weight: there is no request to match, time or retry.
 function rejectHttpOnlyFields(src: MeshSource, fields: MapFields): void {
-  for (const key of ['timeout', 'retries', 'fault', 'headers'] as const) {
+  for (const key of ['timeout', 'retries', 'fault', 'headers', 'mirror'] as const) {
     const f = fields.field(key);
     if (f) src.error(f.path, f.at, `tcp services have no requests to apply ${key} to; a tcp route can only split traffic by weight`);
   }

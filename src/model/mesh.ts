@@ -133,6 +133,8 @@ export interface Route {
   readonly retries?: RetryPolicy;
   readonly fault?: FaultInjection;
   readonly headers?: RouteHeaders;
+  /** Copy a share of the route's requests to another service (or subset); its answers are dropped. */
+  readonly mirror?: { readonly service: string; readonly subset?: string; readonly percent: number };
 }
 
 export interface StaticEndpoint {

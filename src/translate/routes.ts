@@ -17,7 +17,7 @@ import { serviceClusterName, serviceRouteConfigName, sidecarOutboundRouteConfigN
 import { compareNames } from './reachability';
 import { buildRetryPolicy } from './retry-policy';
 import { hashPolicyFor } from './hash-policy';
-import { routeFaultConfig, routeHeaderFields } from './traffic-filters';
+import { routeFaultConfig, routeHeaderFields, routeMirrorFields } from './traffic-filters';
 
 /** A proxyless gRPC client's routes for `xds:///<service>`. */
 export function buildServiceRouteConfiguration(ctx: TranslateContext, service: ServicePolicy): RouteConfiguration {
@@ -54,6 +54,7 @@ function buildRoute(ctx: TranslateContext, service: ServicePolicy, route: Route)
     ...timeoutFields(ctx, route.timeoutMs),
     ...hostRewrite(ctx, service),
     ...hashPolicies(ctx, service),
+    ...routeMirrorFields(ctx, service, route),
   };
   const retryPolicy = buildRetryPolicy(ctx, service, route.retries);
   const perFilter = routeFaultConfig(route.fault);

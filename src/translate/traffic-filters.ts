@@ -10,7 +10,9 @@ import type { Any } from '../generated/google/protobuf/Any';
 import type { HeaderValueOption } from '../generated/envoy/config/core/v3/HeaderValueOption';
 import type { Route as EnvoyRoute } from '../generated/envoy/config/route/v3/Route';
 import type { HttpConnectionManager } from '../generated/envoy/extensions/filters/network/http_connection_manager/v3/HttpConnectionManager';
-import type { FaultInjection, HeaderMutation, RouteHeaders, ServicePolicy } from '../model';
+import type { RouteAction } from '../generated/envoy/config/route/v3/RouteAction';
+import type { FaultInjection, HeaderMutation, Route, RouteHeaders, ServicePolicy } from '../model';
+import { destinationClusterName } from './names';
 import { isGrpcClient, type TranslateContext } from './context';
 import { packAny } from '../proto/codec';
 import { durationFromMs } from '../util/durations';
@@ -86,4 +88,23 @@ export function routeHeaderFields(ctx: TranslateContext, service: ServicePolicy,
 export function inboundClientCertFields(ctx: TranslateContext, service: ServicePolicy): Pick<HttpConnectionManager, 'forward_client_cert_details' | 'set_current_client_cert_details'> {
   if (isGrpcClient(ctx) || ctx.security.upstreamTransportSocket(ctx, service) === undefined) return {};
   return { forward_client_cert_details: 'SANITIZE_SET', set_current_client_cert_details: { uri: true } };
+}
+
+/**
+ * A route's mirror as Envoy's request_mirror_policies: the caller's sidecar copies the share of
+ * requests to the target's cluster (the mesh file guarantees every caller holds it) and drops
+ * the answers. gRPC clients do not mirror (a warning says so).
+ */
+export function routeMirrorFields(ctx: TranslateContext, service: ServicePolicy, route: Route): Pick<RouteAction, 'request_mirror_policies'> {
+  const mirror = route.mirror;
+  if (!mirror) return {};
+  if (isGrpcClient(ctx)) {
+    ctx.warnings.add(service.name, 'gRPC clients do not mirror requests; mirror applies to Envoy sidecars only');
+    return {};
+  }
+  return {
+    request_mirror_policies: [
+      { cluster: destinationClusterName(mirror.service, mirror.subset), runtime_fraction: { default_value: fractionalPercent(mirror.percent) } },
+    ],
+  };
 }

@@ -196,6 +196,63 @@ const errorCases: readonly Case[] = [
       ['7:37', 'services[1].trafficPolicy.healthCheck.grpc', 'a grpc health check needs a grpc service (HTTP/2)'],
     ],
   },
+
+  // mirroring
+  {
+    name: 'mirror targets: unknown service, missing subset, tcp, callers that may not call it',
+    lines: [
+      'mesh: { defaultPolicy: deny }',
+      'services:',
+      '  - name: frontend',
+      '    port: 8080',
+      '  - name: catalog',
+      '    port: 8080',
+      '    allow: [ frontend ]',
+      '    routes:',
+      '      - match: { pathPrefix: /a }',
+      '        destinations: [ { weight: 100 } ]',
+      '        mirror: { service: catalgo }',
+      '      - match: { pathPrefix: /b }',
+      '        destinations: [ { weight: 100 } ]',
+      '        mirror: { service: shadow, subset: v9, percent: 101 }',
+      '      - destinations: [ { weight: 100 } ]',
+      '        mirror: { service: db }',
+      '  - name: shadow',
+      '    port: 8080',
+      '    allow: []',
+      '  - name: db',
+      '    protocol: tcp',
+      '    port: 5432',
+      '    allow: [ frontend ]',
+    ],
+    errors: [
+      ['11:28', 'services[1].routes[0].mirror.service', 'no service named catalgo; did you mean catalog?'],
+      ['14:57', 'services[1].routes[1].mirror.percent', 'expected a percentage from 0 to 100'],
+      ['16:28', 'services[1].routes[2].mirror.service', 'db is tcp; only HTTP and gRPC requests can be mirrored'],
+    ],
+  },
+  {
+    name: 'mirror to a service some caller may not call',
+    lines: [
+      'mesh: { defaultPolicy: deny }',
+      'services:',
+      '  - name: frontend',
+      '    port: 8080',
+      '  - name: catalog',
+      '    port: 8080',
+      '    allow: [ frontend ]',
+      '    routes:',
+      '      - destinations: [ { weight: 100 } ]',
+      '        mirror: { service: shadow, subset: v9 }',
+      '  - name: shadow',
+      '    port: 8080',
+      '    allow: []',
+    ],
+    errors: [
+      ['10:28', 'services[1].routes[0].mirror.service', 'frontend may call catalog but not shadow, so their proxies could not send the copies'],
+      ['10:44', 'services[1].routes[0].mirror.subset', 'no subset named v9: shadow defines none'],
+    ],
+  },
 ];
 
 describe('traffic policy errors', () => {

@@ -115,8 +115,12 @@ function checkRouteHeaders(src: MeshSource, service: ServicePolicy): void {
   }
 }
 
-/** Settings grpc-js-xds 1.14 does not implement at all: retry budgets and active health checks. */
+/** Settings grpc-js-xds 1.14 does not implement at all: inbound rate limits, retry budgets and active health checks. */
 function checkEnvoyOnly(src: MeshSource, service: ServicePolicy, servicePath: string): void {
+  if (service.rateLimit) {
+    const path = childPath(servicePath, 'rateLimit');
+    src.warning(path, src.whereKeyIs(path), 'xDS-enabled gRPC servers do not rate-limit; only instances behind an Envoy sidecar apply rateLimit');
+  }
   if (service.trafficPolicy?.healthCheck) {
     const path = childPath(childPath(servicePath, 'trafficPolicy'), 'healthCheck');
     src.warning(path, src.whereKeyIs(path), 'proxyless gRPC clients do not health-check; they rely on registry health and outlier detection (Envoy sidecars do probe)');

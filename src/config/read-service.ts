@@ -4,6 +4,7 @@ import type { ExternalService, ServicePolicy, ServiceProtocol, StaticEndpoint } 
 import {
   MapFields,
   PORT,
+  POSITIVE,
   readEntries,
   readEnum,
   readInteger,
@@ -22,7 +23,7 @@ import { childPath, type MeshSource } from './source';
 
 export const PROTOCOLS: readonly ServiceProtocol[] = ['http', 'grpc', 'tcp'];
 
-const SERVICE_KEYS = ['name', 'protocol', 'port', 'subsets', 'trafficPolicy', 'routes', 'allow', 'endpoints', 'external'];
+const SERVICE_KEYS = ['name', 'protocol', 'port', 'subsets', 'trafficPolicy', 'routes', 'allow', 'endpoints', 'external', 'rateLimit'];
 
 // Matches the registry's instance weight range (model/instance.ts).
 const ENDPOINT_WEIGHT: IntegerRange = { min: 1, max: 128, meaning: 'an endpoint weight, an integer from 1 to 128' };
@@ -54,6 +55,7 @@ export function readService(src: MeshSource, f: Field): ServicePolicy | undefine
     allow: fields.read('allow', (v) => readAllow(src, v)),
     endpoints: fields.read('endpoints', (v) => readEndpoints(src, v, port)) ?? [],
     external,
+    rateLimit: fields.read('rateLimit', (v) => readRateLimit(src, v, protocol)),
   });
   if (fields.has('external')) checkExternalService(src, fields, protocol, external);
   checkHealthCheckProtocol(src, service, protocol, f.path);
@@ -163,4 +165,23 @@ function checkHealthCheckProtocol(src: MeshSource, service: ServicePolicy, proto
   const path = childPath(childPath(childPath(servicePath, 'trafficPolicy'), 'healthCheck'), hc.grpc ? 'grpc' : 'http');
   if (hc.grpc && protocol !== 'grpc') src.error(path, src.whereKeyIs(path), `a grpc health check needs a grpc service (HTTP/2); ${service.name} is ${protocol}: use http: { path } or tcp: true`);
   if (hc.http && protocol === 'tcp') src.error(path, src.whereKeyIs(path), `${service.name} is tcp: probe it with tcp: true`);
+}
+
+function readRateLimit(src: MeshSource, f: Field, protocol: ServiceProtocol | undefined): ServicePolicy['rateLimit'] {
+  if (protocol === 'tcp') {
+    src.error(f.path, f.at, 'tcp services have no requests to rate-limit');
+    return undefined;
+  }
+  const fields = MapFields.read(src, f, ['requestsPerSecond', 'burst']);
+  if (!fields) return undefined;
+  const requestsPerSecond = fields.require('requestsPerSecond', (v) => readInteger(src, v, POSITIVE), 'requests each instance admits per second');
+  // A burst below the rate would cap every second's requests at the burst, not the rate.
+  const burst = fields.read('burst', (v) => readInteger(src, v, POSITIVE));
+  const burstField = fields.field('burst');
+  if (burst !== undefined && requestsPerSecond !== undefined && burst < requestsPerSecond && burstField) {
+    src.error(burstField.path, burstField.at, `burst ${burst} is below requestsPerSecond ${requestsPerSecond}: at most ${burst} requests could pass in any second; raise it or omit it (it defaults to requestsPerSecond)`);
+    return undefined;
+  }
+  if (requestsPerSecond === undefined) return undefined;
+  return { requestsPerSecond, burst: burst ?? requestsPerSecond };
 }

@@ -172,6 +172,11 @@ export interface ServicePolicy {
   /** Services allowed to call this one; undefined means "per mesh.defaultPolicy". */
   readonly allow?: readonly string[];
   readonly endpoints: readonly StaticEndpoint[];
+  /**
+   * Requests each instance's inbound sidecar admits per second (a token bucket refilled every
+   * second, holding up to `burst`); the rest are refused with 429 (gRPC: RESOURCE_EXHAUSTED).
+   */
+  readonly rateLimit?: { readonly requestsPerSecond: number; readonly burst: number };
   /** Present for a service outside the mesh: no instances, a DNS cluster to these hosts. */
   readonly external?: ExternalService;
 }

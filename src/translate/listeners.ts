@@ -18,7 +18,7 @@ import {
   statPrefix,
 } from './names';
 import { FilterName, TypeName } from './type-names';
-import { inboundClientCertFields, outboundHttpFilters } from './traffic-filters';
+import { inboundClientCertFields, inboundHttpFilters, outboundHttpFilters } from './traffic-filters';
 
 /**
  * Everything arriving at the sidecar's inbound port goes to the local application. Security
@@ -40,7 +40,7 @@ export function buildInboundListener(ctx: TranslateContext, service: ServicePoli
                 name: cluster,
                 virtual_hosts: [{ name: cluster, domains: ['*'], routes: [{ match: { prefix: '/' }, route: { cluster, timeout: { seconds: 0 } } }] }],
               },
-              ctx.security.inboundHttpFilters(ctx, service),
+              [...ctx.security.inboundHttpFilters(ctx, service), ...inboundHttpFilters(service)],
               inboundClientCertFields(ctx, service),
             ),
           ),

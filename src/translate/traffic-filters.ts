@@ -5,6 +5,7 @@
 // without these settings gets exactly the listeners it got before.
 import type { HttpFilter } from '../generated/envoy/extensions/filters/network/http_connection_manager/v3/HttpFilter';
 import type { HTTPFault } from '../generated/envoy/extensions/filters/http/fault/v3/HTTPFault';
+import type { LocalRateLimit } from '../generated/envoy/extensions/filters/http/local_ratelimit/v3/LocalRateLimit';
 import type { FractionalPercent } from '../generated/envoy/type/v3/FractionalPercent';
 import type { Any } from '../generated/google/protobuf/Any';
 import type { HeaderValueOption } from '../generated/envoy/config/core/v3/HeaderValueOption';
@@ -107,4 +108,24 @@ export function routeMirrorFields(ctx: TranslateContext, service: ServicePolicy,
       { cluster: destinationClusterName(mirror.service, mirror.subset), runtime_fraction: { default_value: fractionalPercent(mirror.percent) } },
     ],
   };
+}
+
+/**
+ * Filters after authorization and before the router on a sidecar's inbound HCM: the local rate
+ * limit, one token bucket per sidecar (so per instance), refilled every second. Placed after RBAC
+ * so refused callers spend no tokens.
+ */
+export function inboundHttpFilters(service: ServicePolicy): HttpFilter[] {
+  const limit = service.rateLimit;
+  if (!limit) return [];
+  const config: LocalRateLimit = {
+    stat_prefix: `inbound_${service.name}_ratelimit`,
+    token_bucket: { max_tokens: limit.burst, tokens_per_fill: { value: limit.requestsPerSecond }, fill_interval: { seconds: 1 } },
+    // Both default to 0%: without them the filter would neither count nor refuse anything.
+    filter_enabled: { default_value: { numerator: 100, denominator: 'HUNDRED' } },
+    filter_enforced: { default_value: { numerator: 100, denominator: 'HUNDRED' } },
+    // A gRPC caller sees RESOURCE_EXHAUSTED rather than the UNAVAILABLE a 429 maps to.
+    ...(service.protocol === 'grpc' && { rate_limited_as_resource_exhausted: true }),
+  };
+  return [{ name: FilterName.LocalRateLimit, typed_config: packAny(TypeName.LocalRateLimit, config) }];
 }

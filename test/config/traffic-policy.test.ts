@@ -253,6 +253,28 @@ const errorCases: readonly Case[] = [
       ['10:44', 'services[1].routes[0].mirror.subset', 'no subset named v9: shadow defines none'],
     ],
   },
+
+  // local rate limits
+  {
+    name: 'rate limits: a burst below the rate, a zero rate, a tcp service',
+    lines: [
+      'services:',
+      ...PAYMENTS,
+      '    rateLimit: { requestsPerSecond: 100, burst: 10 }',
+      '  - name: carts',
+      '    port: 8080',
+      '    rateLimit: { requestsPerSecond: 0 }',
+      '  - name: db',
+      '    protocol: tcp',
+      '    port: 5432',
+      '    rateLimit: { requestsPerSecond: 5 }',
+    ],
+    errors: [
+      ['4:49', 'services[0].rateLimit.burst', 'burst 10 is below requestsPerSecond 100'],
+      ['7:37', 'services[1].rateLimit.requestsPerSecond', 'expected a positive integer'],
+      ['11:16', 'services[2].rateLimit', 'tcp services have no requests to rate-limit'],
+    ],
+  },
 ];
 
 describe('traffic policy errors', () => {
@@ -280,6 +302,13 @@ describe('traffic policy that parses', () => {
 });
 
 describe('traffic policy warnings for proxyless gRPC', () => {
+  it('a rate limit is applied by sidecars only', () => {
+    const result = parseLines(['services:', '  - name: api', '    protocol: grpc', '    port: 8080', '    rateLimit: { requestsPerSecond: 10 }']);
+    expect(found(result.problems, 'error')).toEqual([]);
+    expectFound(found(result.problems, 'warning'), [['5:5', 'services[0].rateLimit', 'xDS-enabled gRPC servers do not rate-limit']]);
+    expect(result.config?.services[0].rateLimit).toEqual({ requestsPerSecond: 10, burst: 10 });
+  });
+
   it('health checks and retry budgets are Envoy-only', () => {
     const result = parseLines([
       'services:',

@@ -46,6 +46,9 @@ services:
   - name: orders
     protocol: http
     port: 8080
+    trafficPolicy:
+      # Session affinity: a shopper's checkouts (same x-user-id) always reach the same orders instance.
+      loadBalancer: { consistentHash: { header: x-user-id } }
     routes:
       - destinations: [ { weight: 100 } ]
         # Chaos testing, off: raise a percent to make frontend's calls to orders fail or slow down.

@@ -92,7 +92,10 @@ export function recordCheckout(obs: Observations, outcome: CallOutcome, user?: s
     return;
   }
   notePeer(obs, outcome.reply);
-  if (user !== undefined) bump((obs.affinity[user] ??= {}), outcome.reply.instance);
+  if (user !== undefined) {
+    obs.affinity[user] ??= {};
+    bump(obs.affinity[user], outcome.reply.instance);
+  }
   const payments = outcome.reply.payments;
   if (!payments) return;
   if (payments.ok && payments.reply) {

@@ -176,12 +176,14 @@ class CaseReader {
       const authenticated = item.authenticated ?? kind === 'envoy';
       if (typeof authenticated !== 'boolean') return this.problem([...at, 'authenticated'], 'expected true or false');
       const locality: { zone?: string; region?: string } = {};
+      const problems: string[] = [];
       for (const key of ['zone', 'region'] as const) {
         const value = item[key];
         if (value === undefined) continue;
-        if (typeof value !== 'string' || value === '') return this.problem([...at, key], 'expected a non-empty string: where the proxy runs (its bootstrap node.locality)');
-        locality[key] = value;
+        if (typeof value === 'string' && value !== '') locality[key] = value;
+        else problems.push(key);
       }
+      if (problems[0] !== undefined) return this.problem([...at, problems[0]], 'expected a non-empty string: where the proxy runs (its bootstrap node.locality)');
       proxies.push({ kind, service, nodeId, authenticated, ...(Object.keys(locality).length > 0 && { locality }) });
     });
     return proxies;

@@ -16,7 +16,6 @@ export interface GrpcBootstrapOptions {
   readonly region?: string;
 }
 
-
 export interface FileWatcherProvider {
   plugin_name: 'file_watcher';
   config: { certificate_file: string; private_key_file: string; ca_certificate_file: string; refresh_interval: string };
@@ -33,7 +32,11 @@ export function buildGrpcBootstrap(o: GrpcBootstrapOptions): GrpcBootstrap {
   const host = o.xdsHost.includes(':') ? `[${o.xdsHost}]` : o.xdsHost;
   return {
     xds_servers: [{ server_uri: `${host}:${o.xdsPort}`, channel_creds: [{ type: 'insecure' }], server_features: ['xds_v3'] }],
-    node: { id: o.nodeId, cluster: o.service ?? '', locality: { ...(o.region !== undefined && { region: o.region }), ...(o.zone !== undefined && { zone: o.zone }) } },
+    node: {
+      id: o.nodeId,
+      cluster: o.service ?? '',
+      locality: { ...(o.region !== undefined && { region: o.region }), ...(o.zone !== undefined && { zone: o.zone }) },
+    },
     // xDS-enabled gRPC servers ask for a listener named after the address they listen on.
     server_listener_resource_name_template: 'grpc/server?xds.resource.listening_address=%s',
     ...(o.certDir !== undefined && {

@@ -46,14 +46,22 @@ function checkMirrors(src: MeshSource, config: MeshConfig, service: ServicePolic
     if (target.protocol === 'tcp') src.error(servicePath, src.whereIs(servicePath), `${target.name} is tcp; only HTTP and gRPC requests can be mirrored`);
     if (mirror.subset !== undefined && !(mirror.subset in target.subsets)) {
       const subsetPath = childPath(mirrorPath, 'subset');
-      src.error(subsetPath, src.whereIs(subsetPath), `no subset named ${mirror.subset}: ${target.name} defines ${Object.keys(target.subsets).join(', ') || 'none'}`);
+      src.error(
+        subsetPath,
+        src.whereIs(subsetPath),
+        `no subset named ${mirror.subset}: ${target.name} defines ${Object.keys(target.subsets).join(', ') || 'none'}`,
+      );
     }
     const callers = ['', ...config.services.map((s) => s.name)].filter((c) => mayCall(config, c, service));
     // A sidecar never holds its own service's clusters, so the target calling this service cannot mirror either.
     const lacking = callers.filter((c) => !mayCall(config, c, target) || c === target.name);
     if (lacking.length > 0) {
       const who = lacking.map((c) => (c === '' ? 'callers outside the mesh' : c)).join(', ');
-      src.error(servicePath, src.whereIs(servicePath), `${who} may call ${service.name} but not ${target.name}, so their proxies could not send the copies; allow them on ${target.name}`);
+      src.error(
+        servicePath,
+        src.whereIs(servicePath),
+        `${who} may call ${service.name} but not ${target.name}, so their proxies could not send the copies; allow them on ${target.name}`,
+      );
     }
   }
 }
@@ -203,7 +211,11 @@ function checkUnreachableSubsets(src: MeshSource, readErrors: ReadErrors, servic
   for (const subset of Object.keys(service.subsets)) {
     if (reached.has(subset)) continue;
     const path = childPath(childPath(servicePath, 'subsets'), subset);
-    src.error(path, src.whereKeyIs(path), `subset ${subset} is unreachable: no route of ${service.name} sends traffic to it; name it in a route's destinations or remove it`);
+    src.error(
+      path,
+      src.whereKeyIs(path),
+      `subset ${subset} is unreachable: no route of ${service.name} sends traffic to it; name it in a route's destinations or remove it`,
+    );
   }
 }
 

@@ -39,10 +39,7 @@ export function readString(src: MeshSource, f: Field): string | undefined {
   const value = scalarValue(f.node);
   if (typeof value === 'string') return value;
   // YAML reads `true`, `1` and `1.0` as non-strings; the fix is quoting, so say exactly that.
-  const hint =
-    isScalar(f.node) && f.node.value !== null && typeof value !== 'string'
-      ? `; quote it to mean the text: "${src.textOf(f.node)}"`
-      : '';
+  const hint = isScalar(f.node) && f.node.value !== null && typeof value !== 'string' ? `; quote it to mean the text: "${src.textOf(f.node)}"` : '';
   src.error(f.path, f.at, `expected a string, got ${describe(src, f.node)}${hint}`);
   return undefined;
 }
@@ -94,9 +91,7 @@ export function readDuration(src: MeshSource, f: Field, rule: DurationRule): num
   const value = scalarValue(f.node);
   if (typeof value !== 'string') {
     const bare =
-      typeof value === 'number' && isScalar(f.node)
-        ? `; a bare number has no unit, write e.g. ${src.textOf(f.node)}s or ${src.textOf(f.node)}ms`
-        : '';
+      typeof value === 'number' && isScalar(f.node) ? `; a bare number has no unit, write e.g. ${src.textOf(f.node)}s or ${src.textOf(f.node)}ms` : '';
     src.error(f.path, f.at, `expected a duration like ${DURATION_EXAMPLES}, got ${describe(src, f.node)}${bare}`);
     return undefined;
   }

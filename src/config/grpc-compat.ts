@@ -55,11 +55,7 @@ function checkTrafficPolicy(src: MeshSource, service: ServicePolicy, servicePath
 
   if (policy.outlierDetection?.consecutive5xx !== undefined) {
     const path = childPath(childPath(policyPath, 'outlierDetection'), 'consecutive5xx');
-    src.warning(
-      path,
-      src.whereKeyIs(path),
-      'proxyless gRPC clients ignore consecutive5xx; they apply only success-rate and failure-percentage ejection',
-    );
+    src.warning(path, src.whereKeyIs(path), 'proxyless gRPC clients ignore consecutive5xx; they apply only success-rate and failure-percentage ejection');
   }
 }
 
@@ -106,7 +102,11 @@ function checkRouteHeaders(src: MeshSource, service: ServicePolicy): void {
     if (routePath === undefined) continue;
     if (route.headers !== undefined) {
       const path = childPath(routePath, 'headers');
-      src.warning(path, src.whereKeyIs(path), 'proxyless gRPC clients ignore headers: they send requests and return responses unchanged (Envoy sidecars apply them)');
+      src.warning(
+        path,
+        src.whereKeyIs(path),
+        'proxyless gRPC clients ignore headers: they send requests and return responses unchanged (Envoy sidecars apply them)',
+      );
     }
     if (route.mirror !== undefined) {
       const path = childPath(routePath, 'mirror');
@@ -123,7 +123,11 @@ function checkEnvoyOnly(src: MeshSource, service: ServicePolicy, servicePath: st
   }
   if (service.trafficPolicy?.healthCheck) {
     const path = childPath(childPath(servicePath, 'trafficPolicy'), 'healthCheck');
-    src.warning(path, src.whereKeyIs(path), 'proxyless gRPC clients do not health-check; they rely on registry health and outlier detection (Envoy sidecars do probe)');
+    src.warning(
+      path,
+      src.whereKeyIs(path),
+      'proxyless gRPC clients do not health-check; they rely on registry health and outlier detection (Envoy sidecars do probe)',
+    );
   }
   for (const route of service.routes) {
     const budget = route.retries?.budget;

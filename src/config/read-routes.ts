@@ -1,6 +1,16 @@
 // routes: ordered rules, first match wins, each splitting traffic over subsets by weight.
 
-import type { FaultInjection, HeaderMutation, RouteHeaders, RetryBudget, RetryPolicy, Route, RouteDestination, RouteMatch, ServiceProtocol } from '../model/mesh';
+import type {
+  FaultInjection,
+  HeaderMutation,
+  RouteHeaders,
+  RetryBudget,
+  RetryPolicy,
+  Route,
+  RouteDestination,
+  RouteMatch,
+  ServiceProtocol,
+} from '../model/mesh';
 import {
   MapFields,
   NON_NEGATIVE,
@@ -33,13 +43,7 @@ export const HTTP_RETRY_CONDITIONS = [
   'retriable-headers',
   'http3-post-connect-failure',
 ] as const;
-export const GRPC_RETRY_CONDITIONS = [
-  'cancelled',
-  'deadline-exceeded',
-  'internal',
-  'resource-exhausted',
-  'unavailable',
-] as const;
+export const GRPC_RETRY_CONDITIONS = ['cancelled', 'deadline-exceeded', 'internal', 'resource-exhausted', 'unavailable'] as const;
 const RETRY_CONDITIONS: readonly string[] = [...HTTP_RETRY_CONDITIONS, ...GRPC_RETRY_CONDITIONS];
 
 export function readRoutes(src: MeshSource, f: Field, protocol: ServiceProtocol | undefined): Route[] | undefined {
@@ -211,7 +215,11 @@ function readFault(src: MeshSource, f: Field): FaultInjection | undefined {
     const grpcStatus = a.read('grpcStatus', (x) => readInteger(src, x, GRPC_STATUS));
     const percent = a.require('percent', (x) => readPercentage(src, x), 'the share of requests to abort, e.g. 5');
     if (a.has('httpStatus') === a.has('grpcStatus')) {
-      src.error(v.path, v.at, a.has('httpStatus') ? 'set httpStatus or grpcStatus, not both' : 'an abort needs httpStatus (e.g. 503) or grpcStatus (e.g. 14, UNAVAILABLE)');
+      src.error(
+        v.path,
+        v.at,
+        a.has('httpStatus') ? 'set httpStatus or grpcStatus, not both' : 'an abort needs httpStatus (e.g. 503) or grpcStatus (e.g. 14, UNAVAILABLE)',
+      );
       return undefined;
     }
     if (percent === undefined || (httpStatus === undefined && grpcStatus === undefined)) return undefined;

@@ -1,19 +1,7 @@
 // One entry of `services`: identity, port, subsets, policy, routes, callers and static endpoints.
 
 import type { ExternalService, ServicePolicy, ServiceProtocol, StaticEndpoint } from '../model/mesh';
-import {
-  MapFields,
-  PORT,
-  POSITIVE,
-  readEntries,
-  readEnum,
-  readInteger,
-  readList,
-  readString,
-  readStringMap,
-  type Field,
-  type IntegerRange,
-} from './fields';
+import { MapFields, PORT, POSITIVE, readEntries, readEnum, readInteger, readList, readString, readStringMap, type Field, type IntegerRange } from './fields';
 import { endpointAddressProblem, serviceNameProblem, subsetNameProblem } from './names';
 import { definedOnly } from './objects';
 import { readExternal } from './read-external';
@@ -36,9 +24,7 @@ export function readService(src: MeshSource, f: Field): ServicePolicy | undefine
   const fields = MapFields.read(src, f, SERVICE_KEYS);
   if (!fields) return undefined;
   const name = fields.require('name', (v) => readServiceName(src, v), 'every service needs a name') ?? '';
-  const protocol = fields.has('protocol')
-    ? fields.read('protocol', (v) => readEnum(src, v, PROTOCOLS, 'a protocol'))
-    : 'http';
+  const protocol = fields.has('protocol') ? fields.read('protocol', (v) => readEnum(src, v, PROTOCOLS, 'a protocol')) : 'http';
   const external = fields.read('external', (v) => readExternal(src, v));
   // An external service is addressed on its provider's port unless the mesh names another.
   const port =
@@ -154,7 +140,11 @@ function checkExternalService(src: MeshSource, fields: MapFields, protocol: Serv
   }
   if (external && read?.tls === 'passthrough' && protocol !== undefined && protocol !== 'tcp') {
     const path = childPath(external.path, 'tls');
-    src.error(path, src.whereIs(path), 'tls: passthrough forwards the app\'s own TLS untouched, so the sidecar cannot read HTTP; declare protocol: tcp, or use tls: originate');
+    src.error(
+      path,
+      src.whereIs(path),
+      "tls: passthrough forwards the app's own TLS untouched, so the sidecar cannot read HTTP; declare protocol: tcp, or use tls: originate",
+    );
   }
 }
 
@@ -163,7 +153,8 @@ function checkHealthCheckProtocol(src: MeshSource, service: ServicePolicy, proto
   const hc = service.trafficPolicy?.healthCheck;
   if (!hc || protocol === undefined) return;
   const path = childPath(childPath(childPath(servicePath, 'trafficPolicy'), 'healthCheck'), hc.grpc ? 'grpc' : 'http');
-  if (hc.grpc && protocol !== 'grpc') src.error(path, src.whereKeyIs(path), `a grpc health check needs a grpc service (HTTP/2); ${service.name} is ${protocol}: use http: { path } or tcp: true`);
+  if (hc.grpc && protocol !== 'grpc')
+    src.error(path, src.whereKeyIs(path), `a grpc health check needs a grpc service (HTTP/2); ${service.name} is ${protocol}: use http: { path } or tcp: true`);
   if (hc.http && protocol === 'tcp') src.error(path, src.whereKeyIs(path), `${service.name} is tcp: probe it with tcp: true`);
 }
 
@@ -179,7 +170,11 @@ function readRateLimit(src: MeshSource, f: Field, protocol: ServiceProtocol | un
   const burst = fields.read('burst', (v) => readInteger(src, v, POSITIVE));
   const burstField = fields.field('burst');
   if (burst !== undefined && requestsPerSecond !== undefined && burst < requestsPerSecond && burstField) {
-    src.error(burstField.path, burstField.at, `burst ${burst} is below requestsPerSecond ${requestsPerSecond}: at most ${burst} requests could pass in any second; raise it or omit it (it defaults to requestsPerSecond)`);
+    src.error(
+      burstField.path,
+      burstField.at,
+      `burst ${burst} is below requestsPerSecond ${requestsPerSecond}: at most ${burst} requests could pass in any second; raise it or omit it (it defaults to requestsPerSecond)`,
+    );
     return undefined;
   }
   if (requestsPerSecond === undefined) return undefined;

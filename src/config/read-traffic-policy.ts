@@ -51,7 +51,11 @@ function readHealthCheck(src: MeshSource, f: Field): HealthCheck | undefined {
   if (!fields) return undefined;
   const kinds = (['http', 'grpc', 'tcp'] as const).filter((k) => fields.has(k));
   if (kinds.length !== 1) {
-    src.error(f.path, f.at, kinds.length === 0 ? 'say how to probe: http: { path }, grpc: {} (or { service }) or tcp: true' : `probe one way, not ${kinds.join(' and ')}`);
+    src.error(
+      f.path,
+      f.at,
+      kinds.length === 0 ? 'say how to probe: http: { path }, grpc: {} (or { service }) or tcp: true' : `probe one way, not ${kinds.join(' and ')}`,
+    );
   }
   const http = fields.read('http', (v) => {
     const h = MapFields.read(src, v, ['path']);
@@ -132,27 +136,31 @@ function readLocalityPolicy(src: MeshSource, f: Field): LocalityPolicy | undefin
       if (!rule) continue;
       const from = rule.require('from', (x) => readLocalityName(src, x), 'the zone or region of the callers this rule is for');
       checkFrom(from, item);
-      const to = rule.require('to', (x) => {
-        const entries = readEntries(src, x);
-        if (!entries) return undefined;
-        const weights: Record<string, number> = {};
-        let valid = true;
-        for (const entry of entries) {
-          if (!LOCALITY_NAME.test(entry.key)) {
-            src.error(entry.value.path, entry.keyAt, `${JSON.stringify(entry.key)} is not a zone or region name`);
+      const to = rule.require(
+        'to',
+        (x) => {
+          const entries = readEntries(src, x);
+          if (!entries) return undefined;
+          const weights: Record<string, number> = {};
+          let valid = true;
+          for (const entry of entries) {
+            if (!LOCALITY_NAME.test(entry.key)) {
+              src.error(entry.value.path, entry.keyAt, `${JSON.stringify(entry.key)} is not a zone or region name`);
+              valid = false;
+            }
+            const weight = entry.value.broken ? undefined : readInteger(src, entry.value, PERCENT);
+            if (weight === undefined) valid = false;
+            else weights[entry.key] = weight;
+          }
+          const total = Object.values(weights).reduce((a, b) => a + b, 0);
+          if (valid && total !== 100) {
+            src.error(x.path, x.at, `distribute weights must sum to 100, but ${Object.values(weights).join(' + ')} = ${total}`);
             valid = false;
           }
-          const weight = entry.value.broken ? undefined : readInteger(src, entry.value, PERCENT);
-          if (weight === undefined) valid = false;
-          else weights[entry.key] = weight;
-        }
-        const total = Object.values(weights).reduce((a, b) => a + b, 0);
-        if (valid && total !== 100) {
-          src.error(x.path, x.at, `distribute weights must sum to 100, but ${Object.values(weights).join(' + ')} = ${total}`);
-          valid = false;
-        }
-        return valid ? weights : undefined;
-      }, 'the localities to spread over, with percents summing to 100, e.g. { eu-west-1a: 80, eu-west-1b: 20 }');
+          return valid ? weights : undefined;
+        },
+        'the localities to spread over, with percents summing to 100, e.g. { eu-west-1a: 80, eu-west-1b: 20 }',
+      );
       if (from !== undefined && to !== undefined) rules.push({ from, to });
     }
     return rules;
@@ -173,8 +181,14 @@ function readLoadBalancer(src: MeshSource, f: Field): { loadBalancer?: LoadBalan
   }
   const fields = MapFields.read(src, f, ['consistentHash', 'algorithm']);
   if (!fields) return undefined;
-  const consistentHash = fields.require('consistentHash', (v) => readConsistentHash(src, v), 'what to hash: { header: <name> }, { cookie: { name, ttl } } or { sourceIp: true }');
-  const loadBalancer = fields.has('algorithm') ? fields.read('algorithm', (v) => readEnum(src, v, HASH_ALGORITHMS, 'a consistent-hash algorithm')) : 'ring_hash';
+  const consistentHash = fields.require(
+    'consistentHash',
+    (v) => readConsistentHash(src, v),
+    'what to hash: { header: <name> }, { cookie: { name, ttl } } or { sourceIp: true }',
+  );
+  const loadBalancer = fields.has('algorithm')
+    ? fields.read('algorithm', (v) => readEnum(src, v, HASH_ALGORITHMS, 'a consistent-hash algorithm'))
+    : 'ring_hash';
   if (!consistentHash || !loadBalancer) return undefined;
   return { loadBalancer, consistentHash };
 }
@@ -222,8 +236,7 @@ function readCircuitBreaker(src: MeshSource, f: Field): CircuitBreaker | undefin
   const keys = ['maxConnections', 'maxPendingRequests', 'maxRequests', 'maxRetries'] as const;
   const fields = MapFields.read(src, f, keys);
   if (!fields) return undefined;
-  const limit = (key: (typeof keys)[number]): number | undefined =>
-    fields.read(key, (v) => readInteger(src, v, POSITIVE));
+  const limit = (key: (typeof keys)[number]): number | undefined => fields.read(key, (v) => readInteger(src, v, POSITIVE));
   return definedOnly<CircuitBreaker>({
     maxConnections: limit('maxConnections'),
     maxPendingRequests: limit('maxPendingRequests'),
@@ -233,13 +246,7 @@ function readCircuitBreaker(src: MeshSource, f: Field): CircuitBreaker | undefin
 }
 
 function readOutlierDetection(src: MeshSource, f: Field): OutlierDetection | undefined {
-  const fields = MapFields.read(src, f, [
-    'consecutive5xx',
-    'interval',
-    'baseEjectionTime',
-    'maxEjectionPercent',
-    'failurePercentage',
-  ]);
+  const fields = MapFields.read(src, f, ['consecutive5xx', 'interval', 'baseEjectionTime', 'maxEjectionPercent', 'failurePercentage']);
   if (!fields) return undefined;
   return definedOnly<OutlierDetection>({
     consecutive5xx: fields.read('consecutive5xx', (v) => readInteger(src, v, POSITIVE)),
@@ -253,11 +260,7 @@ function readOutlierDetection(src: MeshSource, f: Field): OutlierDetection | und
 function readFailurePercentage(src: MeshSource, f: Field): FailurePercentageEjection | undefined {
   const fields = MapFields.read(src, f, ['threshold', 'minimumHosts', 'requestVolume']);
   if (!fields) return undefined;
-  const threshold = fields.require(
-    'threshold',
-    (v) => readInteger(src, v, PERCENT),
-    'the failure percentage above which a host is ejected',
-  );
+  const threshold = fields.require('threshold', (v) => readInteger(src, v, PERCENT), 'the failure percentage above which a host is ejected');
   const minimumHosts = fields.read('minimumHosts', (v) => readInteger(src, v, NON_NEGATIVE));
   const requestVolume = fields.read('requestVolume', (v) => readInteger(src, v, NON_NEGATIVE));
   if (threshold === undefined) return undefined;

@@ -73,20 +73,23 @@ function nextHop(role: ServiceRole, pathname: string): { service: string; path: 
 
 function callThroughSidecar(ports: SidecarPorts, service: string, pathname: string, canary: string | undefined): Promise<Hop> {
   return new Promise((resolve) => {
-    const req = http.request({ host: '127.0.0.1', port: ports.outbound, path: pathname, headers: { host: service, ...(canary && { 'x-canary': canary }) }, timeout: 5_000 }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (text += d));
-      res.on('end', () => {
-        let body: unknown = text;
-        try {
-          body = JSON.parse(text);
-        } catch {
-          // Envoy's own answers (404 no route, 503 overflow) are plain text.
-        }
-        resolve({ status: res.statusCode ?? 0, body });
-      });
-    });
+    const req = http.request(
+      { host: '127.0.0.1', port: ports.outbound, path: pathname, headers: { host: service, ...(canary && { 'x-canary': canary }) }, timeout: 5_000 },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (text += d));
+        res.on('end', () => {
+          let body: unknown = text;
+          try {
+            body = JSON.parse(text);
+          } catch {
+            // Envoy's own answers (404 no route, 503 overflow) are plain text.
+          }
+          resolve({ status: res.statusCode ?? 0, body });
+        });
+      },
+    );
     req.on('timeout', () => req.destroy(new Error('timed out')));
     req.on('error', (err) => resolve({ status: 0, body: `${service}: ${err.message}` }));
     req.end();

@@ -86,10 +86,28 @@ export async function startLocalDemo(opts: LocalDemoOptions): Promise<RunningDem
 
   try {
     opts.progress(`control plane: switchyard serve (embedded shop mesh), data in ${layout.serve}`);
-    const serve = start('serve', BIN, ['serve', '--data-dir', layout.serve, '--xds-address', opts.xdsAddress, '--admin-address', opts.adminAddress, '--log-format', 'json', '--debounce', '20ms']);
+    const serve = start('serve', BIN, [
+      'serve',
+      '--data-dir',
+      layout.serve,
+      '--xds-address',
+      opts.xdsAddress,
+      '--admin-address',
+      opts.adminAddress,
+      '--log-format',
+      'json',
+      '--debounce',
+      '20ms',
+    ]);
     // A start-up failure (e.g. a port in use) is a `switchyard serve: …` line on stderr; take it as
     // final rather than wait for the process to exit.
-    const serving = JSON.parse(await serve.waitForLine((l) => l.includes('switchyard serving'), READY_TIMEOUT_MS, (l) => l.startsWith('switchyard serve: '))) as { xds: string; admin: string };
+    const serving = JSON.parse(
+      await serve.waitForLine(
+        (l) => l.includes('switchyard serving'),
+        READY_TIMEOUT_MS,
+        (l) => l.startsWith('switchyard serve: '),
+      ),
+    ) as { xds: string; admin: string };
     const adminAddress = serving.admin;
     const xdsAddress = serving.xds;
     const cli = async (args: string[]) => (await run(process.execPath, [BIN, ...args], { env: cleanEnv({}) })).stdout.trim();
@@ -98,14 +116,19 @@ export async function startLocalDemo(opts: LocalDemoOptions): Promise<RunningDem
     await Promise.all(
       SERVICES.map(async (service) => {
         const token = await cli(['token', 'create', '--service', service, '--admin-address', adminAddress]);
-        const agent = start(`agent-${service}`, BIN, ['agent', '--service', service, '--out', layout.certs(service), '--admin-address', adminAddress], { SWITCHYARD_XDS_TOKEN: token });
+        const agent = start(`agent-${service}`, BIN, ['agent', '--service', service, '--out', layout.certs(service), '--admin-address', adminAddress], {
+          SWITCHYARD_XDS_TOKEN: token,
+        });
         await agent.waitForLine((l) => l.includes('wrote'), READY_TIMEOUT_MS);
       }),
     );
 
     const bootstrap = async (node: string, service: string) => {
       const file = path.join(layout.bootstraps, `${node}.json`);
-      fs.writeFileSync(file, await cli(['bootstrap', 'grpc', '--xds-address', xdsAddress, '--node-id', node, '--service', service, '--cert-dir', layout.certs(service)]));
+      fs.writeFileSync(
+        file,
+        await cli(['bootstrap', 'grpc', '--xds-address', xdsAddress, '--node-id', node, '--service', service, '--cert-dir', layout.certs(service)]),
+      );
       return file;
     };
 

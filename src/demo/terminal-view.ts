@@ -46,7 +46,9 @@ export function tableLines(report: DriverReport, ctx: ViewContext): string[] {
     `  frontend → payments (refused)   via xds:///payments: ${counts(f2p.viaMesh)};  direct dial: ${counts(f2p.direct)}`,
     `  frontend → orders, x-user-id    ${affinity.users} shoppers: ${counts(affinity.perInstance)} shoppers each;  moved between instances: ${affinity.moved}`,
     `  orders → payments               ok ${String(o.checkout.paymentsOk).padStart(6)}    circuit-breaker trips ${String(o.checkout.circuitBreakerTrips).padStart(6)}    other: ${counts(o.checkout.paymentsFailures)}`,
-    ...(peers.length === 0 ? ['  mTLS                            no replies yet'] : peers.map((p, i) => `  ${i === 0 ? 'mTLS' : '    '}                            ${p}`)),
+    ...(peers.length === 0
+      ? ['  mTLS                            no replies yet']
+      : peers.map((p, i) => `  ${i === 0 ? 'mTLS' : '    '}                            ${p}`)),
     '',
     ...whereToLook(ctx).map((l) => `  ${l}`),
     '',

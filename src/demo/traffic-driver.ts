@@ -36,7 +36,8 @@ function directCredentials(certDir: string): grpc.ChannelCredentials {
   const read = (f: string) => fs.readFileSync(path.join(certDir, f));
   const expected = `URI:${spiffeIdOf('payments')}`;
   return grpc.credentials.createSsl(read('ca.pem'), read('key.pem'), read('cert.pem'), {
-    checkServerIdentity: (_host, cert) => (cert.subjectaltname?.split(/,\s*/).includes(expected) ? undefined : new Error(`server is not payments: ${cert.subjectaltname}`)),
+    checkServerIdentity: (_host, cert) =>
+      cert.subjectaltname?.split(/,\s*/).includes(expected) ? undefined : new Error(`server is not payments: ${cert.subjectaltname}`),
   });
 }
 

@@ -175,9 +175,7 @@ export class EmbeddedStore implements Registry {
       return Promise.reject(new RegistryError('not_found', 'id', `service ${service} has no instance ${id}; register it again`));
     }
     if (previous.ttlMs === undefined) {
-      return Promise.reject(
-        new RegistryError('conflict', 'id', `instance ${service}/${id} was registered without a ttl, so heartbeats have nothing to renew`),
-      );
+      return Promise.reject(new RegistryError('conflict', 'id', `instance ${service}/${id} was registered without a ttl, so heartbeats have nothing to renew`));
     }
     const next: Instance = { ...previous, health: 'healthy', renewedAt: this.clock.now() };
     const recovered = previous.health !== 'healthy';

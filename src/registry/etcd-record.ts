@@ -71,7 +71,8 @@ export function decodeRecord(service: string, id: string, value: string): Instan
   const registration = parseInstanceRegistration(registrationFields);
   if (registration instanceof RegistryError) return registration;
   if (health !== 'healthy' && health !== 'unhealthy') return new RegistryError('invalid_argument', 'health', 'health must be healthy or unhealthy');
-  if (lease !== undefined && (typeof lease !== 'string' || !/^\d+$/.test(lease))) return new RegistryError('invalid_argument', 'lease', 'lease must be a decimal string');
+  if (lease !== undefined && (typeof lease !== 'string' || !/^\d+$/.test(lease)))
+    return new RegistryError('invalid_argument', 'lease', 'lease must be a decimal string');
   if (lapsedAt !== undefined && typeof lapsedAt !== 'number') return new RegistryError('invalid_argument', 'lapsedAt', 'lapsedAt must be a number');
   return {
     ...recordFor(registration, lease as string | undefined),

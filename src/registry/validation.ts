@@ -94,8 +94,7 @@ function checkLabelKey(key: string): string | undefined {
   const prefix = slash === -1 ? undefined : key.slice(0, slash);
   const name = slash === -1 ? key : key.slice(slash + 1);
   if (prefix !== undefined) {
-    const prefixOk =
-      prefix.length > 0 && prefix.length <= 253 && prefix.split('.').every((part) => DNS_LABEL.test(part));
+    const prefixOk = prefix.length > 0 && prefix.length <= 253 && prefix.split('.').every((part) => DNS_LABEL.test(part));
     if (!prefixOk) return `label key "${key}" has an invalid prefix: it must be a lowercase DNS subdomain of at most 253 characters`;
   }
   if (!LABEL_NAME.test(name)) {

@@ -30,9 +30,7 @@ export function adsConfigSource(): ConfigSource {
  * re-resolved as the provider's addresses change), STRICT_DNS for several (every address of every
  * name is an endpoint).
  */
-export type ClusterSource =
-  | { readonly type: 'EDS' }
-  | { readonly type: 'LOGICAL_DNS' | 'STRICT_DNS'; readonly loadAssignment: ClusterLoadAssignment };
+export type ClusterSource = { readonly type: 'EDS' } | { readonly type: 'LOGICAL_DNS' | 'STRICT_DNS'; readonly loadAssignment: ClusterLoadAssignment };
 
 /**
  * An outbound cluster named `clusterName` for `service` (its whole set or one subset; the
@@ -78,7 +76,10 @@ export function buildOutboundCluster(ctx: TranslateContext, service: ServicePoli
 function externalTransportSocket(ctx: TranslateContext, service: ServicePolicy, external: ExternalService): TransportSocket | undefined {
   if (external.tls !== 'originate') return undefined;
   if (isGrpcClient(ctx)) {
-    ctx.warnings.add(service.name, 'gRPC clients do not originate TLS from xDS to an external service; the channel\'s own credentials decide whether the call uses TLS');
+    ctx.warnings.add(
+      service.name,
+      "gRPC clients do not originate TLS from xDS to an external service; the channel's own credentials decide whether the call uses TLS",
+    );
     return undefined;
   }
   const names = external.hosts.filter((h) => isIP(h) === 0);

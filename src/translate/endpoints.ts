@@ -18,7 +18,10 @@ export function endpointInstances(ctx: TranslateContext, service: ServicePolicy)
   const all = [...(ctx.state.instances.get(service.name) ?? [])].sort((a, b) => compareNames(a.id, b.id));
   if (service.external) {
     if (all.length > 0) {
-      ctx.warnings.add(service.name, `is external (its hosts are ${service.external.hosts.join(', ')}); the instances registered under its name (${all.map((i) => i.id).join(', ')}) are ignored`);
+      ctx.warnings.add(
+        service.name,
+        `is external (its hosts are ${service.external.hosts.join(', ')}); the instances registered under its name (${all.map((i) => i.id).join(', ')}) are ignored`,
+      );
     }
     return [];
   }

@@ -15,7 +15,12 @@ export function routerFilter(): HttpFilter {
 }
 
 /** An HCM that fetches its routes over ADS (both consumers accept `ads` as the RDS config source). */
-export function rdsConnectionManager(statPrefix: string, routeConfigName: string, filtersBeforeRouter: readonly HttpFilter[], codec: 'AUTO' | undefined): HttpConnectionManager {
+export function rdsConnectionManager(
+  statPrefix: string,
+  routeConfigName: string,
+  filtersBeforeRouter: readonly HttpFilter[],
+  codec: 'AUTO' | undefined,
+): HttpConnectionManager {
   return {
     ...(codec && { codec_type: codec }),
     stat_prefix: statPrefix,

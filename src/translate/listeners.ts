@@ -58,7 +58,12 @@ export function buildInboundListener(ctx: TranslateContext, service: ServicePoli
 /** The one listener the app sends all its HTTP and gRPC calls to; routes pick the service by authority. */
 export function buildSidecarHttpOutboundListener(ctx: TranslateContext, services: readonly ServicePolicy[]): Listener {
   const { outboundAddress, outboundHttpPort } = ctx.options;
-  const hcm = rdsConnectionManager(statPrefix('outbound', outboundHttpPort), sidecarOutboundRouteConfigName(outboundHttpPort), outboundHttpFilters(services), 'AUTO');
+  const hcm = rdsConnectionManager(
+    statPrefix('outbound', outboundHttpPort),
+    sidecarOutboundRouteConfigName(outboundHttpPort),
+    outboundHttpFilters(services),
+    'AUTO',
+  );
   return {
     name: sidecarListenerName('outbound', outboundHttpPort),
     address: { socket_address: { address: outboundAddress, port_value: outboundHttpPort } },

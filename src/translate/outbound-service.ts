@@ -65,7 +65,9 @@ function targetResources(ctx: TranslateContext, service: ServicePolicy, cluster:
   const hostnames = members.filter(isHostnameInstance);
   if (hostnames.length > 0 && (!isGrpcClient(ctx) || members.length === 1)) {
     const type = members.length === 1 ? 'LOGICAL_DNS' : 'STRICT_DNS';
-    return [clusterResource(cluster, buildOutboundCluster(ctx, service, cluster, { type, loadAssignment: buildClusterLoadAssignment(cluster, members, place) }))];
+    return [
+      clusterResource(cluster, buildOutboundCluster(ctx, service, cluster, { type, loadAssignment: buildClusterLoadAssignment(cluster, members, place) })),
+    ];
   }
   if (hostnames.length > 0) {
     ctx.warnings.add(

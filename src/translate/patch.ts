@@ -20,7 +20,12 @@ const BUNDLE_TYPES: readonly ResourceTypeUrl[] = [TypeUrl.Cluster, TypeUrl.Clust
  * cannot be exact and the caller must translate in full: a gRPC proxy's own instances shape its
  * server listeners, and a bundle whose cluster names differ from before is not a pure swap.
  */
-export function patchServiceBundles(ctx: TranslateContext, proxy: ProxyIdentity, previous: ResourceSet, services: ReadonlySet<string>): ResourceSet | undefined {
+export function patchServiceBundles(
+  ctx: TranslateContext,
+  proxy: ProxyIdentity,
+  previous: ResourceSet,
+  services: ReadonlySet<string>,
+): ResourceSet | undefined {
   if (proxy.kind === 'grpc' && services.has(proxy.service)) return undefined;
   const fresh = new ResourceCollector();
   const present = new Set(previous[TypeUrl.Cluster].map((r) => r.name));

@@ -21,7 +21,10 @@ import { routeFaultConfig, routeHeaderFields, routeMirrorFields } from './traffi
 
 /** A proxyless gRPC client's routes for `xds:///<service>`. */
 export function buildServiceRouteConfiguration(ctx: TranslateContext, service: ServicePolicy): RouteConfiguration {
-  return memoized(ctx, [service], 'service-routes', ctx.proxy.kind, () => ({ name: serviceRouteConfigName(service.name), virtual_hosts: [buildVirtualHost(ctx, service, ['*'])] }));
+  return memoized(ctx, [service], 'service-routes', ctx.proxy.kind, () => ({
+    name: serviceRouteConfigName(service.name),
+    virtual_hosts: [buildVirtualHost(ctx, service, ['*'])],
+  }));
 }
 
 /**
@@ -33,7 +36,9 @@ export function buildServiceRouteConfiguration(ctx: TranslateContext, service: S
 export function buildSidecarOutboundRouteConfiguration(ctx: TranslateContext, services: readonly ServicePolicy[]): RouteConfiguration {
   return {
     name: sidecarOutboundRouteConfigName(ctx.options.outboundHttpPort),
-    virtual_hosts: services.map((s) => memoized(ctx, [s], 'vhost-by-authority', ctx.proxy.kind, () => buildVirtualHost(ctx, s, [s.name, `${s.name}:${s.port}`]))),
+    virtual_hosts: services.map((s) =>
+      memoized(ctx, [s], 'vhost-by-authority', ctx.proxy.kind, () => buildVirtualHost(ctx, s, [s.name, `${s.name}:${s.port}`])),
+    ),
   };
 }
 
@@ -67,7 +72,10 @@ function buildRoute(ctx: TranslateContext, service: ServicePolicy, route: Route)
 }
 
 function buildCatchAllRoute(ctx: TranslateContext, service: ServicePolicy): EnvoyRoute {
-  return { match: { prefix: '/' }, route: { cluster: serviceClusterName(service.name), ...timeoutFields(ctx, undefined), ...hostRewrite(ctx, service), ...hashPolicies(ctx, service) } };
+  return {
+    match: { prefix: '/' },
+    route: { cluster: serviceClusterName(service.name), ...timeoutFields(ctx, undefined), ...hostRewrite(ctx, service), ...hashPolicies(ctx, service) },
+  };
 }
 
 function hashPolicies(ctx: TranslateContext, service: ServicePolicy): Pick<RouteAction, 'hash_policy'> {

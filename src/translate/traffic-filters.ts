@@ -86,7 +86,10 @@ export function routeHeaderFields(ctx: TranslateContext, service: ServicePolicy,
  * the caller's SPIFFE ID (SANITIZE_SET). Without mTLS there is no certificate to report, and
  * Envoy's default (SANITIZE: strip the header) already keeps a caller from forging one.
  */
-export function inboundClientCertFields(ctx: TranslateContext, service: ServicePolicy): Pick<HttpConnectionManager, 'forward_client_cert_details' | 'set_current_client_cert_details'> {
+export function inboundClientCertFields(
+  ctx: TranslateContext,
+  service: ServicePolicy,
+): Pick<HttpConnectionManager, 'forward_client_cert_details' | 'set_current_client_cert_details'> {
   if (isGrpcClient(ctx) || ctx.security.upstreamTransportSocket(ctx, service) === undefined) return {};
   return { forward_client_cert_details: 'SANITIZE_SET', set_current_client_cert_details: { uri: true } };
 }

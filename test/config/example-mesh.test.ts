@@ -16,9 +16,7 @@ describe('the embedded shop mesh', () => {
   });
 
   it('has the shop services, ports, protocols and callers', () => {
-    expect(
-      result.config?.services.map((s) => [s.name, s.protocol, s.port, s.allow]),
-    ).toEqual([
+    expect(result.config?.services.map((s) => [s.name, s.protocol, s.port, s.allow])).toEqual([
       ['gateway', 'http', 8080, []],
       ['frontend', 'http', 8080, ['gateway']],
       ['catalog', 'http', 8080, ['frontend']],

@@ -54,14 +54,25 @@ const errorCases: readonly Case[] = [
   },
   {
     name: 'passthrough on an http service',
-    lines: ['services:', ...PAYMENTS, '  - name: provider', '    external: { hosts: [ api.example.com ], port: 443, tls: passthrough }', '    allow: [ payments ]'],
-    errors: [['5:61', 'services[1].external.tls', 'tls: passthrough forwards the app\'s own TLS untouched']],
+    lines: [
+      'services:',
+      ...PAYMENTS,
+      '  - name: provider',
+      '    external: { hosts: [ api.example.com ], port: 443, tls: passthrough }',
+      '    allow: [ payments ]',
+    ],
+    errors: [['5:61', 'services[1].external.tls', "tls: passthrough forwards the app's own TLS untouched"]],
   },
 
   // consistent hashing
   {
     name: 'consistentHash with two things to hash, and a bad algorithm',
-    lines: ['services:', ...PAYMENTS, '    trafficPolicy:', '      loadBalancer: { consistentHash: { header: x-user, sourceIp: true }, algorithm: round_robin }'],
+    lines: [
+      'services:',
+      ...PAYMENTS,
+      '    trafficPolicy:',
+      '      loadBalancer: { consistentHash: { header: x-user, sourceIp: true }, algorithm: round_robin }',
+    ],
     errors: [
       ['5:39', 'services[0].trafficPolicy.loadBalancer.consistentHash', 'hash on one thing, not header and sourceIp'],
       ['5:86', 'services[0].trafficPolicy.loadBalancer.algorithm', '"round_robin" is not a consistent-hash algorithm; expected one of ring_hash, maglev'],
@@ -115,7 +126,15 @@ const errorCases: readonly Case[] = [
   },
   {
     name: 'fault on a tcp route',
-    lines: ['services:', '  - name: db', '    protocol: tcp', '    port: 5432', '    routes:', '      - destinations: [ { weight: 100 } ]', '        fault: { abort: { httpStatus: 503, percent: 5 } }'],
+    lines: [
+      'services:',
+      '  - name: db',
+      '    protocol: tcp',
+      '    port: 5432',
+      '    routes:',
+      '      - destinations: [ { weight: 100 } ]',
+      '        fault: { abort: { httpStatus: 503, percent: 5 } }',
+    ],
     errors: [['7:16', 'services[0].routes[0].fault', 'tcp services have no requests to apply fault to']],
   },
 

@@ -81,7 +81,10 @@ describe('compose/docker-compose.yml', () => {
       data: true,
     });
     // Only the edge publishes ports to the host: the gateway's front door, the admin API, Prometheus.
-    const published = Object.entries(config.services).filter(([, s]) => s.ports).map(([n]) => n).sort();
+    const published = Object.entries(config.services)
+      .filter(([, s]) => s.ports)
+      .map(([n]) => n)
+      .sort();
     expect(published).toEqual(['gateway', 'prometheus', 'switchyard']);
   });
 
@@ -143,7 +146,9 @@ describe('compose/prometheus.yml', () => {
     const prom = parse(fs.readFileSync(path.join(COMPOSE_DIR, 'prometheus.yml'), 'utf8')) as {
       scrape_configs: Array<{ job_name: string; metrics_path: string; static_configs: Array<{ targets: string[] }> }>;
     };
-    const jobs = Object.fromEntries(prom.scrape_configs.map((j) => [j.job_name, { path: j.metrics_path, targets: j.static_configs.flatMap((s) => s.targets).sort() }]));
+    const jobs = Object.fromEntries(
+      prom.scrape_configs.map((j) => [j.job_name, { path: j.metrics_path, targets: j.static_configs.flatMap((s) => s.targets).sort() }]),
+    );
     expect(jobs).toEqual({
       switchyard: { path: '/metrics', targets: [`switchyard:${config.services.switchyard!.environment!.SWITCHYARD_ADMIN_ADDRESS!.split(':')[1]}`] },
       envoy: { path: '/stats/prometheus', targets: apps.map(([n]) => `${n}:15090`).sort() },

@@ -80,7 +80,13 @@ describe('the compose-mode demo app', () => {
         next: {
           status: 200,
           // catalog reports the caller its sidecar vouched for in x-forwarded-client-cert.
-          body: { service: 'catalog', version: 'v2', instance: 'catalog-v2', caller: 'spiffe://switchyard.local/svc/frontend', db: JSON.stringify({ service: 'db', instance: 'db-1' }) },
+          body: {
+            service: 'catalog',
+            version: 'v2',
+            instance: 'catalog-v2',
+            caller: 'spiffe://switchyard.local/svc/frontend',
+            db: JSON.stringify({ service: 'db', instance: 'db-1' }),
+          },
         },
       },
     });

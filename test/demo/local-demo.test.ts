@@ -105,7 +105,19 @@ describe('npm run demo (local processes, proxyless gRPC)', () => {
 
     // Every process the demo started has ended.
     expect(summary.processes.map((p) => p.name).sort()).toEqual(
-      ['agent-catalog', 'agent-frontend', 'agent-orders', 'agent-payments', 'catalog-v1', 'catalog-v2', 'driver', 'orders-1', 'orders-2', 'payments-1', 'serve'].sort(),
+      [
+        'agent-catalog',
+        'agent-frontend',
+        'agent-orders',
+        'agent-payments',
+        'catalog-v1',
+        'catalog-v2',
+        'driver',
+        'orders-1',
+        'orders-2',
+        'payments-1',
+        'serve',
+      ].sort(),
     );
     expect(summary.processes.filter((p) => alive(p.pid))).toEqual([]);
     expect(summary.processes.filter((p) => p.name === 'serve' || p.name === 'driver').map((p) => p.code)).toEqual([0, 0]);

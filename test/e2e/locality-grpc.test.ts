@@ -65,7 +65,11 @@ beforeAll(async () => {
       await registry('PUT', service, name, { address: '127.0.0.1', port: backends[name]!.port, zone: p.zone, region: p.region });
     }
   }
-  useXdsBootstrap(serve.xdsAddress, { id: 'frontend-eu-1', cluster: 'frontend' }, { node: { id: 'frontend-eu-1', cluster: 'frontend', locality: { region: 'eu-west', zone: 'eu-west-1a' } } });
+  useXdsBootstrap(
+    serve.xdsAddress,
+    { id: 'frontend-eu-1', cluster: 'frontend' },
+    { node: { id: 'frontend-eu-1', cluster: 'frontend', locality: { region: 'eu-west', zone: 'eu-west-1a' } } },
+  );
 });
 
 afterAll(async () => {

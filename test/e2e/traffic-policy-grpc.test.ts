@@ -103,8 +103,14 @@ function callWith(c: grpc.Client, metadata: Record<string, string>, deadlineMs =
   const md = new grpc.Metadata();
   for (const [k, v] of Object.entries(metadata)) md.set(k, v);
   return new Promise((resolve, reject) =>
-    c.makeUnaryRequest(ECHO_METHOD, (b: Buffer) => b, (b: Buffer) => b, Buffer.from('x'), md, { deadline: Date.now() + deadlineMs }, (err, res) =>
-      err ? reject(err) : resolve(res!.toString()),
+    c.makeUnaryRequest(
+      ECHO_METHOD,
+      (b: Buffer) => b,
+      (b: Buffer) => b,
+      Buffer.from('x'),
+      md,
+      { deadline: Date.now() + deadlineMs },
+      (err, res) => (err ? reject(err) : resolve(res!.toString())),
     ),
   );
 }
@@ -137,11 +143,15 @@ describe('session affinity (consistentHash over ring_hash, gRFC A42)', () => {
     const carts = client('xds:///carts');
     await eventually(async () => (await callWith(carts, { 'x-user-id': 'warmup' }).catch(() => '')) !== '', 15_000, 'carts answers');
     // All three instances must be in the ring before pinning is judged.
-    await eventually(async () => {
-      const seen = new Set<string>();
-      for (let u = 0; u < 60; u++) seen.add(await callWith(carts, { 'x-user-id': `probe-${u}` }));
-      return seen.size === 3;
-    }, 15_000, 'all three carts instances in the ring');
+    await eventually(
+      async () => {
+        const seen = new Set<string>();
+        for (let u = 0; u < 60; u++) seen.add(await callWith(carts, { 'x-user-id': `probe-${u}` }));
+        return seen.size === 3;
+      },
+      15_000,
+      'all three carts instances in the ring',
+    );
 
     const perBackend: Record<string, number> = {};
     const USERS = 300;
@@ -225,10 +235,14 @@ describe('retries (gRFC A44)', () => {
   it('retries UNAVAILABLE on another attempt, so every call succeeds although one instance always fails', async () => {
     const retrying = client('xds:///retrying');
     await eventually(async () => (await callWith(retrying, {}).catch(() => '')) === 'good', 15_000, 'retrying answers');
-    await eventually(async () => {
-      await outcomes(retrying, {}, 10, 10);
-      return backends.bad!.calls > 0;
-    }, 10_000, 'both instances picked');
+    await eventually(
+      async () => {
+        await outcomes(retrying, {}, 10, 10);
+        return backends.bad!.calls > 0;
+      },
+      10_000,
+      'both instances picked',
+    );
     const badBefore = backends.bad!.calls;
     // One call at a time: round robin then alternates picks, so a retry after the failing instance
     // goes to the good one. (Concurrent calls interleave picks, and a call can draw the failing

@@ -31,7 +31,14 @@ describe('parseInstanceRegistration', () => {
     for (const address of ['10.0.0.1', 'fd00::1', '::1', 'catalog.default.svc', 'localhost', 'host-1.example.com.']) {
       expect(fieldOf({ ...base, address })).toBeUndefined();
     }
-    const parsed = parseInstanceRegistration({ ...base, labels: { z: '1', a: '', 'example.com/tier': 'web' }, weight: 128, zone: 'us-east-1a', region: 'us-east', ttlMs: 1000 });
+    const parsed = parseInstanceRegistration({
+      ...base,
+      labels: { z: '1', a: '', 'example.com/tier': 'web' },
+      weight: 128,
+      zone: 'us-east-1a',
+      region: 'us-east',
+      ttlMs: 1000,
+    });
     expect(parsed).toEqual({
       address: '10.0.0.1',
       port: 8080,

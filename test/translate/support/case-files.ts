@@ -49,7 +49,10 @@ export function loadSuite(suite: Suite): readonly GoldenCase[] {
   let cases = loaded.get(suite);
   if (!cases) {
     const dir = path.join(TESTDATA_DIR, suite);
-    const files = fs.readdirSync(dir).filter((f) => f.endsWith(INPUT_SUFFIX)).sort();
+    const files = fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith(INPUT_SUFFIX))
+      .sort();
     cases = files.map((f) => loadCaseFile(path.join(dir, f)));
     loaded.set(suite, cases);
   }
@@ -183,7 +186,8 @@ class CaseReader {
         if (typeof value === 'string' && value !== '') locality[key] = value;
         else problems.push(key);
       }
-      if (problems[0] !== undefined) return this.problem([...at, problems[0]], 'expected a non-empty string: where the proxy runs (its bootstrap node.locality)');
+      if (problems[0] !== undefined)
+        return this.problem([...at, problems[0]], 'expected a non-empty string: where the proxy runs (its bootstrap node.locality)');
       proxies.push({ kind, service, nodeId, authenticated, ...(Object.keys(locality).length > 0 && { locality }) });
     });
     return proxies;

@@ -14,6 +14,8 @@ npx proto-loader-gen-types --keepCase --longs String --enums String --defaults -
   envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.proto \
   envoy/extensions/filters/http/router/v3/router.proto \
   envoy/extensions/filters/http/rbac/v3/rbac.proto \
+  envoy/extensions/filters/http/fault/v3/fault.proto \
+  envoy/extensions/filters/http/local_ratelimit/v3/local_rate_limit.proto \
   envoy/extensions/filters/network/rbac/v3/rbac.proto \
   envoy/extensions/filters/network/tcp_proxy/v3/tcp_proxy.proto \
   envoy/extensions/transport_sockets/tls/v3/tls.proto \

@@ -31,6 +31,9 @@ export interface EnvoyBootstrapOptions {
    * loopback.
    */
   readonly prometheusPort?: number;
+  /** node.locality: where this sidecar runs; endpoints are prioritised relative to it. */
+  readonly zone?: string;
+  readonly region?: string;
 }
 
 export const XDS_CLUSTER_NAME = 'switchyard-xds';
@@ -49,6 +52,9 @@ export function buildEnvoyBootstrap(o: EnvoyBootstrapOptions): { [key: string]: 
       id: o.instance,
       cluster: o.service,
       metadata: { 'switchyard.io/service': o.service },
+      ...((o.zone !== undefined || o.region !== undefined) && {
+        locality: { ...(o.region !== undefined && { region: o.region }), ...(o.zone !== undefined && { zone: o.zone }) },
+      }),
     },
     admin: {
       address: { socket_address: { address: '127.0.0.1', port_value: o.adminPort } },

@@ -11,6 +11,9 @@ export interface GrpcBootstrapOptions {
   readonly service?: string;
   /** Where `switchyard agent` keeps cert.pem, key.pem and ca.pem; declares the file_watcher provider. */
   readonly certDir?: string;
+  /** node.locality: where this process runs; endpoints are prioritised relative to it. */
+  readonly zone?: string;
+  readonly region?: string;
 }
 
 export interface FileWatcherProvider {
@@ -20,7 +23,7 @@ export interface FileWatcherProvider {
 
 export interface GrpcBootstrap {
   xds_servers: Array<{ server_uri: string; channel_creds: Array<{ type: string }>; server_features: string[] }>;
-  node: { id: string; cluster: string; locality: Record<string, never> };
+  node: { id: string; cluster: string; locality: { zone?: string; region?: string } };
   server_listener_resource_name_template: string;
   certificate_providers?: Record<string, FileWatcherProvider>;
 }
@@ -29,7 +32,11 @@ export function buildGrpcBootstrap(o: GrpcBootstrapOptions): GrpcBootstrap {
   const host = o.xdsHost.includes(':') ? `[${o.xdsHost}]` : o.xdsHost;
   return {
     xds_servers: [{ server_uri: `${host}:${o.xdsPort}`, channel_creds: [{ type: 'insecure' }], server_features: ['xds_v3'] }],
-    node: { id: o.nodeId, cluster: o.service ?? '', locality: {} },
+    node: {
+      id: o.nodeId,
+      cluster: o.service ?? '',
+      locality: { ...(o.region !== undefined && { region: o.region }), ...(o.zone !== undefined && { zone: o.zone }) },
+    },
     // xDS-enabled gRPC servers ask for a listener named after the address they listen on.
     server_listener_resource_name_template: 'grpc/server?xds.resource.listening_address=%s',
     ...(o.certDir !== undefined && {

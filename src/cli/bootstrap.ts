@@ -7,8 +7,8 @@ import { EXIT_OK, UsageError, type CliIo } from './io';
 import { parseFlags, parseHostPort, stringFlag } from './flags';
 
 const USAGE = `usage:
-  switchyard bootstrap envoy --service S --instance ID [--xds-address H:P] [--token T | --cert-dir DIR] [--xds-ca-file FILE] [--insecure-xds] [--admin-port 9901] [--prometheus-port 15090] [--format yaml|json]
-  switchyard bootstrap grpc [--xds-address H:P (the agent's relay)] [--node-id ID] [--service S] [--cert-dir DIR]`;
+  switchyard bootstrap envoy --service S --instance ID [--xds-address H:P] [--token T | --cert-dir DIR] [--xds-ca-file FILE] [--insecure-xds] [--admin-port 9901] [--prometheus-port 15090] [--zone Z] [--region R] [--format yaml|json]
+  switchyard bootstrap grpc [--xds-address H:P (the agent's relay)] [--node-id ID] [--service S] [--cert-dir DIR] [--zone Z] [--region R]`;
 
 /** Where the control plane's CA bundle is on the proxy's host unless --xds-ca-file or --cert-dir say otherwise. */
 export const DEFAULT_XDS_CA_FILE = '/etc/switchyard/ca.pem';
@@ -40,6 +40,8 @@ function bootstrapEnvoy(argv: string[], io: CliIo): number {
     'xds-ca-file': { type: 'string', env: 'SWITCHYARD_XDS_CA_FILE' },
     'cert-dir': { type: 'string', env: 'SWITCHYARD_CERT_DIR' },
     'insecure-xds': { type: 'boolean', env: 'SWITCHYARD_INSECURE_XDS' },
+    zone: { type: 'string', env: 'SWITCHYARD_ZONE' },
+    region: { type: 'string', env: 'SWITCHYARD_REGION' },
   });
   if (flags.positionals.length > 0) throw new UsageError(`bootstrap envoy: unexpected argument "${flags.positionals[0]}"`);
   const insecure = flags.values['insecure-xds'] === true;
@@ -75,6 +77,7 @@ function bootstrapEnvoy(argv: string[], io: CliIo): number {
     xdsCaFile,
     certDir: insecure ? undefined : certDir,
     xdsCaFileFromCertDir: certDir !== undefined && caFlag === undefined,
+    ...localityFlags('bootstrap envoy', flags),
   });
   if (stringFlag(flags, 'token') === undefined && certDir === undefined && !insecure) {
     io.stderr('bootstrap envoy: no --token and no --cert-dir: a control plane that requires proof (the default) will refuse this proxy with UNAUTHENTICATED');
@@ -89,12 +92,25 @@ function bootstrapGrpc(argv: string[], io: CliIo): number {
     'node-id': { type: 'string' },
     service: { type: 'string' },
     'cert-dir': { type: 'string', env: 'SWITCHYARD_CERT_DIR' },
+    zone: { type: 'string', env: 'SWITCHYARD_ZONE' },
+    region: { type: 'string', env: 'SWITCHYARD_REGION' },
   });
   if (flags.positionals.length > 0) throw new UsageError(`bootstrap grpc: unexpected argument "${flags.positionals[0]}"`);
   const { host, port } = parseHostPort(stringFlag(flags, 'xds-address')!, 'xds-address');
   const nodeId = stringFlag(flags, 'node-id') ?? `${os.hostname()}-${process.pid}`;
   io.stdout(
-    JSON.stringify(buildGrpcBootstrap({ xdsHost: host, xdsPort: port, nodeId, service: stringFlag(flags, 'service'), certDir: certDirFlag(flags) }), null, 2),
+    JSON.stringify(
+      buildGrpcBootstrap({
+        xdsHost: host,
+        xdsPort: port,
+        nodeId,
+        service: stringFlag(flags, 'service'),
+        certDir: certDirFlag(flags),
+        ...localityFlags('bootstrap grpc', flags),
+      }),
+      null,
+      2,
+    ),
   );
   return EXIT_OK;
 }
@@ -109,4 +125,19 @@ function required(flags: ReturnType<typeof parseFlags>, name: string): string {
 function certDirFlag(flags: ReturnType<typeof parseFlags>): string | undefined {
   const dir = stringFlag(flags, 'cert-dir');
   return dir === undefined ? undefined : path.resolve(dir);
+}
+
+// The registry's zone rule (registry/validation.ts), so a proxy's locality can equal an instance's.
+const LOCALITY_NAME = /^[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$/;
+
+/** --zone and --region become node.locality: endpoints are sent prioritised relative to it. */
+function localityFlags(command: string, flags: ReturnType<typeof parseFlags>): { zone?: string; region?: string } {
+  const out: { zone?: string; region?: string } = {};
+  for (const name of ['zone', 'region'] as const) {
+    const value = stringFlag(flags, name);
+    if (value === undefined) continue;
+    if (!LOCALITY_NAME.test(value)) throw new UsageError(`${command}: --${name}: "${value}" must be 1 to 63 letters, digits, '-', '_' or '.'`);
+    out[name] = value;
+  }
+  return out;
 }

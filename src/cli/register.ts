@@ -19,12 +19,13 @@ const REGISTER_FLAGS = {
   label: { type: 'string', multiple: true },
   weight: { type: 'string' },
   zone: { type: 'string' },
+  region: { type: 'string' },
   ttl: { type: 'string' },
   ...ADMIN_FLAGS,
 } as const satisfies Record<string, FlagSpec>;
 
 const REGISTER_USAGE =
-  'usage: switchyard register SERVICE ID --address A --port P [--label k=v]… [--weight N] [--zone Z] [--ttl 30s] ' +
+  'usage: switchyard register SERVICE ID --address A --port P [--label k=v]… [--weight N] [--zone Z] [--region R] [--ttl 30s] ' +
   '[--admin-address H:P] [--admin-token T | --data-dir DIR] [--admin-tls] [--admin-ca FILE]';
 const DEREGISTER_USAGE = 'usage: switchyard deregister SERVICE ID [--admin-address H:P] [--admin-token T | --data-dir DIR] [--admin-tls] [--admin-ca FILE]';
 
@@ -35,7 +36,7 @@ function flagForField(field: string | null): string | undefined {
   if (field === 'service') return 'argument SERVICE';
   if (field === 'id') return 'argument ID';
   if (field === 'authorization') return '--admin-token';
-  if (['address', 'port', 'weight', 'zone', 'ttl'].includes(field)) return `--${field}`;
+  if (['address', 'port', 'weight', 'zone', 'region', 'ttl'].includes(field)) return `--${field}`;
   return field;
 }
 
@@ -115,6 +116,7 @@ export function runRegister(argv: string[], io: CliIo, env: NodeJS.ProcessEnv = 
     const weight = integerFlag(flags, 'weight');
     const labels = labelsFlag(flags);
     const zone = stringFlag(flags, 'zone');
+    const region = stringFlag(flags, 'region');
     const ttl = stringFlag(flags, 'ttl');
     const target = adminTarget(flags);
 
@@ -124,6 +126,7 @@ export function runRegister(argv: string[], io: CliIo, env: NodeJS.ProcessEnv = 
       ...(labels !== undefined && { labels }),
       ...(weight !== undefined && { weight }),
       ...(zone !== undefined && { zone }),
+      ...(region !== undefined && { region }),
       ...(ttl !== undefined && { ttl }),
     };
     const result = await callAdmin(target, 'PUT', adminPath('v1', 'services', service, 'instances', id), body);

@@ -17,8 +17,69 @@ export function checkReferences(src: MeshSource, config: MeshConfig): void {
     const path = src.pathOf(service);
     if (path === undefined) continue;
     checkRoutes(src, readErrors, service);
-    checkUnreachableSubsets(src, readErrors, service, path);
+    checkUnreachableSubsets(src, readErrors, service, path, mirroredSubsets(config, service.name));
     checkUniqueEndpoints(src, service, path);
+    checkRetryBudgets(src, service);
+    checkMirrors(src, config, service);
+  }
+}
+
+/**
+ * A mirror target must exist, speak HTTP, and be callable by every caller of the mirrored
+ * service: the copies are sent by the caller's proxy, which holds only clusters it may call
+ * (and routes are shared by every caller, so none may lack the cluster).
+ */
+function checkMirrors(src: MeshSource, config: MeshConfig, service: ServicePolicy): void {
+  const byName = new Map(config.services.map((s) => [s.name, s]));
+  for (const route of service.routes) {
+    const routePath = src.pathOf(route);
+    const mirror = route.mirror;
+    if (!mirror || routePath === undefined) continue;
+    const mirrorPath = childPath(routePath, 'mirror');
+    const servicePath = childPath(mirrorPath, 'service');
+    const target = byName.get(mirror.service);
+    if (!target) {
+      const guess = closestMatch(mirror.service, [...byName.keys()]);
+      src.error(servicePath, src.whereIs(servicePath), `no service named ${mirror.service}${guess ? `; did you mean ${guess}?` : ''}`);
+      continue;
+    }
+    if (target.protocol === 'tcp') src.error(servicePath, src.whereIs(servicePath), `${target.name} is tcp; only HTTP and gRPC requests can be mirrored`);
+    if (mirror.subset !== undefined && !(mirror.subset in target.subsets)) {
+      const subsetPath = childPath(mirrorPath, 'subset');
+      src.error(
+        subsetPath,
+        src.whereIs(subsetPath),
+        `no subset named ${mirror.subset}: ${target.name} defines ${Object.keys(target.subsets).join(', ') || 'none'}`,
+      );
+    }
+    const callers = ['', ...config.services.map((s) => s.name)].filter((c) => mayCall(config, c, service));
+    // A sidecar never holds its own service's clusters, so the target calling this service cannot mirror either.
+    const lacking = callers.filter((c) => !mayCall(config, c, target) || c === target.name);
+    if (lacking.length > 0) {
+      const who = lacking.map((c) => (c === '' ? 'callers outside the mesh' : c)).join(', ');
+      src.error(
+        servicePath,
+        src.whereIs(servicePath),
+        `${who} may call ${service.name} but not ${target.name}, so their proxies could not send the copies; allow them on ${target.name}`,
+      );
+    }
+  }
+}
+
+/** A retry budget limits a cluster, not a route: every route of a service that sets one must agree. */
+function checkRetryBudgets(src: MeshSource, service: ServicePolicy): void {
+  let first: { percent: number; minConcurrency?: number; path: string } | undefined;
+  for (const route of service.routes) {
+    const budget = route.retries?.budget;
+    const path = budget && src.pathOf(budget);
+    if (!budget || path === undefined) continue;
+    if (!first) {
+      first = { ...budget, path };
+      continue;
+    }
+    if (budget.percent !== first.percent || budget.minConcurrency !== first.minConcurrency) {
+      src.error(path, src.whereIs(path), `a retry budget applies to the whole service (its clusters), so it must match the one${atLine(src, first.path)}`);
+    }
   }
 }
 
@@ -139,13 +200,14 @@ function checkRetryTimeouts(src: MeshSource, route: Route, routePath: string): v
 
 /**
  * With no routes all traffic goes to all instances and subsets are merely unused labels of
- * intent, so they are fine; once routes exist, a subset none of them names is dead config.
+ * intent, so they are fine; once routes exist, a subset none of them names (as a destination or
+ * a mirror target) is dead config.
  * A destination of weight 0 still counts: it is how a canary waits before its ramp.
  */
-function checkUnreachableSubsets(src: MeshSource, readErrors: ReadErrors, service: ServicePolicy, servicePath: string): void {
+function checkUnreachableSubsets(src: MeshSource, readErrors: ReadErrors, service: ServicePolicy, servicePath: string, mirrored: ReadonlySet<string>): void {
   const routesPath = childPath(servicePath, 'routes');
   if (service.routes.length === 0 || routeTargetsUncertain(readErrors, routesPath)) return;
-  const reached = new Set(service.routes.flatMap((r) => r.destinations.map((d) => d.subset)));
+  const reached = new Set<string | undefined>([...service.routes.flatMap((r) => r.destinations.map((d) => d.subset)), ...mirrored]);
   for (const subset of Object.keys(service.subsets)) {
     if (reached.has(subset)) continue;
     const path = childPath(childPath(servicePath, 'subsets'), subset);
@@ -155,6 +217,15 @@ function checkUnreachableSubsets(src: MeshSource, readErrors: ReadErrors, servic
       `subset ${subset} is unreachable: no route of ${service.name} sends traffic to it; name it in a route's destinations or remove it`,
     );
   }
+}
+
+/** Subsets of `service` that some route mirrors to: shadow traffic reaches them too. */
+function mirroredSubsets(config: MeshConfig, service: string): Set<string> {
+  const out = new Set<string>();
+  for (const s of config.services) {
+    for (const r of s.routes) if (r.mirror?.service === service && r.mirror.subset !== undefined) out.add(r.mirror.subset);
+  }
+  return out;
 }
 
 /** True when a reading error hid which subsets the routes name. */
@@ -183,4 +254,10 @@ function checkUniqueEndpoints(src: MeshSource, service: ServicePolicy, servicePa
 function atLine(src: MeshSource, path: string): string {
   const line = src.whereIs(path).line;
   return line === undefined ? '' : ` at line ${line}`;
+}
+
+/** Who may call whom, as translation decides it (translate/reachability.ts, which config must not import). */
+function mayCall(config: MeshConfig, caller: string, target: ServicePolicy): boolean {
+  if (target.allow !== undefined) return caller !== '' && target.allow.includes(caller);
+  return config.mesh.defaultPolicy === 'allow';
 }

@@ -46,6 +46,13 @@ services:
   - name: orders
     protocol: http
     port: 8080
+    trafficPolicy:
+      # Session affinity: a shopper's checkouts (same x-user-id) always reach the same orders instance.
+      loadBalancer: { consistentHash: { header: x-user-id } }
+    routes:
+      - destinations: [ { weight: 100 } ]
+        # Chaos testing, off: raise a percent to make frontend's calls to orders fail or slow down.
+        fault: { delay: { fixed: 1s, percent: 0 }, abort: { httpStatus: 503, percent: 0 } }
     allow: [ frontend ]
 
   - name: payments
@@ -61,6 +68,13 @@ services:
         maxEjectionPercent: 50
         failurePercentage: { threshold: 50, minimumHosts: 2, requestVolume: 20 }
     allow: [ orders ]
+
+  # Outside the mesh: the card processor payments calls out to. Its sidecar opens TLS to the
+  # provider (checked against the system roots) and only payments is sent a route to it.
+  - name: payment-provider
+    protocol: http
+    external: { hosts: [ api.payments-provider.example ], port: 443, tls: originate }
+    allow: [ payments ]
 
   - name: db
     protocol: tcp

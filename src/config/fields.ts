@@ -218,3 +218,17 @@ export class MapFields {
     return undefined;
   }
 }
+
+/**
+ * A share of requests from 0 to 100, decimals allowed to four places (0.01% of a million requests
+ * is still 100 of them), as Envoy's FractionalPercent can express with a denominator of a million.
+ */
+export function readPercentage(src: MeshSource, f: Field): number | undefined {
+  const value = scalarValue(f.node);
+  // Compared with a tolerance: 0.1 * 10_000 is 1000.0000000000001 in binary floating point.
+  if (typeof value === 'number' && value >= 0 && value <= 100 && Math.abs(value * 10_000 - Math.round(value * 10_000)) < 1e-6) {
+    return value;
+  }
+  src.error(f.path, f.at, `expected a percentage from 0 to 100 (at most four decimals, e.g. 0.5), got ${describe(src, f.node)}`);
+  return undefined;
+}

@@ -36,6 +36,26 @@ interface HttpReply {
   readonly next?: Hop;
   /** catalog and orders read from the db over the tcp mesh port. */
   readonly db?: string;
+  /**
+   * Who called, as this app's sidecar vouched: the SPIFFE ID from the x-forwarded-client-cert
+   * header the inbound side sets from the caller's mTLS certificate (absent without mTLS).
+   */
+  readonly caller?: string;
+  /**
+   * payments calls the external payment provider through its sidecar (which opens TLS to it). The
+   * shop's provider host is a placeholder, so its failure is reported here but fails no payment.
+   */
+  readonly provider?: Hop;
+}
+
+/** The URI (SPIFFE ID) of the nearest caller in an x-forwarded-client-cert header; Envoy quotes values holding separators. */
+function callerFromXfcc(header: string | string[] | undefined): string | undefined {
+  const value = Array.isArray(header) ? header.at(-1) : header;
+  if (!value) return undefined;
+  // Elements are comma-separated, one per hop; with SANITIZE_SET the sidecar sets exactly one.
+  const element = value.split(',').at(-1) ?? '';
+  const uri = /(?:^|;)URI=("([^"]*)"|[^;]*)/.exec(element);
+  return uri ? (uri[2] ?? uri[1]) : undefined;
 }
 
 /** Which service this role calls for a path, and with what path; undefined: answer locally. */
@@ -108,11 +128,21 @@ async function main(): Promise<void> {
     const pathname = new URL(req.url ?? '/', 'http://app').pathname;
     const canary = typeof req.headers['x-canary'] === 'string' ? req.headers['x-canary'] : undefined;
     const hop = nextHop(role, pathname);
-    const [next, db] = await Promise.all([
+    const [next, db, provider] = await Promise.all([
       hop ? callThroughSidecar(ports, hop.service, hop.path, canary) : undefined,
       role === 'catalog' || role === 'orders' ? readDb(ports) : undefined,
+      role === 'payments' ? callThroughSidecar(ports, 'payment-provider', '/charges', undefined) : undefined,
     ]);
-    const reply: HttpReply = { service: role, ...(version && { version }), instance, ...(next && { next }), ...(db && { db }) };
+    const caller = callerFromXfcc(req.headers['x-forwarded-client-cert']);
+    const reply: HttpReply = {
+      service: role,
+      ...(version && { version }),
+      instance,
+      ...(caller && { caller }),
+      ...(next && { next }),
+      ...(db && { db }),
+      ...(provider && { provider }),
+    };
     // A failed hop is passed on as a bad gateway, so curl -f and Prometheus see it too.
     const status = next && (next.status < 200 || next.status >= 300) ? 502 : 200;
     setTimeout(() => {

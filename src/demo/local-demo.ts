@@ -23,6 +23,8 @@ const INSTANCES = [
   { id: 'catalog-v1', service: 'catalog', version: 'v1', delayMs: 0 },
   { id: 'catalog-v2', service: 'catalog', version: 'v2', delayMs: 0 },
   { id: 'orders-1', service: 'orders', version: undefined, delayMs: 0 },
+  // Two, so orders' session affinity (consistentHash on x-user-id) has a choice to keep.
+  { id: 'orders-2', service: 'orders', version: undefined, delayMs: 0 },
   { id: 'payments-1', service: 'payments', version: undefined, delayMs: 150 },
 ] as const;
 const DRIVER_NODE = 'frontend-1';

@@ -25,6 +25,11 @@ export interface Observations {
     readonly ordersFailures: Counts;
     readonly details: Record<string, string>;
   };
+  /**
+   * orders' session affinity: for each shopper (x-user-id on the checkout call), which orders
+   * instances answered. Affinity holds when every shopper has exactly one.
+   */
+  readonly affinity: Record<string, Counts>;
   /** For each service that answered: the caller identities it saw on its TLS connections. */
   readonly peers: Record<string, string[]>;
 }
@@ -42,6 +47,7 @@ export function emptyObservations(): Observations {
     canary: { byVersion: {}, failures: {} },
     frontendToPayments: { viaMesh: {}, direct: {}, details: {} },
     checkout: { paymentsOk: 0, circuitBreakerTrips: 0, paymentsFailures: {}, ordersFailures: {}, details: {} },
+    affinity: {},
     peers: {},
   };
 }
@@ -78,7 +84,7 @@ export function recordCatalog(obs: Observations, outcome: CallOutcome, canary: b
   }
 }
 
-export function recordCheckout(obs: Observations, outcome: CallOutcome): void {
+export function recordCheckout(obs: Observations, outcome: CallOutcome, user?: string): void {
   const c = obs.checkout;
   if (!outcome.ok || !outcome.reply) {
     bump(c.ordersFailures, outcome.code ?? 'UNKNOWN');
@@ -86,6 +92,10 @@ export function recordCheckout(obs: Observations, outcome: CallOutcome): void {
     return;
   }
   notePeer(obs, outcome.reply);
+  if (user !== undefined) {
+    obs.affinity[user] ??= {};
+    bump(obs.affinity[user], outcome.reply.instance);
+  }
   const payments = outcome.reply.payments;
   if (!payments) return;
   if (payments.ok && payments.reply) {
@@ -104,4 +114,16 @@ export function recordRefusal(obs: Observations, path: 'viaMesh' | 'direct', out
   const key = outcome.ok ? 'OK' : (outcome.code ?? 'UNKNOWN');
   bump(obs.frontendToPayments[path], key);
   obs.frontendToPayments.details[`${path} ${key}`] = outcome.ok ? `answered by ${outcome.reply?.instance}` : (outcome.details ?? '');
+}
+
+/** Shoppers per orders instance, and how many shoppers were answered by more than one (affinity broken). */
+export function affinitySummary(obs: Observations): { perInstance: Counts; moved: number; users: number } {
+  const perInstance: Counts = {};
+  let moved = 0;
+  for (const byInstance of Object.values(obs.affinity)) {
+    const instances = Object.keys(byInstance);
+    if (instances.length > 1) moved++;
+    for (const i of instances) bump(perInstance, i);
+  }
+  return { perInstance, moved, users: Object.keys(obs.affinity).length };
 }

@@ -1,6 +1,6 @@
 // The live view of `npm run demo`: on a terminal, a small table redrawn in place (ANSI: cursor
 // home, clear below); piped or in CI, one plain line per report.
-import { total, type Counts, type DriverReport, type Observations } from './observations';
+import { affinitySummary, total, type Counts, type DriverReport, type Observations } from './observations';
 
 export interface ViewContext {
   readonly adminAddress: string;
@@ -38,6 +38,7 @@ export function tableLines(report: DriverReport, ctx: ViewContext): string[] {
   const split = v1 + v2;
   const canaryTotal = total(o.canary.byVersion);
   const f2p = o.frontendToPayments;
+  const affinity = affinitySummary(o);
   const peers = Object.entries(o.peers).map(([svc, ids]) => `${svc.padEnd(8)} saw caller ${ids.join(', ')}`);
   return [
     `Switchyard demo: the shop as proxyless gRPC over mTLS        ${(report.elapsedMs / 1000).toFixed(0)}s of traffic`,
@@ -45,6 +46,7 @@ export function tableLines(report: DriverReport, ctx: ViewContext): string[] {
     `  frontend → catalog              v1 ${String(v1).padStart(6)} ${pct(v1, split)}    v2 ${String(v2).padStart(6)} ${pct(v2, split)}    failed: ${counts(o.catalog.failures)}`,
     `  frontend → catalog, x-canary    v2 ${String(o.canary.byVersion.v2 ?? 0).padStart(6)} of ${canaryTotal}          failed: ${counts(o.canary.failures)}`,
     `  frontend → payments (refused)   via xds:///payments: ${counts(f2p.viaMesh)};  direct dial: ${counts(f2p.direct)}`,
+    `  frontend → orders, x-user-id    ${affinity.users} shoppers: ${counts(affinity.perInstance)} shoppers each;  moved between instances: ${affinity.moved}`,
     `  orders → payments               ok ${String(o.checkout.paymentsOk).padStart(6)}    circuit-breaker trips ${String(o.checkout.circuitBreakerTrips).padStart(6)}    other: ${counts(o.checkout.paymentsFailures)}`,
     ...(peers.length === 0
       ? ['  mTLS                            no replies yet']
@@ -65,6 +67,7 @@ export function plainLine(report: DriverReport): string {
     `canary v2=${o.canary.byVersion.v2 ?? 0}/${total(o.canary.byVersion)}`,
     `frontend→payments refused: ${counts(o.frontendToPayments.viaMesh)} (mesh), ${counts(o.frontendToPayments.direct)} (direct)`,
     `payments ok=${o.checkout.paymentsOk} cb-trips=${o.checkout.circuitBreakerTrips}`,
+    `affinity ${counts(affinitySummary(o).perInstance)} moved=${affinitySummary(o).moved}`,
   ].join('  ');
 }
 

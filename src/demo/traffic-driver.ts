@@ -18,13 +18,18 @@ import { spiffeIdOf, type CallOutcome } from './shop-messages';
 const LOOPS = {
   catalog: { workers: 2, pauseMs: 50 },
   canary: { workers: 1, pauseMs: 200 },
-  // More concurrent checkouts than payments' maxRequests (3), so its circuit breaker trips.
-  checkout: { workers: 4, pauseMs: 100 },
+  // More concurrent checkouts than payments' maxRequests (3) per orders instance (there are two,
+  // and affinity may load one more than the other), so its circuit breaker trips.
+  checkout: { workers: 8, pauseMs: 100 },
   refusedViaMesh: { workers: 1, pauseMs: 500 },
   refusedDirect: { workers: 1, pauseMs: 1_000 },
 } as const;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Shoppers whose checkouts carry x-user-id: enough that both orders instances get some. */
+const SHOPPERS = 16;
+let shopper = 0;
 
 /** frontend's certificate, verifying that the server is payments by its SPIFFE ID (it has no DNS name). */
 function directCredentials(certDir: string): grpc.ChannelCredentials {
@@ -88,7 +93,13 @@ async function main(): Promise<void> {
   const loops = Promise.all([
     loop(LOOPS.catalog, async () => recordCatalog(obs, await callShop(catalog, { op: 'get' }, deadline), false)),
     loop(LOOPS.canary, async () => recordCatalog(obs, await callShop(catalog, { op: 'get' }, { ...deadline, metadata: canaryHeader }), true)),
-    loop(LOOPS.checkout, async () => recordCheckout(obs, await callShop(orders, { op: 'checkout' }, deadline))),
+    loop(LOOPS.checkout, async () => {
+      // Shoppers take turns; orders hashes x-user-id, so each should stick to one orders instance.
+      const user = `shopper-${(shopper++ % SHOPPERS) + 1}`;
+      const metadata = new grpc.Metadata();
+      metadata.set('x-user-id', user);
+      recordCheckout(obs, await callShop(orders, { op: 'checkout' }, { ...deadline, metadata }), user);
+    }),
     loop(LOOPS.refusedViaMesh, async () => recordRefusal(obs, 'viaMesh', await callShop(paymentsViaMesh, { op: 'get' }, { deadlineMs: 1_000 }))),
     loop(LOOPS.refusedDirect, async () => recordRefusal(obs, 'direct', await callShop(paymentsDirect, { op: 'get' }, deadline))),
   ]);

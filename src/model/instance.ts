@@ -14,6 +14,7 @@ export interface Instance {
   /** Load-balancing weight, 1..128 (Envoy's endpoint weight range is 1..2^32-1; we keep it small). */
   readonly weight: number;
   readonly zone?: string;
+  readonly region?: string;
   readonly health: HealthStatus;
   /** TTL in milliseconds for heartbeat-renewed instances; undefined means it never lapses. */
   readonly ttlMs?: number;
@@ -29,5 +30,6 @@ export interface InstanceRegistration {
   readonly labels?: Readonly<Record<string, string>>;
   readonly weight?: number;
   readonly zone?: string;
+  readonly region?: string;
   readonly ttlMs?: number;
 }

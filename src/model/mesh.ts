@@ -33,8 +33,45 @@ export interface OutlierDetection {
   readonly failurePercentage?: FailurePercentageEjection;
 }
 
+/**
+ * What a consistent-hash load balancer hashes, so requests with the same value reach the same
+ * instance (session affinity): a request header, a cookie (created with `ttlMs` when absent), or
+ * the caller's source IP.
+ */
+export type ConsistentHash =
+  | { readonly header: string }
+  | { readonly cookie: { readonly name: string; readonly ttlMs?: number } }
+  | { readonly sourceIp: true };
+
+/**
+ * Overrides of locality-aware routing. By default a proxy that knows its locality gets endpoints
+ * in priorities relative to it: same zone first, then the rest of its region, then everything
+ * else. `failover` names where callers in zone or region `from` go next instead of their region;
+ * `distribute` spreads callers in `from` over localities by weight (percent) instead.
+ * Locality names are zones or regions.
+ */
+export interface LocalityPolicy {
+  readonly failover?: readonly { readonly from: string; readonly to: string }[];
+  readonly distribute?: readonly { readonly from: string; readonly to: Readonly<Record<string, number>> }[];
+}
+
+/** Active health checking by the caller's proxy (Envoy), one kind of probe. */
+export interface HealthCheck {
+  readonly http?: { readonly path: string };
+  readonly grpc?: { readonly service?: string };
+  readonly tcp?: true;
+  readonly intervalMs: number;
+  readonly timeoutMs: number;
+  readonly unhealthyThreshold: number;
+  readonly healthyThreshold: number;
+}
+
 export interface TrafficPolicy {
   readonly loadBalancer?: LoadBalancer;
+  /** With loadBalancer ring_hash or maglev: what each route of the service hashes. */
+  readonly consistentHash?: ConsistentHash;
+  readonly locality?: LocalityPolicy;
+  readonly healthCheck?: HealthCheck;
   readonly connectTimeoutMs?: number;
   readonly circuitBreaker?: CircuitBreaker;
   readonly outlierDetection?: OutlierDetection;
@@ -53,10 +90,40 @@ export interface RouteDestination {
   readonly weight: number;
 }
 
+/** Retries allowed at once as a share of active requests (Envoy's retry budget), with a floor. */
+export interface RetryBudget {
+  readonly percent: number;
+  readonly minConcurrency?: number;
+}
+
 export interface RetryPolicy {
   readonly attempts: number;
+  /** A cluster-wide limit: every route of a service must give the same budget. */
+  readonly budget?: RetryBudget;
   readonly perTryTimeoutMs?: number;
   readonly retryOn?: string;
+}
+
+/** Faults the caller's proxy injects into a share of a route's requests (chaos testing). */
+export interface FaultInjection {
+  /** Hold the request for `fixedMs` before sending it on, for `percent` of requests (0..100, decimals allowed). */
+  readonly delay?: { readonly fixedMs: number; readonly percent: number };
+  /** Answer without calling the service, with an HTTP status or a gRPC status code. */
+  readonly abort?: { readonly httpStatus?: number; readonly grpcStatus?: number; readonly percent: number };
+}
+
+/** Header changes on one direction of a route: set replaces, add appends, remove drops. */
+export interface HeaderMutation {
+  readonly set?: Readonly<Record<string, string>>;
+  readonly add?: Readonly<Record<string, string>>;
+  readonly remove?: readonly string[];
+}
+
+export interface RouteHeaders {
+  /** Applied to the request before it is sent to the service. */
+  readonly request?: HeaderMutation;
+  /** Applied to the response before the caller sees it. */
+  readonly response?: HeaderMutation;
 }
 
 export interface Route {
@@ -64,6 +131,10 @@ export interface Route {
   readonly destinations: readonly RouteDestination[];
   readonly timeoutMs?: number;
   readonly retries?: RetryPolicy;
+  readonly fault?: FaultInjection;
+  readonly headers?: RouteHeaders;
+  /** Copy a share of the route's requests to another service (or subset); its answers are dropped. */
+  readonly mirror?: { readonly service: string; readonly subset?: string; readonly percent: number };
 }
 
 export interface StaticEndpoint {
@@ -71,7 +142,23 @@ export interface StaticEndpoint {
   readonly port: number;
   readonly labels?: Readonly<Record<string, string>>;
   readonly zone?: string;
+  readonly region?: string;
   readonly weight?: number;
+}
+
+/**
+ * How a sidecar talks to an external service: `originate` (the app speaks plaintext to its
+ * sidecar, which opens TLS to the provider and checks its certificate against the system roots),
+ * `passthrough` (the app speaks TLS itself; the sidecar forwards bytes) or `none` (plaintext).
+ */
+export type ExternalTls = 'originate' | 'passthrough' | 'none';
+
+/** A service outside the mesh, reached by DNS name rather than through registered instances. */
+export interface ExternalService {
+  /** DNS names (or IP addresses) of the provider, in the order written; resolved by the client. */
+  readonly hosts: readonly string[];
+  readonly port: number;
+  readonly tls: ExternalTls;
 }
 
 export interface ServicePolicy {
@@ -85,6 +172,13 @@ export interface ServicePolicy {
   /** Services allowed to call this one; undefined means "per mesh.defaultPolicy". */
   readonly allow?: readonly string[];
   readonly endpoints: readonly StaticEndpoint[];
+  /**
+   * Requests each instance's inbound sidecar admits per second (a token bucket refilled every
+   * second, holding up to `burst`); the rest are refused with 429 (gRPC: RESOURCE_EXHAUSTED).
+   */
+  readonly rateLimit?: { readonly requestsPerSecond: number; readonly burst: number };
+  /** Present for a service outside the mesh: no instances, a DNS cluster to these hosts. */
+  readonly external?: ExternalService;
 }
 
 export interface MeshConfig {

@@ -26,4 +26,11 @@ export interface ProxyIdentity {
   readonly authenticated: boolean;
   /** Absent: a client of this kind that needs nothing beyond the kind's defaults. */
   readonly client?: ProxyClient;
+  /** node.locality: where the proxy runs; absent when its bootstrap names no zone or region. */
+  readonly locality?: ProxyLocality;
+}
+
+export interface ProxyLocality {
+  readonly zone?: string;
+  readonly region?: string;
 }

@@ -31,7 +31,11 @@ export function proxyClientOf(node: Node__Output): ProxyClient {
 
 /** `service` is what the stream proved (or, anonymous under --insecure-xds, its node.cluster). */
 export function proxyIdentityOf(node: Node__Output, service: string, authenticated: boolean): ProxyIdentity {
-  return { kind: proxyKindOf(node), service, nodeId: node.id ?? '', authenticated, client: proxyClientOf(node) };
+  // node.locality: where the proxy runs (bootstrap --zone/--region); absent when it names neither.
+  const zone = node.locality?.zone || undefined;
+  const region = node.locality?.region || undefined;
+  const locality = zone !== undefined || region !== undefined ? { ...(zone !== undefined && { zone }), ...(region !== undefined && { region }) } : undefined;
+  return { kind: proxyKindOf(node), service, nodeId: node.id ?? '', authenticated, client: proxyClientOf(node), ...(locality && { locality }) };
 }
 
 export interface StreamGrouping extends StreamAuthPolicy {

@@ -13,6 +13,7 @@ export interface InstanceRecord {
   readonly labels: Readonly<Record<string, string>>;
   readonly weight: number;
   readonly zone?: string;
+  readonly region?: string;
   readonly ttlMs?: number;
   readonly health: HealthStatus;
   /** etcd lease id (decimal string) of a TTL instance's alive key while it is healthy. */
@@ -28,6 +29,7 @@ export function recordFor(registration: InstanceRegistration, lease: string | un
     labels: registration.labels ?? {},
     weight: registration.weight ?? DEFAULT_WEIGHT,
     ...(registration.zone !== undefined && { zone: registration.zone }),
+    ...(registration.region !== undefined && { region: registration.region }),
     ...(registration.ttlMs !== undefined && { ttlMs: registration.ttlMs }),
     health: 'healthy',
     ...(lease !== undefined && { lease }),
@@ -42,6 +44,7 @@ export function encodeRecord(record: InstanceRecord): string {
     labels: Object.fromEntries(Object.entries(record.labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
     weight: record.weight,
     zone: record.zone,
+    region: record.region,
     ttlMs: record.ttlMs,
     health: record.health,
     lease: record.lease,
@@ -87,6 +90,7 @@ export function instanceFromRecord(service: string, id: string, record: Instance
     labels: record.labels,
     weight: record.weight,
     ...(record.zone !== undefined && { zone: record.zone }),
+    ...(record.region !== undefined && { region: record.region }),
     health: record.health,
     ...(record.ttlMs !== undefined && { ttlMs: record.ttlMs }),
     renewedAt,

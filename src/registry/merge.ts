@@ -20,6 +20,7 @@ function staticInstance(service: string, endpoint: StaticEndpoint): Instance {
     labels: endpoint.labels ?? {},
     weight: endpoint.weight ?? DEFAULT_WEIGHT,
     ...(endpoint.zone !== undefined && { zone: endpoint.zone }),
+    ...(endpoint.region !== undefined && { region: endpoint.region }),
     health: 'healthy',
     // Static endpoints are never renewed; a constant keeps this function pure.
     renewedAt: 0,

@@ -61,6 +61,7 @@ function toPersisted(instance: Instance): PersistedInstance {
     labels: instance.labels,
     weight: instance.weight,
     ...(instance.zone !== undefined && { zone: instance.zone }),
+    ...(instance.region !== undefined && { region: instance.region }),
     ...(instance.ttlMs !== undefined && { ttlMs: instance.ttlMs }),
     health: instance.health,
   };

@@ -11,6 +11,7 @@ export function sameRegistration(instance: Instance, next: Instance): boolean {
     instance.port === next.port &&
     instance.weight === next.weight &&
     instance.zone === next.zone &&
+    instance.region === next.region &&
     instance.ttlMs === next.ttlMs &&
     labelsA.length === labelsB.length &&
     labelsA.every(([key, value]) => next.labels[key] === value)

@@ -18,7 +18,7 @@ const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const HOSTNAME_LABEL = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
 // Kubernetes label name and value: alphanumerics at both ends, `-_.` inside, at most 63.
 const LABEL_NAME = /^[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$/;
-const REGISTRATION_FIELDS = new Set(['address', 'port', 'labels', 'weight', 'zone', 'ttlMs']);
+const REGISTRATION_FIELDS = new Set(['address', 'port', 'labels', 'weight', 'zone', 'region', 'ttlMs']);
 
 function describe(value: unknown): string {
   if (value === null) return 'null';
@@ -127,9 +127,12 @@ function parseLabels(value: unknown): Readonly<Record<string, string>> | Registr
   return sorted;
 }
 
-export function checkZone(value: unknown): RegistryError | undefined {
+export function checkZone(value: unknown, field: 'zone' | 'region' = 'zone'): RegistryError | undefined {
   if (typeof value !== 'string' || !LABEL_NAME.test(value)) {
-    return invalidArgument('zone', `zone must be 1 to 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit, got ${describe(value)}`);
+    return invalidArgument(
+      field,
+      `${field} must be 1 to 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit, got ${describe(value)}`,
+    );
   }
   return undefined;
 }
@@ -168,6 +171,10 @@ export function parseInstanceRegistration(value: unknown): InstanceRegistration 
     const problem = checkZone(input.zone);
     if (problem) return problem;
   }
+  if (input.region !== undefined && input.region !== null) {
+    const problem = checkZone(input.region, 'region');
+    if (problem) return problem;
+  }
   if (input.ttlMs !== undefined && input.ttlMs !== null) {
     const problem = checkIntegerInRange('ttlMs', input.ttlMs, MIN_TTL_MS, MAX_TTL_MS);
     if (problem) return problem;
@@ -178,6 +185,7 @@ export function parseInstanceRegistration(value: unknown): InstanceRegistration 
     ...(labels !== undefined && { labels }),
     ...(typeof input.weight === 'number' && { weight: input.weight }),
     ...(typeof input.zone === 'string' && { zone: input.zone }),
+    ...(typeof input.region === 'string' && { region: input.region }),
     ...(typeof input.ttlMs === 'number' && { ttlMs: input.ttlMs }),
   };
 }

@@ -4,7 +4,8 @@
 import type { CircuitBreakers } from '../generated/envoy/config/cluster/v3/CircuitBreakers';
 import type { _envoy_config_cluster_v3_Cluster_LbPolicy as LbPolicy } from '../generated/envoy/config/cluster/v3/Cluster';
 import type { OutlierDetection as EnvoyOutlierDetection } from '../generated/envoy/config/cluster/v3/OutlierDetection';
-import type { LoadBalancer, ServicePolicy } from '../model';
+import type { HealthCheck as EnvoyHealthCheck } from '../generated/envoy/config/core/v3/HealthCheck';
+import type { LoadBalancer, RetryBudget, ServicePolicy } from '../model';
 import { isGrpcClient, type TranslateContext } from './context';
 import { durationFromMs } from '../util/durations';
 
@@ -46,8 +47,15 @@ export function lbPolicyFor(ctx: TranslateContext, service: ServicePolicy): LbPo
   return supported;
 }
 
+/** The service's retry budget: the one its routes agree on (the mesh file checks that they do). */
+function retryBudgetOf(service: ServicePolicy): RetryBudget | undefined {
+  return service.routes.find((r) => r.retries?.budget)?.retries?.budget;
+}
+
 export function circuitBreakersFor(ctx: TranslateContext, service: ServicePolicy): CircuitBreakers | undefined {
-  const cb = service.trafficPolicy?.circuitBreaker;
+  const budget = retryBudgetOf(service);
+  if (budget && isGrpcClient(ctx)) ctx.warnings.add(service.name, 'gRPC clients ignore retry budgets; only attempts limit their retries');
+  const cb = service.trafficPolicy?.circuitBreaker ?? (budget && !isGrpcClient(ctx) ? {} : undefined);
   if (!cb) return undefined;
   if (isGrpcClient(ctx)) {
     // gRPC only limits concurrent requests (gRFC A32).
@@ -66,6 +74,13 @@ export function circuitBreakersFor(ctx: TranslateContext, service: ServicePolicy
         ...(cb.maxPendingRequests !== undefined && { max_pending_requests: { value: cb.maxPendingRequests } }),
         ...(cb.maxRequests !== undefined && { max_requests: { value: cb.maxRequests } }),
         ...(cb.maxRetries !== undefined && { max_retries: { value: cb.maxRetries } }),
+        // Envoy lets a budget override max_retries: retries in flight may be this share of active requests.
+        ...(budget && {
+          retry_budget: {
+            budget_percent: { value: budget.percent },
+            ...(budget.minConcurrency !== undefined && { min_retry_concurrency: { value: budget.minConcurrency } }),
+          },
+        }),
       },
     ],
   };
@@ -111,4 +126,29 @@ export function outlierDetectionFor(ctx: TranslateContext, service: ServicePolic
     }),
     ...(base !== undefined && base > ENVOY_DEFAULT_MAX_EJECTION_MS && { max_ejection_time: durationFromMs(base) }),
   };
+}
+
+/**
+ * Active health checks, for Envoy only: each caller's sidecar probes the instances it may send to
+ * and stops sending to one that fails `unhealthyThreshold` probes in a row. gRPC clients do not
+ * probe (a warning says so); registry health and outlier detection still apply to them.
+ */
+export function healthChecksFor(ctx: TranslateContext, service: ServicePolicy): EnvoyHealthCheck[] | undefined {
+  const hc = service.trafficPolicy?.healthCheck;
+  if (!hc) return undefined;
+  if (isGrpcClient(ctx)) {
+    ctx.warnings.add(service.name, 'gRPC clients do not health-check; healthCheck applies to Envoy sidecars only');
+    return undefined;
+  }
+  return [
+    {
+      timeout: durationFromMs(hc.timeoutMs),
+      interval: durationFromMs(hc.intervalMs),
+      unhealthy_threshold: { value: hc.unhealthyThreshold },
+      healthy_threshold: { value: hc.healthyThreshold },
+      ...(hc.http && { http_health_check: { path: hc.http.path, ...(service.protocol === 'grpc' && { codec_client_type: 'HTTP2' as const }) } }),
+      ...(hc.grpc && { grpc_health_check: { ...(hc.grpc.service !== undefined && { service_name: hc.grpc.service }) } }),
+      ...(hc.tcp && { tcp_health_check: {} }),
+    },
+  ];
 }

@@ -36,7 +36,7 @@ export function addEnvoySidecarResources(ctx: TranslateContext, out: ResourceCol
     const holder = taken.get(outboundHttpPort);
     if (holder === undefined) {
       taken.set(outboundHttpPort, 'the HTTP outbound listener');
-      out.add(TypeUrl.Listener, sidecarListenerName('outbound', outboundHttpPort), buildSidecarHttpOutboundListener(ctx));
+      out.add(TypeUrl.Listener, sidecarListenerName('outbound', outboundHttpPort), buildSidecarHttpOutboundListener(ctx, http));
       out.add(TypeUrl.RouteConfiguration, sidecarOutboundRouteConfigName(outboundHttpPort), buildSidecarOutboundRouteConfiguration(ctx, http));
     } else {
       ctx.warnings.add(

@@ -56,8 +56,8 @@ export function grpcServerListenerName(address: string, port: number): string {
 /** The server listeners for the proxy's own service, one per distinct instance address. */
 export function addGrpcServerResources(ctx: TranslateContext, out: ResourceCollector): void {
   const service = ctx.services.get(ctx.proxy.service);
-  // A tcp service is not served by a gRPC server.
-  if (!service || service.protocol === 'tcp') return;
+  // A tcp service is not served by a gRPC server, and an external one not by the mesh at all.
+  if (!service || service.protocol === 'tcp' || service.external) return;
   for (const instance of serverInstances(ctx, service)) {
     out.add(TypeUrl.Listener, grpcServerListenerName(instance.address, instance.port), buildGrpcServerListener(ctx, service, instance));
   }

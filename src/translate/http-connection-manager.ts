@@ -34,8 +34,10 @@ export function inlineConnectionManager(
   statPrefix: string,
   routeConfig: RouteConfiguration,
   filtersBeforeRouter: readonly HttpFilter[],
+  extra: Partial<HttpConnectionManager> = {},
 ): HttpConnectionManager {
   return {
+    ...extra,
     // AUTO: the caller may speak HTTP/1.1 or HTTP/2 with prior knowledge (gRPC).
     codec_type: 'AUTO',
     stat_prefix: statPrefix,

@@ -18,6 +18,7 @@ import {
   statPrefix,
 } from './names';
 import { FilterName, TypeName } from './type-names';
+import { inboundClientCertFields, inboundHttpFilters, outboundHttpFilters } from './traffic-filters';
 
 /**
  * Everything arriving at the sidecar's inbound port goes to the local application. Security
@@ -39,7 +40,8 @@ export function buildInboundListener(ctx: TranslateContext, service: ServicePoli
                 name: cluster,
                 virtual_hosts: [{ name: cluster, domains: ['*'], routes: [{ match: { prefix: '/' }, route: { cluster, timeout: { seconds: 0 } } }] }],
               },
-              ctx.security.inboundHttpFilters(ctx, service),
+              [...ctx.security.inboundHttpFilters(ctx, service), ...inboundHttpFilters(service)],
+              inboundClientCertFields(ctx, service),
             ),
           ),
         ];
@@ -54,9 +56,14 @@ export function buildInboundListener(ctx: TranslateContext, service: ServicePoli
 }
 
 /** The one listener the app sends all its HTTP and gRPC calls to; routes pick the service by authority. */
-export function buildSidecarHttpOutboundListener(ctx: TranslateContext): Listener {
+export function buildSidecarHttpOutboundListener(ctx: TranslateContext, services: readonly ServicePolicy[]): Listener {
   const { outboundAddress, outboundHttpPort } = ctx.options;
-  const hcm = rdsConnectionManager(statPrefix('outbound', outboundHttpPort), sidecarOutboundRouteConfigName(outboundHttpPort), [], 'AUTO');
+  const hcm = rdsConnectionManager(
+    statPrefix('outbound', outboundHttpPort),
+    sidecarOutboundRouteConfigName(outboundHttpPort),
+    outboundHttpFilters(services),
+    'AUTO',
+  );
   return {
     name: sidecarListenerName('outbound', outboundHttpPort),
     address: { socket_address: { address: outboundAddress, port_value: outboundHttpPort } },
@@ -78,7 +85,7 @@ export function buildSidecarTcpOutboundListener(ctx: TranslateContext, service: 
 /** What `xds:///<service>` resolves to in a proxyless gRPC client. */
 export function buildApiListener(service: ServicePolicy): Listener {
   // gRPC takes nothing from the HCM but the route source and the filter list; no codec.
-  const hcm = rdsConnectionManager(statPrefix('outbound', service.name), serviceRouteConfigName(service.name), [], undefined);
+  const hcm = rdsConnectionManager(statPrefix('outbound', service.name), serviceRouteConfigName(service.name), outboundHttpFilters([service]), undefined);
   return { name: apiListenerName(service.name), api_listener: { api_listener: packAny(TypeName.HttpConnectionManager, hcm) } };
 }
 

@@ -18,6 +18,12 @@ export interface TranslateOptions {
   readonly outboundHttpPort?: number;
   /** Cluster connect timeout when a service sets none. Default 5000 (Envoy's own default, made explicit). */
   readonly defaultConnectTimeoutMs?: number;
+  /**
+   * The CA bundle file in a sidecar's image that an external provider's certificate is checked
+   * against (tls: originate). Default /etc/ssl/certs/ca-certificates.crt (Debian and Ubuntu,
+   * which the official Envoy images are built on).
+   */
+  readonly systemTrustBundleFile?: string;
   /** mTLS and RBAC; absent means plaintext with no authorization filters (mesh.mtls: disabled). */
   readonly security?: SecurityHooks;
 }
@@ -29,6 +35,7 @@ export interface ResolvedOptions {
   readonly outboundAddress: string;
   readonly outboundHttpPort: number;
   readonly defaultConnectTimeoutMs: number;
+  readonly systemTrustBundleFile: string;
 }
 
 export const DEFAULT_INBOUND_PORT = 15006;
@@ -42,5 +49,6 @@ export function resolveOptions(opts: TranslateOptions | undefined): ResolvedOpti
     outboundAddress: opts?.outboundAddress ?? '127.0.0.1',
     outboundHttpPort: opts?.outboundHttpPort ?? DEFAULT_OUTBOUND_HTTP_PORT,
     defaultConnectTimeoutMs: opts?.defaultConnectTimeoutMs ?? 5000,
+    systemTrustBundleFile: opts?.systemTrustBundleFile ?? '/etc/ssl/certs/ca-certificates.crt',
   };
 }

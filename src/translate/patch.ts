@@ -36,18 +36,17 @@ export function patchServiceBundles(
     addServiceClusters(ctx, service, fresh);
   }
   const rebuilt = fresh.toResourceSet();
+  // Cluster and ClusterLoadAssignment names are the cluster names; a rebuilt service's bundle
+  // must replace exactly what it held before. A cluster that turned from EDS to DNS (an instance
+  // registered by hostname) drops its ClusterLoadAssignment, which a swap cannot express.
+  const bundleNames = new Set(rebuilt[TypeUrl.Cluster].map((r) => r.name));
   const out: Record<string, readonly NamedResource[]> = { ...previous };
   for (const typeUrl of BUNDLE_TYPES) {
     const replacements = new Map(rebuilt[typeUrl].map((r) => [r.name, r]));
+    const held = previous[typeUrl].filter((r) => bundleNames.has(r.name));
+    if (held.length !== replacements.size || held.some((r) => !replacements.has(r.name))) return undefined;
     if (replacements.size === 0) continue;
-    let replaced = 0;
-    out[typeUrl] = previous[typeUrl].map((r) => {
-      const next = replacements.get(r.name);
-      if (!next) return r;
-      replaced++;
-      return next;
-    });
-    if (replaced !== replacements.size) return undefined;
+    out[typeUrl] = previous[typeUrl].map((r) => replacements.get(r.name) ?? r);
   }
   return out as ResourceSet;
 }

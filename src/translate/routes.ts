@@ -17,6 +17,8 @@ import { memoized } from './memo';
 import { serviceClusterName, serviceRouteConfigName, sidecarOutboundRouteConfigName } from './names';
 import { compareNames } from './reachability';
 import { buildRetryPolicy } from './retry-policy';
+import { hashPolicyFor } from './hash-policy';
+import { routeFaultConfig, routeHeaderFields, routeMirrorFields } from './traffic-filters';
 
 /** A proxyless gRPC client's routes for `xds:///<service>`. */
 export function buildServiceRouteConfiguration(ctx: TranslateContext, service: ServicePolicy): RouteConfiguration {
@@ -56,13 +58,39 @@ function buildRoute(ctx: TranslateContext, service: ServicePolicy, route: Route)
       ? { cluster: targets[0].cluster }
       : { weighted_clusters: { clusters: targets.map((t) => ({ name: t.cluster, weight: { value: t.weight } })) } }),
     ...timeoutFields(ctx, route.timeoutMs, service),
+    ...hostRewrite(ctx, service),
+    ...hashPolicies(ctx, service),
+    ...routeMirrorFields(ctx, service, route),
   };
   const retryPolicy = buildRetryPolicy(ctx, service, route.retries);
-  return { match: buildRouteMatch(ctx, service, route.match), route: retryPolicy ? { ...action, retry_policy: retryPolicy } : action };
+  const perFilter = routeFaultConfig(route.fault);
+  return {
+    match: buildRouteMatch(ctx, service, route.match),
+    route: retryPolicy ? { ...action, retry_policy: retryPolicy } : action,
+    ...routeHeaderFields(ctx, service, route.headers),
+    ...(perFilter && { typed_per_filter_config: perFilter }),
+  };
 }
 
 function buildCatchAllRoute(ctx: TranslateContext, service: ServicePolicy): EnvoyRoute {
-  return { match: { prefix: '/' }, route: { cluster: serviceClusterName(service.name), ...timeoutFields(ctx, undefined) } };
+  return {
+    match: { prefix: '/' },
+    route: { cluster: serviceClusterName(service.name), ...timeoutFields(ctx, undefined), ...hostRewrite(ctx, service), ...hashPolicies(ctx, service) },
+  };
+}
+
+function hashPolicies(ctx: TranslateContext, service: ServicePolicy): Pick<RouteAction, 'hash_policy'> {
+  const policies = hashPolicyFor(ctx, service);
+  return policies.length > 0 ? { hash_policy: policies } : {};
+}
+
+/**
+ * The app addresses an external service by its mesh name (Host: payment-provider); the provider
+ * expects its own name. auto_host_rewrite swaps in the DNS name of the host the DNS cluster
+ * picked. gRPC sets :authority from its target and ignores this.
+ */
+function hostRewrite(ctx: TranslateContext, service: ServicePolicy): Pick<RouteAction, 'auto_host_rewrite'> {
+  return service.external && !isGrpcClient(ctx) ? { auto_host_rewrite: { value: true } } : {};
 }
 
 /**

@@ -80,7 +80,8 @@ function newContext(state: MeshState, proxy: ProxyIdentity, opts: TranslateOptio
     consumerVariant,
     upstreamVariant: '',
   };
-  return { ...base, upstreamVariant: `${consumerVariant}\0${base.security.upstreamVariant(base)}` };
+  // Endpoint priorities depend on where the proxy runs (endpoints.ts), so its locality is part of the variant.
+  return { ...base, upstreamVariant: `${consumerVariant}\0${base.security.upstreamVariant(base)}${localityKeyPart(proxy)}` };
 }
 
 export function translateForProxy(state: MeshState, proxy: ProxyIdentity, opts?: TranslateOptions, memo?: TranslationMemo): TranslateResult {
@@ -103,7 +104,13 @@ export function translateForProxy(state: MeshState, proxy: ProxyIdentity, opts?:
  */
 export function proxyGroupKey(state: MeshState, proxy: ProxyIdentity, opts?: Pick<TranslateOptions, 'security'>): string {
   const security = opts?.security ?? PLAINTEXT;
-  return `${consumerVariantOf(proxy.kind, consumerDialect(proxy))}:${proxy.service}${security.groupKeyPart(state, proxy)}`;
+  return `${consumerVariantOf(proxy.kind, consumerDialect(proxy))}:${proxy.service}${security.groupKeyPart(state, proxy)}${localityKeyPart(proxy)}`;
+}
+
+/** Proxies in different localities are sent different endpoint priorities; none for a proxy that names none. */
+function localityKeyPart(proxy: ProxyIdentity): string {
+  const l = proxy.locality;
+  return l ? `@${l.region ?? ''}/${l.zone ?? ''}` : '';
 }
 
 /**

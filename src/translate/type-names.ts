@@ -5,6 +5,8 @@ export const TypeName = {
   Router: 'envoy.extensions.filters.http.router.v3.Router',
   TcpProxy: 'envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy',
   UpstreamHttpProtocolOptions: 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions',
+  HttpFault: 'envoy.extensions.filters.http.fault.v3.HTTPFault',
+  LocalRateLimit: 'envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit',
 } as const;
 
 /** Well-known extension names Envoy logs and matches on (the name field beside typed_config). */
@@ -12,4 +14,6 @@ export const FilterName = {
   HttpConnectionManager: 'envoy.filters.network.http_connection_manager',
   TcpProxy: 'envoy.filters.network.tcp_proxy',
   Router: 'envoy.filters.http.router',
+  Fault: 'envoy.filters.http.fault',
+  LocalRateLimit: 'envoy.filters.http.local_ratelimit',
 } as const;

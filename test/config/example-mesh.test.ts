@@ -22,8 +22,13 @@ describe('the embedded shop mesh', () => {
       ['catalog', 'http', 8080, ['frontend']],
       ['orders', 'http', 8080, ['frontend']],
       ['payments', 'http', 8080, ['orders']],
+      ['payment-provider', 'http', 443, ['payments']],
       ['db', 'tcp', 5432, ['catalog', 'orders']],
     ]);
+  });
+
+  it('has the payment provider as an external service only payments may call', () => {
+    expect(service('payment-provider')?.external).toEqual({ hosts: ['api.payments-provider.example'], port: 443, tls: 'originate' });
   });
 
   it('sends canary-header traffic to catalog v2 and splits the rest 90/10', () => {

@@ -50,7 +50,10 @@ beforeAll(async () => {
       res.writeHead(404).end();
       return;
     }
-    const upstream = http.request({ host: '127.0.0.1', port: catalogPort, path: req.url, headers: req.headers }, (up) => {
+    // As catalog's inbound sidecar does under mTLS (SANITIZE_SET): the caller's certificate, by its URI SAN.
+    const xfcc = 'By=spiffe://switchyard.local/svc/catalog;Hash=abc123;URI=spiffe://switchyard.local/svc/frontend';
+    const headers = { ...req.headers, 'x-forwarded-client-cert': xfcc };
+    const upstream = http.request({ host: '127.0.0.1', port: catalogPort, path: req.url, headers }, (up) => {
       res.writeHead(up.statusCode!, up.headers);
       up.pipe(res);
     });
@@ -74,7 +77,17 @@ describe('the compose-mode demo app', () => {
       body: {
         service: 'frontend',
         instance: 'frontend-1',
-        next: { status: 200, body: { service: 'catalog', version: 'v2', instance: 'catalog-v2', db: JSON.stringify({ service: 'db', instance: 'db-1' }) } },
+        next: {
+          status: 200,
+          // catalog reports the caller its sidecar vouched for in x-forwarded-client-cert.
+          body: {
+            service: 'catalog',
+            version: 'v2',
+            instance: 'catalog-v2',
+            caller: 'spiffe://switchyard.local/svc/frontend',
+            db: JSON.stringify({ service: 'db', instance: 'db-1' }),
+          },
+        },
       },
     });
   });

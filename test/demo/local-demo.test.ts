@@ -96,13 +96,32 @@ describe('npm run demo (local processes, proxyless gRPC)', () => {
     expect(o.checkout.paymentsFailures).toEqual({});
     expect(o.checkout.ordersFailures).toEqual({});
 
+    // orders' session affinity (consistentHash on x-user-id): every shopper's checkouts reached one
+    // orders instance, and the 16 shoppers are spread over both (all on one: p ≈ 3e-5).
+    const shoppers = Object.entries(o.affinity);
+    expect(shoppers.length).toBe(16);
+    for (const [user, byInstance] of shoppers) expect(Object.keys(byInstance), user).toHaveLength(1);
+    expect(new Set(shoppers.map(([, byInstance]) => Object.keys(byInstance)[0])).size).toBe(2);
+
     // Every process the demo started has ended.
     expect(summary.processes.map((p) => p.name).sort()).toEqual(
-      ['agent-catalog', 'agent-frontend', 'agent-orders', 'agent-payments', 'catalog-v1', 'catalog-v2', 'driver', 'orders-1', 'payments-1', 'serve'].sort(),
+      [
+        'agent-catalog',
+        'agent-frontend',
+        'agent-orders',
+        'agent-payments',
+        'catalog-v1',
+        'catalog-v2',
+        'driver',
+        'orders-1',
+        'orders-2',
+        'payments-1',
+        'serve',
+      ].sort(),
     );
     expect(summary.processes.filter((p) => alive(p.pid))).toEqual([]);
     expect(summary.processes.filter((p) => p.name === 'serve' || p.name === 'driver').map((p) => p.code)).toEqual([0, 0]);
-  }, 120_000);
+  }, 180_000); // one more app since orders got a second instance; start-up on 2 shared cores took 100 s once
 
   it.concurrent('while running, every app and the driver are connected proxies with no NACK; Ctrl-C (SIGINT) then stops every process and exits 0', async () => {
     const run = runLauncher(['--data-dir', path.join(tempDir('switchyard-demo-'), 'demo'), ...FREE_PORTS]);
@@ -116,7 +135,8 @@ describe('npm run demo (local processes, proxyless gRPC)', () => {
     );
     await Promise.race([firstLine, run.exit]);
     const children = childrenOf(run.child.pid!);
-    expect(children.length).toBe(10);
+    // serve, four agents, five apps (orders has two instances, for its session affinity), the driver.
+    expect(children.length).toBe(11);
     // While it runs: the admin address it printed answers, every app and the driver are connected
     // proxies, and none of them NACKed anything.
     // The printed curl line carries the way to the management token (the server's data dir), as a user would copy it.
@@ -128,10 +148,10 @@ describe('npm run demo (local processes, proxyless gRPC)', () => {
     const proxies = (await (await fetch(`${admin}/v1/proxies`, { headers: { authorization: `Bearer ${token}` } })).json()) as {
       proxies: Array<{ nodeId: string; types: Array<{ lastNack?: unknown }> }>;
     };
-    expect([...new Set(proxies.proxies.map((p) => p.nodeId))].sort()).toEqual(['catalog-v1', 'catalog-v2', 'frontend-1', 'orders-1', 'payments-1']);
+    expect([...new Set(proxies.proxies.map((p) => p.nodeId))].sort()).toEqual(['catalog-v1', 'catalog-v2', 'frontend-1', 'orders-1', 'orders-2', 'payments-1']);
     expect(proxies.proxies.flatMap((p) => p.types).filter((t) => t.lastNack)).toEqual([]);
     run.child.kill('SIGINT');
     expect(await run.exit).toBe(0);
     expect(children.filter(alive)).toEqual([]);
-  }, 120_000);
+  }, 180_000); // one more app since orders got a second instance; start-up on 2 shared cores took 100 s once
 });

@@ -31,13 +31,21 @@ describe('parseInstanceRegistration', () => {
     for (const address of ['10.0.0.1', 'fd00::1', '::1', 'catalog.default.svc', 'localhost', 'host-1.example.com.']) {
       expect(fieldOf({ ...base, address })).toBeUndefined();
     }
-    const parsed = parseInstanceRegistration({ ...base, labels: { z: '1', a: '', 'example.com/tier': 'web' }, weight: 128, zone: 'us-east-1a', ttlMs: 1000 });
+    const parsed = parseInstanceRegistration({
+      ...base,
+      labels: { z: '1', a: '', 'example.com/tier': 'web' },
+      weight: 128,
+      zone: 'us-east-1a',
+      region: 'us-east',
+      ttlMs: 1000,
+    });
     expect(parsed).toEqual({
       address: '10.0.0.1',
       port: 8080,
       labels: { a: '', 'example.com/tier': 'web', z: '1' },
       weight: 128,
       zone: 'us-east-1a',
+      region: 'us-east',
       ttlMs: 1000,
     });
     expect(Object.keys((parsed as { labels: object }).labels)).toEqual(['a', 'example.com/tier', 'z']);
@@ -78,6 +86,8 @@ describe('parseInstanceRegistration', () => {
     ['too many labels', { ...base, labels: Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`k${i}`, 'v'])) }, 'labels'],
     ['empty zone', { ...base, zone: '' }, 'zone'],
     ['zone with space', { ...base, zone: 'zone a' }, 'zone'],
+    ['empty region', { ...base, region: '' }, 'region'],
+    ['region with slash', { ...base, region: 'eu/west' }, 'region'],
     ['ttl too short', { ...base, ttlMs: 999 }, 'ttlMs'],
     ['ttl too long', { ...base, ttlMs: 24 * 3_600_000 + 1 }, 'ttlMs'],
     ['unknown field', { ...base, adress: 'x' }, 'adress'],

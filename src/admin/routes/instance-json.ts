@@ -11,6 +11,7 @@ export interface InstanceJson {
   readonly labels: Readonly<Record<string, string>>;
   readonly weight: number;
   readonly zone?: string;
+  readonly region?: string;
   readonly health: HealthStatus;
   readonly ttl?: string;
   /** ISO time of the last registration or heartbeat; absent for static endpoints. */
@@ -31,6 +32,7 @@ export function instanceJson(instance: Instance): InstanceJson {
     labels: instance.labels,
     weight: instance.weight,
     ...(instance.zone !== undefined && { zone: instance.zone }),
+    ...(instance.region !== undefined && { region: instance.region }),
     health: instance.health,
     ...(instance.ttlMs !== undefined && { ttl: formatDuration(instance.ttlMs) }),
     ...(instance.source === 'registered' && { renewedAt: new Date(instance.renewedAt).toISOString() }),

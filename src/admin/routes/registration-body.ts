@@ -6,7 +6,7 @@ import type { InstanceRegistration } from '../../model/instance';
 import { invalidArgument, type RegistryError } from '../../registry/errors';
 import { MAX_TTL_MS, MIN_TTL_MS, parseInstanceRegistration } from '../../registry/validation';
 
-const BODY_FIELDS: ReadonlySet<string> = new Set(['address', 'port', 'labels', 'weight', 'zone', 'ttl']);
+const BODY_FIELDS: ReadonlySet<string> = new Set(['address', 'port', 'labels', 'weight', 'zone', 'region', 'ttl']);
 
 function parseTtl(value: unknown): number | RegistryError {
   if (typeof value !== 'string') {
@@ -22,7 +22,7 @@ function parseTtl(value: unknown): number | RegistryError {
 
 export function parseRegistrationBody(body: unknown): InstanceRegistration | RegistryError {
   if (body === undefined) {
-    return invalidArgument('body', 'a JSON body is required: {"address": ..., "port": ..., "labels"?, "weight"?, "zone"?, "ttl"?}');
+    return invalidArgument('body', 'a JSON body is required: {"address": ..., "port": ..., "labels"?, "weight"?, "zone"?, "region"?, "ttl"?}');
   }
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     return invalidArgument('body', 'the body must be a JSON object');
@@ -30,7 +30,7 @@ export function parseRegistrationBody(body: unknown): InstanceRegistration | Reg
   const { ttl, ...rest } = body as Record<string, unknown>;
   // Typos such as "adress" would otherwise silently register something other than intended.
   for (const key of Object.keys(body)) {
-    if (!BODY_FIELDS.has(key)) return invalidArgument(key, `unknown field "${key}"; expected address, port, labels, weight, zone or ttl`);
+    if (!BODY_FIELDS.has(key)) return invalidArgument(key, `unknown field "${key}"; expected address, port, labels, weight, zone, region or ttl`);
   }
   const fields: Record<string, unknown> = { ...rest };
   if (ttl !== undefined && ttl !== null) {

@@ -170,9 +170,9 @@ class CaseReader {
         continue;
       }
       const kinds = (['envoy', 'grpc'] as const).filter((k) => k in item);
-      const unknown = Object.keys(item).filter((k) => !['envoy', 'grpc', 'nodeId', 'authenticated'].includes(k));
+      const unknown = Object.keys(item).filter((k) => !['envoy', 'grpc', 'nodeId', 'authenticated', 'zone', 'region'].includes(k));
       if (unknown.length > 0) {
-        this.problem([...at, unknown[0]], 'unknown key; a proxy has envoy or grpc, nodeId and authenticated');
+        this.problem([...at, unknown[0]], 'unknown key; a proxy has envoy or grpc, nodeId, authenticated, zone and region');
         continue;
       }
       const kind = kinds[0];
@@ -199,7 +199,19 @@ class CaseReader {
         this.problem([...at, 'authenticated'], 'expected true or false');
         continue;
       }
-      proxies.push({ kind, service, nodeId, authenticated });
+      const locality: { zone?: string; region?: string } = {};
+      const problems: string[] = [];
+      for (const key of ['zone', 'region'] as const) {
+        const value = item[key];
+        if (value === undefined) continue;
+        if (typeof value === 'string' && value !== '') locality[key] = value;
+        else problems.push(key);
+      }
+      if (problems[0] !== undefined) {
+        this.problem([...at, problems[0]], 'expected a non-empty string: where the proxy runs (its bootstrap node.locality)');
+        continue;
+      }
+      proxies.push({ kind, service, nodeId, authenticated, ...(Object.keys(locality).length > 0 && { locality }) });
     }
     return proxies;
   }
@@ -242,6 +254,7 @@ class CaseReader {
         labels: persisted.labels ?? {},
         weight: persisted.weight ?? DEFAULT_WEIGHT,
         ...(persisted.zone !== undefined && { zone: persisted.zone }),
+        ...(persisted.region !== undefined && { region: persisted.region }),
         health: persisted.health,
         ...(persisted.ttlMs !== undefined && { ttlMs: persisted.ttlMs }),
         renewedAt: 0,

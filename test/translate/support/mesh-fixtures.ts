@@ -11,7 +11,7 @@ export function instance(
   id: string,
   address: string,
   port: number,
-  fields: Partial<Pick<Instance, 'labels' | 'weight' | 'zone' | 'health'>> = {},
+  fields: Partial<Pick<Instance, 'labels' | 'weight' | 'zone' | 'region' | 'health'>> = {},
 ): Instance {
   return {
     service: serviceName,
@@ -21,6 +21,7 @@ export function instance(
     labels: fields.labels ?? {},
     weight: fields.weight ?? 1,
     ...(fields.zone !== undefined && { zone: fields.zone }),
+    ...(fields.region !== undefined && { region: fields.region }),
     health: fields.health ?? 'healthy',
     renewedAt: 0,
     source: 'registered',
@@ -52,7 +53,8 @@ export function anonymous(proxy: ProxyIdentity): ProxyIdentity {
 }
 
 export function proxyLabel(proxy: ProxyIdentity): string {
-  return `${proxy.kind}:${proxy.service === '' ? '(no service)' : proxy.service}`;
+  const where = proxy.locality ? ` in ${[proxy.locality.region, proxy.locality.zone].filter((x) => x !== undefined).join('/')}` : '';
+  return `${proxy.kind}:${proxy.service === '' ? '(no service)' : proxy.service}${where}`;
 }
 
 /** proxyLabel, and for a sidecar whether it proved its service (what mTLS output turns on). */

@@ -7,6 +7,7 @@ import type { SnapshotCache } from './snapshot-cache';
 import { SotwStream } from './sotw-stream';
 import type { GroupResolver, StreamDeps, XdsStream } from './stream-base';
 import type { StreamStatus } from './stream-status';
+import { proxyReadiness, type ProxyReadiness } from './readiness';
 import { DiscoveryResponseField, DeltaResponseField, encodeControlPlane } from './wire';
 
 export interface XdsServerOptions {
@@ -122,6 +123,11 @@ export class XdsServer {
   /** Streams whose node.id is `nodeId` (a proxy may hold several, e.g. per-type services). */
   streamsForNode(nodeId: string): XdsStream[] {
     return [...this.active.values()].filter(({ stream }) => stream.info.node?.id === nodeId).map(({ stream }) => stream);
+  }
+
+  /** Whether `nodeId` has ACKed everything it was sent and subscribed to every type it needs. */
+  readiness(nodeId: string): ProxyReadiness {
+    return proxyReadiness(nodeId, this.streamsForNode(nodeId).map((s) => ({ status: s.status(), snapshot: s.currentSnapshot })));
   }
 
   get streamCount(): number {

@@ -190,6 +190,11 @@ export abstract class XdsStream {
     this.deps.observer.streamClosed?.(this.info);
   }
 
+  /** The group snapshot the stream follows now (undefined before its group is built). */
+  get currentSnapshot(): Snapshot | undefined {
+    return this.snapshot;
+  }
+
   get isClosed(): boolean {
     return this.closed;
   }

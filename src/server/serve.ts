@@ -15,6 +15,7 @@ import { etcdMeshSource, fileMeshSource, type MeshSource } from './mesh-source';
 import { formatHostPort, type ServeOptions } from './options';
 import { openRegistry, type RegistryWiring } from './registry-runner';
 import { startXds } from './xds-runner';
+import { csdsAuthorizer } from './csds-access';
 
 export interface RunningServer {
   readonly xdsPort: number;
@@ -122,6 +123,7 @@ export async function startServer(options: ServeOptions, report: (line: string) 
       ...(sources.ca === 'etcd' && etcd && options.etcd?.encryptionKey && { etcd: { client: etcd.client, keys: etcd.keys, encryptionKey: options.etcd.encryptionKey } }),
     });
     opened.push(() => adminSecurity.close());
+    xds.setCsdsAuthorizer(csdsAuthorizer(adminSecurity.access));
     const admin: AdminServer = await startAdmin({
       address: options.adminAddress,
       security: adminSecurity,

@@ -56,6 +56,16 @@ export class XdsServer {
     }
   }
 
+  /** Adds another gRPC service on the xDS port (CSDS); before listen. */
+  addService(definition: grpc.ServiceDefinition, implementation: grpc.UntypedServiceImplementation): void {
+    this.server.addService(definition, implementation);
+  }
+
+  /** The open streams themselves, for readers that need their sent resources (CSDS). */
+  openStreams(): XdsStream[] {
+    return [...this.active.values()].map(({ stream }) => stream);
+  }
+
   /** Binds and starts; resolves to the bound port (useful with port 0). */
   listen(address: string, credentials = grpc.ServerCredentials.createInsecure()): Promise<number> {
     return new Promise((resolve, reject) => {

@@ -220,4 +220,8 @@ export abstract class XdsStream {
   protected abstract anyPendingAck(): boolean;
   protected abstract typeStatuses(): TypeSyncStatus[];
   abstract sentResources(): SentResources;
+  /** What the proxy refused in its latest NACK per type, where the protocol keeps it (SotW). */
+  rejectedResources(): SentResources {
+    return new Map();
+  }
 }

@@ -1,6 +1,6 @@
 // The mesh file stage (see ARCHITECTURE.md): parse and validate with locations, load from disk, watch.
 
-export { parseMeshFile, type MeshParseResult } from './parse';
+export { parseMeshFile, type MeshParseResult, type MeshLocations } from './parse';
 export { loadMeshFile, loadMeshFileSync } from './load';
 export { watchMeshFile, DEFAULT_WATCH_DEBOUNCE_MS, type MeshFileListener, type WatchMeshOptions } from './watch';
 export { EXAMPLE_MESH_YAML, EXAMPLE_MESH_FILE_NAME, parseExampleMesh } from './example-mesh';

@@ -1,7 +1,7 @@
 // parseMeshFile: mesh file text → MeshConfig, or every problem in it, each with file:line:column.
 
 import { LineCounter, isScalar, parseDocument, type YAMLError } from 'yaml';
-import type { Problem } from '../model/errors';
+import type { Location, Problem } from '../model/errors';
 import type { MeshConfig } from '../model/mesh';
 import { checkReferences } from './check-references';
 import { checkGrpcCompatibility } from './grpc-compat';
@@ -13,6 +13,22 @@ export interface MeshParseResult {
   config?: MeshConfig;
   /** Errors and warnings in file order. */
   problems: Problem[];
+  /**
+   * Where each setting of `config` was written (present with `config`): `switchyard explain`
+   * and NACK explanations point at the mesh-file line behind a resource with it.
+   */
+  locations?: MeshLocations;
+  /** The text parsed, as given: history records it so a past mesh can be shown, diffed and re-applied. */
+  text?: string;
+}
+
+/** Where a setting sits in the mesh file, by its path (`services[2].routes[0].match`). */
+export interface MeshLocations {
+  readonly file: string;
+  /** Its value's place, else its key's, else just the file. */
+  whereIs(path: string): Location;
+  /** Its key's place (a subset's name, say), else its value's. */
+  whereKeyIs(path: string): Location;
 }
 
 export function parseMeshFile(text: string, file: string): MeshParseResult {
@@ -36,13 +52,13 @@ export function parseMeshFile(text: string, file: string): MeshParseResult {
     checkReferences(src, config);
     checkGrpcCompatibility(src, config);
   }
-  return finish(src, config);
+  return finish(src, config, text);
 }
 
-function finish(src: MeshSource, config: MeshConfig | undefined): MeshParseResult {
+function finish(src: MeshSource, config: MeshConfig | undefined, text?: string): MeshParseResult {
   const problems = [...src.problems].sort(byPosition);
   const valid = config !== undefined && !problems.some((p) => p.severity === 'error');
-  return valid ? { config, problems } : { problems };
+  return valid ? { config, problems, locations: src, ...(text !== undefined && { text }) } : { problems };
 }
 
 function byPosition(a: Problem, b: Problem): number {

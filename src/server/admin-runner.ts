@@ -9,6 +9,8 @@ import type { AdminSecurity } from '../admin/admin-security';
 import { certificateRoutes, securityRoutes } from '../admin/routes/security';
 import type { SwitchyardMetrics } from '../metrics/metrics';
 import type { MeshConfig } from '../model';
+import type { MeshLocations } from '../config/parse';
+import { explainRoutes } from '../admin/routes/explain';
 import type { Registry } from '../registry';
 import type { XdsServer } from '../xds';
 import type { CaRunner } from './ca-runner';
@@ -24,6 +26,8 @@ export interface AdminWiring {
   readonly ca: CaRunner;
   /** The mesh file in force (its services, for listings and token minting). */
   readonly config: () => MeshConfig;
+  /** The mesh in force with where each setting is written (explain points at its lines). */
+  readonly mesh: () => { config: MeshConfig; locations?: MeshLocations };
   /** Named readiness checks besides registry writes: registry, ca, config. */
   readonly readiness: () => ReadonlyArray<{ name: string; ok: boolean; detail?: string }>;
   /** Whether registry writes can succeed now: the `registry-writes` check (etcd reachable with a quorum). */
@@ -78,6 +82,7 @@ export function startAdmin(w: AdminWiring): Promise<AdminServer> {
         trustBundlePem: () => ca.trustBundlePem(),
       }),
       ...aclRoutes(w.security.access),
+      ...explainRoutes({ xds: w.xds, mesh: w.mesh }),
     ],
   });
 }

@@ -75,6 +75,8 @@ export async function startServer(options: ServeOptions, report: (line: string) 
     const meshSource = mesh;
     metrics.configValid.set(1);
     let lastConfigProblem: Problem[] = [];
+    // The mesh in force as parsed (config, where each setting is written, the text).
+    let currentMesh: MeshParseResult = meshSource.initial;
 
     // Certificate changes before the publisher exists need no re-publish.
     let republish = (): void => undefined;
@@ -99,6 +101,7 @@ export async function startServer(options: ServeOptions, report: (line: string) 
       }
       lastConfigProblem = [];
       states.config = result.config;
+      currentMesh = result;
       metrics.configReloads.inc();
       metrics.configValid.set(1);
       logger.info({ file: meshSource.name }, 'mesh file reloaded');
@@ -133,6 +136,7 @@ export async function startServer(options: ServeOptions, report: (line: string) 
       xds: xds.xds,
       ca,
       config: (): MeshConfig => states.config,
+      mesh: () => ({ config: states.config, ...(currentMesh.locations && { locations: currentMesh.locations }) }),
       writable: () => registry.writable(),
       readiness: () => [
         { name: 'registry', ok: true },

@@ -271,11 +271,36 @@ export function explainCall(input: ExplainInput, request: ExplainRequest): Expla
   // Why the source was (not) sent a way to reach the target: reachability from `allow` / defaultPolicy.
   const policy = places.callPolicy(target.name);
   const allowed = mayCall(input.config, request.from, target);
-  const notSent = (what: string, name: string, type: string): Explanation => {
-    const reason = allowed
+  // The destination's own inbound RBAC: from a connected proxy of it when there is one, else
+  // from the mesh file. Judged even when the source was refused, since an app that dials the
+  // destination directly meets this check.
+  const rbacStep = (): Verdict => {
+    const principal = spiffeId(input.config.mesh.trustDomain, request.from);
+    let verdict: Verdict | undefined;
+    let from = '';
+    for (const dest of input.destinations) {
+      const rbac = inboundRbac(dest.resources);
+      if (rbac === undefined) continue;
+      from = `${dest.nodeId}'s ${rbac === 'none' ? 'inbound listener' : rbac.listener}`;
+      verdict = rbac === 'none' ? { ok: true, why: 'no RBAC filter: every caller is admitted' } : rbacAdmits(rbac.rules, principal);
+      break;
+    }
+    if (!verdict) {
+      from = `the mesh file (no connected proxy of ${target.name} holds an inbound listener)`;
+      verdict = { ok: allowed, why: allowed ? `${target.name} admits ${request.from}` : `${target.name} does not admit ${request.from}` };
+    }
+    steps.push({ step: 'rbac', result: verdict.ok ? 'allowed' : 'refused', detail: `${verdict.why} (from ${from})`, mesh: policy ? [policy] : [] });
+    return verdict;
+  };
+  const notSent = (what: string, name: string, type: string, why?: string): Explanation => {
+    const self = kind === 'envoy' && request.from === target.name;
+    const reason = why ?? (self
+      ? `a sidecar never routes to its own service (${target.name}): its app reaches its own instances directly, so nothing for ${target.name} is on its outbound side`
+      : allowed
       ? `${request.from} may call ${target.name}, but its proxy holds no ${what} ${name} (not requested yet, or left out: see serve's translation warnings)`
-      : `${target.name} does not admit ${request.from}, so ${request.from}'s proxy is never sent ${target.name}'s config`;
+      : `${target.name} does not admit ${request.from}, so ${request.from}'s proxy is never sent ${target.name}'s config`);
     steps.push({ step: what, resource: { type, name }, result: 'refused', detail: reason, mesh: policy ? [policy] : [] });
+    if (!self) rbacStep();
     const how = kind === 'grpc' ? 'the call waits for name resolution until its deadline' : target.protocol === 'tcp' ? 'nothing listens on that port: connection refused' : 'the sidecar answers 404 (no route)';
     return refuse(what, `refused at the source: ${reason}; ${how}`);
   };
@@ -292,6 +317,11 @@ export function explainCall(input: ExplainInput, request: ExplainRequest): Expla
     const listener = listeners.get(name);
     if (!listener || !tcpProxy(listener)) return notSent('listener', name, 'LDS');
     const tcp = tcpProxy(listener)!;
+    // One listener per port: another tcp service on the same port may hold it (translation warns).
+    const holder = str(tcp.stat_prefix)?.replace(/^outbound_/, '');
+    if (holder !== undefined && holder !== target.name) {
+      return notSent('listener', name, 'LDS', `port ${target.port} is taken on ${request.from}'s sidecar by ${holder}'s outbound listener, so ${target.name} got none (serve logs a translation warning)`);
+    }
     steps.push({ step: 'listener', resource: { type: 'LDS', name }, result: 'matched', detail: `tcp_proxy on port ${target.port}`, mesh: [places.serviceEntry(target.name)!, ...(policy ? [policy] : [])] });
     if (str(tcp.cluster)) targetsWeighted.push({ cluster: str(tcp.cluster)!, weight: 1 });
     for (const c of list(obj(tcp.weighted_clusters)?.clusters)) targetsWeighted.push({ cluster: str(c.name) ?? '', weight: num(c.weight) ?? 0 });
@@ -377,22 +407,7 @@ export function explainCall(input: ExplainInput, request: ExplainRequest): Expla
     targets.push({ cluster: t.cluster, ...(subset !== undefined && { subset }), weight: t.weight, probability, endpoints, healthyEndpoints: healthy, policy: policyLines, mesh: [...mesh, ...(tp ? [tp] : [])] });
   }
 
-  // Last, the destination's own inbound RBAC: from a connected proxy of it when there is one.
-  const principal = spiffeId(input.config.mesh.trustDomain, request.from);
-  let rbacVerdict: Verdict | undefined;
-  let rbacFrom = '';
-  for (const dest of input.destinations) {
-    const rbac = inboundRbac(dest.resources);
-    if (rbac === undefined) continue;
-    rbacFrom = `${dest.nodeId}'s ${rbac === 'none' ? 'inbound listener' : rbac.listener}`;
-    rbacVerdict = rbac === 'none' ? { ok: true, why: 'no RBAC filter: every caller is admitted' } : rbacAdmits(rbac.rules, principal);
-    break;
-  }
-  if (!rbacVerdict) {
-    rbacFrom = `the mesh file (no connected proxy of ${target.name} holds an inbound listener)`;
-    rbacVerdict = { ok: allowed, why: allowed ? `${target.name} admits ${request.from}` : `${target.name} does not admit ${request.from}` };
-  }
-  steps.push({ step: 'rbac', result: rbacVerdict.ok ? 'allowed' : 'refused', detail: `${rbacVerdict.why} (from ${rbacFrom})`, mesh: policy ? [policy] : [] });
+  const rbacVerdict = rbacStep();
   if (!rbacVerdict.ok) return { ...refuse('rbac', `refused by ${target.name}'s RBAC: ${rbacVerdict.why}; ${kind === 'grpc' ? 'PERMISSION_DENIED' : '403 (RBAC: access denied)'}`), targets };
 
   const split = targets.map((t) => `${t.subset ?? t.cluster} ${(t.probability * 100).toFixed(t.probability === 1 ? 0 : 1)}%`).join(', ');

@@ -58,7 +58,12 @@ export function parseMeshFile(text: string, file: string): MeshParseResult {
 function finish(src: MeshSource, config: MeshConfig | undefined, text?: string): MeshParseResult {
   const problems = [...src.problems].sort(byPosition);
   const valid = config !== undefined && !problems.some((p) => p.severity === 'error');
-  return valid ? { config, problems, locations: src, ...(text !== undefined && { text }) } : { problems };
+  if (!valid) return { problems };
+  const result: MeshParseResult = { config, problems, ...(text !== undefined && { text }) };
+  // Not enumerable: the locations are an index into this parse, not part of its value, so two
+  // parses of the same text still compare equal (and JSON of a result stays what it was).
+  Object.defineProperty(result, 'locations', { value: src, enumerable: false });
+  return result;
 }
 
 function byPosition(a: Problem, b: Problem): number {

@@ -111,7 +111,7 @@ for (const suite of ['plaintext', 'mtls'] as const) {
           const source: ProxyHoldings = { nodeId: proxy.nodeId, resources: held(translated.resources) };
           config.services.forEach((target, k) => {
             if (target.protocol === 'tcp' && proxy.kind === 'grpc') return;
-            const routes: Array<Route | undefined> = target.routes.length > 0 ? (target.protocol === 'tcp' ? [target.routes[0]] : target.routes) : [undefined];
+            const routes: Array<Route | undefined> = target.routes.length > 0 ? (target.protocol === 'tcp' ? [target.routes[0]] : [...target.routes]) : [undefined];
             routes.forEach((route, i) => {
               const req = requestFor(route);
               const e = explainCall({ config, locations: parsed.locations!, source, destinations: destinationsFor(c, suite, target.name) }, { from: proxy.service, to: target.name, ...req });

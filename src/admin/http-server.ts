@@ -27,6 +27,8 @@ export interface AdminServerOptions {
   /** Serve HTTPS with this certificate (replaceable while running with `setCertificate`). */
   readonly tls?: TlsPair;
   readonly maxBodyBytes?: number;
+  /** Told of every write an ACL token made that succeeded: the history's audit trail. */
+  readonly audit?: (write: { method: string; path: string; caller: string; body: unknown; status: number }) => void;
 }
 
 export interface TlsPair {
@@ -124,7 +126,7 @@ async function handle(
     return errorResponse('invalid_argument', body.message, 'body');
   }
 
-  const adminRequest = { method, path: url.pathname, params: match.params, query: url.searchParams, headers: request.headers, body: body.body };
+  const adminRequest = { method, path: url.pathname, params: match.params, query: url.searchParams, headers: request.headers, body: body.body, ...(holder && { caller: holder.name }) };
   if (routeAccess.kind === 'rule' && holder !== undefined) {
     const required = typeof routeAccess.rule === 'string' ? routeAccess.rule : routeAccess.rule(adminRequest);
     if (!grants(holder.rules, required)) {
@@ -133,7 +135,15 @@ async function handle(
   }
 
   try {
-    return await match.route.handler(adminRequest);
+    const response = await match.route.handler(adminRequest);
+    if (holder && method !== 'GET' && response.status < 400) {
+      try {
+        options.audit?.({ method, path: url.pathname, caller: holder.name, body: body.body, status: response.status });
+      } catch (error) {
+        logger.error({ err: error }, 'recording an admin write in the history failed');
+      }
+    }
+    return response;
   } catch (error) {
     if (isRegistryError(error)) return registryErrorResponse(error);
     logger.error({ err: error, method, path: url.pathname }, 'admin route failed');
@@ -163,7 +173,10 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
       })
       .catch((error: unknown) => logger.warn({ err: error }, 'could not send admin response'));
   };
-  const serverOptions = { requestTimeout: 30_000, headersTimeout: 10_000 };
+  // Idle keep-alive connections are closed well after clients drop them (fetch/undici keeps one
+  // 4 s): with Node's 5 s default, a loaded host's timers let the server close a socket just as
+  // the client reused it, failing that request with "other side closed".
+  const serverOptions = { requestTimeout: 30_000, headersTimeout: 10_000, keepAliveTimeout: 65_000 };
   const server = options.tls
     ? https.createServer({ ...serverOptions, cert: options.tls.certPem, key: options.tls.keyPem, minVersion: 'TLSv1.2' }, onRequest)
     : http.createServer(serverOptions, onRequest);

@@ -15,6 +15,8 @@ export interface AdminRequest {
   readonly headers: IncomingHttpHeaders;
   /** The parsed JSON body; undefined when the request had none. */
   readonly body: unknown;
+  /** The name of the ACL token the request was made with (routes that need one). */
+  readonly caller?: string;
 }
 
 interface ResponseBase {

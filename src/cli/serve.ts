@@ -9,7 +9,7 @@ import { startServer } from '../server/serve';
 import { parseDurationFlag, parseFlags, parseHostPort, stringFlag, type ParsedFlags } from './flags';
 import { EXIT_OK, EXIT_USAGE, UsageError, type CliIo } from './io';
 
-const USAGE = `usage: switchyard serve [--config FILE] [--data-dir DIR] [--xds-address H:P] [--admin-address H:P] [--admin-token T] ${ADMIN_SECURITY_USAGE} [--require-xds-token] [--ca-cert FILE --ca-key FILE] [--ca-key-type ecdsa-p256|rsa-2048] [--xds-tls] [--xds-tls-names localhost,…] [--debounce 100ms] [--log-level info] [--log-format auto|json|pretty] [--registry embedded|etcd] [--mesh-source file|etcd] [--ca-source data-dir|etcd] [--etcd-endpoints URL,… [--etcd-prefix /switchyard/]] [--ca-encryption-key-file FILE]`;
+const USAGE = `usage: switchyard serve [--config FILE] [--data-dir DIR] [--xds-address H:P] [--admin-address H:P] [--admin-token T] ${ADMIN_SECURITY_USAGE} [--require-xds-token] [--ca-cert FILE --ca-key FILE] [--ca-key-type ecdsa-p256|rsa-2048] [--xds-tls] [--xds-tls-names localhost,…] [--debounce 100ms] [--history-keep 200] [--log-level info] [--log-format auto|json|pretty] [--registry embedded|etcd] [--mesh-source file|etcd] [--ca-source data-dir|etcd] [--etcd-endpoints URL,… [--etcd-prefix /switchyard/]] [--ca-encryption-key-file FILE]`;
 
 export const SERVE_FLAGS = {
   config: { type: 'string', env: 'SWITCHYARD_CONFIG' },
@@ -24,6 +24,7 @@ export const SERVE_FLAGS = {
   'xds-tls': { type: 'boolean', env: 'SWITCHYARD_XDS_TLS' },
   'xds-tls-names': { type: 'string', env: 'SWITCHYARD_XDS_TLS_NAMES', default: 'localhost' },
   debounce: { type: 'string', env: 'SWITCHYARD_DEBOUNCE', default: '100ms' },
+  'history-keep': { type: 'string', env: 'SWITCHYARD_HISTORY_KEEP', default: '200' },
   'log-level': { type: 'string', env: 'SWITCHYARD_LOG_LEVEL', default: 'info' },
   'log-format': { type: 'string', env: 'SWITCHYARD_LOG_FORMAT', default: 'auto' },
   registry: { type: 'string', env: 'SWITCHYARD_REGISTRY', default: 'embedded' },
@@ -109,6 +110,7 @@ function serveOptions(flags: ServeFlags, argv: readonly string[]): ServeOptions 
     sources,
     etcd,
     debounceMs: parseDurationFlag(stringFlag(flags, 'debounce')!, 'debounce'),
+    historyKeep: historyKeep(stringFlag(flags, 'history-keep')!),
     logLevel: oneOf(flags, 'log-level', LOG_LEVELS),
     logFormat: oneOf(flags, 'log-format', ['json', 'pretty', 'auto'] as const),
     ca: { keyType: oneOf(flags, 'ca-key-type', ['ecdsa-p256', 'rsa-2048'] as const), certFile: caCert, keyFile: caKey },
@@ -129,4 +131,9 @@ function parseEncryptionKeyFlag(read: () => string, source: string): Buffer {
   } catch (err) {
     throw new UsageError(`serve: ${(err as Error).message}`);
   }
+}
+
+function historyKeep(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1) throw new UsageError(`--history-keep: expected a positive number of entries, got "${value}"`);
+  return Number(value);
 }

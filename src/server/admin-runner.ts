@@ -11,6 +11,7 @@ import type { SwitchyardMetrics } from '../metrics/metrics';
 import type { MeshConfig } from '../model';
 import type { MeshLocations } from '../config/parse';
 import { explainRoutes } from '../admin/routes/explain';
+import { historyRoutes, type HistoryDeps } from '../admin/routes/history';
 import type { Registry } from '../registry';
 import type { XdsServer } from '../xds';
 import type { CaRunner } from './ca-runner';
@@ -28,6 +29,7 @@ export interface AdminWiring {
   readonly config: () => MeshConfig;
   /** The mesh in force with where each setting is written (explain points at its lines). */
   readonly mesh: () => { config: MeshConfig; locations?: MeshLocations };
+  readonly history: HistoryDeps;
   /** Named readiness checks besides registry writes: registry, ca, config. */
   readonly readiness: () => ReadonlyArray<{ name: string; ok: boolean; detail?: string }>;
   /** Whether registry writes can succeed now: the `registry-writes` check (etcd reachable with a quorum). */
@@ -43,6 +45,7 @@ export function startAdmin(w: AdminWiring): Promise<AdminServer> {
     allowedHosts: w.security.allowedHosts,
     ...(w.security.tls && { tls: w.security.tls }),
     logger: w.logger,
+    audit: (write) => w.history.history.recordAdmin(write.caller, write.method, write.path, write.body),
     routes: [
       ...registryRoutes({ registry: w.registry, meshServices: () => w.config().services }),
       ...healthRoutes({
@@ -83,6 +86,7 @@ export function startAdmin(w: AdminWiring): Promise<AdminServer> {
       }),
       ...aclRoutes(w.security.access),
       ...explainRoutes({ xds: w.xds, mesh: w.mesh }),
+      ...historyRoutes(w.history),
     ],
   });
 }

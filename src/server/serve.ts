@@ -15,6 +15,11 @@ import { etcdMeshSource, fileMeshSource, type MeshSource } from './mesh-source';
 import { formatHostPort, type ServeOptions } from './options';
 import { openRegistry, type RegistryWiring } from './registry-runner';
 import { startXds } from './xds-runner';
+import * as path from 'node:path';
+import { parseMeshFile } from '../config';
+import { HistoryStore, meshHash } from '../history/history-store';
+import { trackAcks } from '../history/ack-tracker';
+import type { RollbackResult } from '../admin/routes/history';
 import { csdsAuthorizer } from './csds-access';
 
 export interface RunningServer {
@@ -91,7 +96,14 @@ export async function startServer(options: ServeOptions, report: (line: string) 
 
     const unwatchRegistry = registry.registry.watch(() => xds.changed());
     opened.push(unwatchRegistry);
-    const onMeshChange = (result: MeshParseResult) => {
+    // Every mesh version and admin write, kept in the data dir (src/history/).
+    const history = new HistoryStore(path.join(options.dataDir, 'history'), options.historyKeep);
+    const sourceWho = sources.mesh === 'etcd' ? 'etcd' : 'file';
+    if (meshSource.initial.text !== undefined) history.recordMesh(meshSource.initial.text, meshSource.initial.config!, 'serve', `serve started with ${meshSource.name}`);
+    opened.push(trackAcks(history, xds.xds, options.debounceMs));
+    // A rollback over etcd is pushed to etcd and comes back through the watch; this says who asked.
+    let pendingAttribution: { hash: string; who: string; what: string } | undefined;
+    const onMeshChange = (result: MeshParseResult, attribution?: { who: string; what: string }) => {
       if (!result.config) {
         lastConfigProblem = result.problems.filter((p) => p.severity === 'error');
         metrics.configReloadFailures.inc();
@@ -102,6 +114,12 @@ export async function startServer(options: ServeOptions, report: (line: string) 
       lastConfigProblem = [];
       states.config = result.config;
       currentMesh = result;
+      if (result.text !== undefined) {
+        const pending = pendingAttribution?.hash === meshHash(result.text) ? pendingAttribution : undefined;
+        if (pending) pendingAttribution = undefined;
+        const by = attribution ?? pending ?? { who: sourceWho, what: sources.mesh === 'etcd' ? 'mesh pushed to etcd' : 'mesh file reloaded' };
+        history.recordMesh(result.text, result.config, by.who, by.what);
+      }
       metrics.configReloads.inc();
       metrics.configValid.set(1);
       logger.info({ file: meshSource.name }, 'mesh file reloaded');
@@ -111,7 +129,23 @@ export async function startServer(options: ServeOptions, report: (line: string) 
         (err: unknown) => logger.error({ err }, 'issuing certificates after reload failed'),
       );
     };
-    opened.push(await meshSource.watch(onMeshChange));
+    opened.push(await meshSource.watch((result) => onMeshChange(result)));
+    const rollback = async (version: number, who: string): Promise<RollbackResult> => {
+      const text = history.meshTextAt(version)!;
+      const parsed = parseMeshFile(text, meshSource.name);
+      if (!parsed.config) return { ok: false, problems: parsed.problems.filter((p) => p.severity === 'error') };
+      const what = `rollback to version ${version}`;
+      if (sources.mesh === 'etcd' && etcd) {
+        // Through etcd, so every replica follows; the watch applies it here too.
+        pendingAttribution = { hash: meshHash(text), who, what };
+        await etcd.client.put(etcd.keys.meshConfig).value(text).exec();
+        return { ok: true, note: 'pushed to etcd; every replica applies it from its watch' };
+      }
+      const before = history.current()?.version;
+      onMeshChange(parsed, { who, what });
+      const after = history.current();
+      return { ok: true, ...(after && after.version !== before && { entry: after }), ...(sources.mesh === 'file' && options.configFile !== undefined && { note: `applied in memory; ${options.configFile} is unchanged, and its next edit is applied as usual` }) };
+    };
 
     // Over etcd only the leader finishes a rotation (it drops the previous root for every replica).
     ca.startRotations(xds.xds, () => etcd?.leadership.isLeader ?? true);
@@ -136,6 +170,7 @@ export async function startServer(options: ServeOptions, report: (line: string) 
       xds: xds.xds,
       ca,
       config: (): MeshConfig => states.config,
+      history: { history, rollback },
       mesh: () => ({ config: states.config, ...(currentMesh.locations && { locations: currentMesh.locations }) }),
       writable: () => registry.writable(),
       readiness: () => [

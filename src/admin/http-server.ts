@@ -51,8 +51,21 @@ const CLOSE_GRACE_MS = 2_000;
 
 function send(response: http.ServerResponse, result: AdminResponse, headOnly: boolean): void {
   const headers: Record<string, string> = { 'cache-control': 'no-store', ...result.headers };
-  let payload: string | undefined;
-  if ('json' in result) {
+  if ('start' in result) {
+    response.writeHead(result.status, { ...headers, 'content-type': result.contentType, 'x-accel-buffering': 'no' });
+    if (headOnly) {
+      response.end();
+      return;
+    }
+    const stop = result.start((chunk) => response.write(chunk));
+    response.on('close', stop);
+    return;
+  }
+  let payload: string | Buffer | undefined;
+  if ('bytes' in result) {
+    headers['content-type'] = result.contentType;
+    payload = result.bytes;
+  } else if ('json' in result) {
     headers['content-type'] = 'application/json; charset=utf-8';
     payload = `${JSON.stringify(result.json)}\n`;
   } else if ('text' in result) {

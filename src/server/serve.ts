@@ -17,6 +17,7 @@ import { openRegistry, type RegistryWiring } from './registry-runner';
 import { startXds } from './xds-runner';
 import * as path from 'node:path';
 import { parseMeshFile } from '../config';
+import { mergeInstances } from '../registry/merge';
 import { HistoryStore, meshHash } from '../history/history-store';
 import { trackAcks } from '../history/ack-tracker';
 import type { RollbackResult } from '../admin/routes/history';
@@ -171,6 +172,7 @@ export async function startServer(options: ServeOptions, report: (line: string) 
       ca,
       config: (): MeshConfig => states.config,
       history: { history, rollback },
+      instances: () => mergeInstances(states.config.services, registry.registry.snapshot().services),
       mesh: () => ({ config: states.config, ...(currentMesh.locations && { locations: currentMesh.locations }) }),
       writable: () => registry.writable(),
       readiness: () => [

@@ -29,6 +29,11 @@ export const REQUIRED_TOOLS: Readonly<Record<string, RequiredTool>> = {
     debianPackage: 'prometheus',
     files: ['test/e2e/prometheus-scrape.test.ts', 'test/demo/compose-file.test.ts'],
   },
+  chromium: {
+    probe: ['/usr/bin/chromium', '--version'],
+    debianPackage: 'chromium',
+    files: ['test/console/**/*.test.ts'],
+  },
   'docker-compose': {
     probe: ['docker-compose', 'version'],
     debianPackage: 'docker-compose',

@@ -50,10 +50,11 @@ export function GraphView(props: { graph: Graph; onOpen: (service: string) => vo
     const q = search.trim().toLowerCase();
     let names = graph.services.map((s) => s.name);
     if (q) {
-      const hits = new Set(names.filter((n) => n.toLowerCase().includes(q)));
-      // Matches and their direct neighbours, so a search shows who a service talks to.
+      const matches = new Set(names.filter((n) => n.toLowerCase().includes(q)));
+      // Matches and their direct neighbours (one hop only), so a search shows who a service talks to.
+      const hits = new Set(matches);
       for (const e of graph.edges) {
-        if (hits.has(e.from) || hits.has(e.to)) {
+        if (matches.has(e.from) || matches.has(e.to)) {
           hits.add(e.from);
           hits.add(e.to);
         }

@@ -11,7 +11,13 @@ const MARK: Record<string, string> = { matched: '✓', allowed: '✓', skipped: 
 
 export function formatExplanation(e: Explanation): string {
   const lines = [
-    `${e.request.from} → ${e.request.to}  ${e.request.method} ${e.request.path}${Object.keys(e.request.headers ?? {}).length ? `  ${Object.entries(e.request.headers ?? {}).map(([k, v]) => `${k}: ${v}`).join(', ')}` : ''}  (as sent to ${e.source.node}, ${e.source.kind})`,
+    `${e.request.from} → ${e.request.to}  ${e.request.method} ${e.request.path}${
+      Object.keys(e.request.headers ?? {}).length
+        ? `  ${Object.entries(e.request.headers ?? {})
+            .map(([k, v]) => `${k}: ${v}`)
+            .join(', ')}`
+        : ''
+    }  (as sent to ${e.source.node}, ${e.source.kind})`,
     `${e.decision.toUpperCase()}: ${e.summary}`,
     '',
   ];

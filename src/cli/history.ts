@@ -24,17 +24,33 @@ async function guarded(command: string, io: CliIo, run: () => Promise<void>): Pr
 export function formatHistory(entries: readonly HistoryEntry[], current?: number): string {
   const rows = [['VERSION', 'WHEN', 'WHO', 'WHAT', 'ACKED BY']];
   for (const e of entries) {
-    rows.push([`${e.version}${e.version === current ? '*' : ''}`, e.at.replace('T', ' ').replace(/\.\d+Z$/, 'Z'), e.who, `${e.what}${e.kind === 'mesh' ? `: ${e.summary.join('; ')}` : ''}`, e.kind === 'mesh' ? String(e.ackedBy.length ? e.ackedBy.join(',') : '-') : '']);
+    rows.push([
+      `${e.version}${e.version === current ? '*' : ''}`,
+      e.at.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
+      e.who,
+      `${e.what}${e.kind === 'mesh' ? `: ${e.summary.join('; ')}` : ''}`,
+      e.kind === 'mesh' ? String(e.ackedBy.length ? e.ackedBy.join(',') : '-') : '',
+    ]);
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!)))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 export async function runHistory(argv: string[], io: CliIo): Promise<number> {
   const flags = parseFlags('history', argv, { ...ADMIN_FLAGS, limit: { type: 'string', default: '50' }, json: { type: 'boolean' } });
   requirePositional('history', flags.positionals, []);
   return guarded('history', io, async () => {
-    const body = await adminClient(adminTargetFromFlags(flags)).request<{ current?: number; entries: HistoryEntry[] }>('GET', `/v1/history?limit=${encodeURIComponent(stringFlag(flags, 'limit')!)}`);
+    const body = await adminClient(adminTargetFromFlags(flags)).request<{ current?: number; entries: HistoryEntry[] }>(
+      'GET',
+      `/v1/history?limit=${encodeURIComponent(stringFlag(flags, 'limit')!)}`,
+    );
     io.stdout(flags.values.json ? JSON.stringify(body, null, 2) : formatHistory(body.entries, body.current));
   });
 }
@@ -55,8 +71,15 @@ export async function runRollback(argv: string[], io: CliIo): Promise<number> {
   const [v] = requirePositional('rollback', flags.positionals, ['VERSION']);
   const target = version(v!, 'rollback');
   return guarded('rollback', io, async () => {
-    const body = await adminClient(adminTargetFromFlags(flags)).request<{ rolledBackTo: number; entry?: HistoryEntry; note?: string }>('POST', `/v1/history/${target}/rollback`, {});
+    const body = await adminClient(adminTargetFromFlags(flags)).request<{ rolledBackTo: number; entry?: HistoryEntry; note?: string }>(
+      'POST',
+      `/v1/history/${target}/rollback`,
+      {},
+    );
     if (flags.values.json) io.stdout(JSON.stringify(body, null, 2));
-    else io.stdout(`rolled back to the mesh of version ${target}${body.entry ? ` (now version ${body.entry.version}: ${body.entry.summary.join('; ')})` : ' (it was already in force)'}${body.note ? `\n${body.note}` : ''}`);
+    else
+      io.stdout(
+        `rolled back to the mesh of version ${target}${body.entry ? ` (now version ${body.entry.version}: ${body.entry.summary.join('; ')})` : ' (it was already in force)'}${body.note ? `\n${body.note}` : ''}`,
+      );
   });
 }

@@ -10,10 +10,15 @@ import type { ProxyReadiness } from '../xds/readiness';
 const POLL_MS = 250;
 
 export async function runWaitReady(argv: string[], io: CliIo): Promise<number> {
-  const flags = parseFlags('wait-ready', argv, { ...ADMIN_FLAGS, node: { type: 'string' }, timeout: { type: 'string', default: '60s' }, quiet: { type: 'boolean' } });
+  const flags = parseFlags('wait-ready', argv, {
+    ...ADMIN_FLAGS,
+    node: { type: 'string' },
+    timeout: { type: 'string', default: '60s' },
+    quiet: { type: 'boolean' },
+  });
   requirePositional('wait-ready', flags.positionals, []);
   const node = stringFlag(flags, 'node');
-  if (!node) throw new UsageError('wait-ready: --node ID is required (the proxy\'s node.id)');
+  if (!node) throw new UsageError("wait-ready: --node ID is required (the proxy's node.id)");
   const timeoutMs = parseDurationFlag(stringFlag(flags, 'timeout')!, 'timeout');
   const client = adminClient(adminTargetFromFlags(flags));
   const deadline = Date.now() + timeoutMs;
@@ -24,7 +29,13 @@ export async function runWaitReady(argv: string[], io: CliIo): Promise<number> {
       last = await client.request<ProxyReadiness>('GET', `/v1/proxies/${encodeURIComponent(node)}/ready`);
       lastError = undefined;
       if (last.ready) {
-        if (!flags.values.quiet) io.stdout(`${node}: ready (${Object.entries(last.types).sort(([a], [b]) => (a < b ? -1 : 1)).map(([t, v]) => `${t} ${v.ackedVersion}`).join(', ')})`);
+        if (!flags.values.quiet)
+          io.stdout(
+            `${node}: ready (${Object.entries(last.types)
+              .sort(([a], [b]) => (a < b ? -1 : 1))
+              .map(([t, v]) => `${t} ${v.ackedVersion}`)
+              .join(', ')})`,
+          );
         return EXIT_OK;
       }
     } catch (err) {

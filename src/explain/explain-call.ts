@@ -118,9 +118,18 @@ function stringMatch(m: Readable, value: string | undefined, ignoreCase = false)
   const fold = (s: string) => (ignoreCase || m.ignore_case === true ? s.toLowerCase() : s);
   const v = fold(value);
   if (str(m.exact) !== undefined) return { ok: v === fold(str(m.exact)!), why: `"${value}" ${v === fold(str(m.exact)!) ? '=' : '≠'} "${str(m.exact)}"` };
-  if (str(m.prefix) !== undefined) return { ok: v.startsWith(fold(str(m.prefix)!)), why: `"${value}" ${v.startsWith(fold(str(m.prefix)!)) ? 'starts' : 'does not start'} with "${str(m.prefix)}"` };
-  if (str(m.suffix) !== undefined) return { ok: v.endsWith(fold(str(m.suffix)!)), why: `"${value}" ${v.endsWith(fold(str(m.suffix)!)) ? 'ends' : 'does not end'} with "${str(m.suffix)}"` };
-  if (str(m.contains) !== undefined) return { ok: v.includes(fold(str(m.contains)!)), why: `"${value}" ${v.includes(fold(str(m.contains)!)) ? 'contains' : 'does not contain'} "${str(m.contains)}"` };
+  if (str(m.prefix) !== undefined)
+    return {
+      ok: v.startsWith(fold(str(m.prefix)!)),
+      why: `"${value}" ${v.startsWith(fold(str(m.prefix)!)) ? 'starts' : 'does not start'} with "${str(m.prefix)}"`,
+    };
+  if (str(m.suffix) !== undefined)
+    return { ok: v.endsWith(fold(str(m.suffix)!)), why: `"${value}" ${v.endsWith(fold(str(m.suffix)!)) ? 'ends' : 'does not end'} with "${str(m.suffix)}"` };
+  if (str(m.contains) !== undefined)
+    return {
+      ok: v.includes(fold(str(m.contains)!)),
+      why: `"${value}" ${v.includes(fold(str(m.contains)!)) ? 'contains' : 'does not contain'} "${str(m.contains)}"`,
+    };
   const regex = str(obj(m.safe_regex)?.regex);
   if (regex !== undefined) {
     const ok = new RegExp(`^(?:${regex})$`).test(value);
@@ -174,12 +183,16 @@ function describeClusterPolicy(cluster: Readable): string[] {
   if (connect !== undefined) out.push(`connect timeout ${connect} ms`);
   const thresholds = list(obj(cluster.circuit_breakers)?.thresholds)[0];
   if (thresholds) {
-    const parts = ['max_connections', 'max_pending_requests', 'max_requests', 'max_retries'].filter((k) => num(thresholds[k]) !== undefined).map((k) => `${k} ${num(thresholds[k])}`);
+    const parts = ['max_connections', 'max_pending_requests', 'max_requests', 'max_retries']
+      .filter((k) => num(thresholds[k]) !== undefined)
+      .map((k) => `${k} ${num(thresholds[k])}`);
     if (parts.length > 0) out.push(`circuit breaker ${parts.join(', ')}`);
   }
   const od = obj(cluster.outlier_detection);
   if (od) {
-    const parts = Object.entries(od).map(([k, v]) => `${k} ${durationMs(v) !== undefined && obj(v)?.seconds !== undefined ? `${durationMs(v)} ms` : (num(v) ?? JSON.stringify(v))}`);
+    const parts = Object.entries(od).map(
+      ([k, v]) => `${k} ${durationMs(v) !== undefined && obj(v)?.seconds !== undefined ? `${durationMs(v)} ms` : (num(v) ?? JSON.stringify(v))}`,
+    );
     out.push(`outlier detection ${parts.join(', ')}`);
   }
   return out;
@@ -206,7 +219,12 @@ function endpointsOf(cla: Readable | undefined): ExplainEndpoint[] {
     for (const lb of list(locality.lb_endpoints)) {
       const sock = obj(obj(obj(lb.endpoint)?.address)?.socket_address);
       if (!sock) continue;
-      out.push({ address: str(sock.address) ?? '?', port: num(sock.port_value) ?? 0, health: str(lb.health_status) ?? 'UNKNOWN', weight: num(lb.load_balancing_weight) ?? 1 });
+      out.push({
+        address: str(sock.address) ?? '?',
+        port: num(sock.port_value) ?? 0,
+        health: str(lb.health_status) ?? 'UNKNOWN',
+        weight: num(lb.load_balancing_weight) ?? 1,
+      });
     }
   }
   return out;
@@ -243,9 +261,15 @@ function rbacAdmits(rules: Readable, principal: string): Verdict {
     list(obj(p)?.principals).some((pr) => pr.any === true || str(obj(obj(pr.authenticated)?.principal_name)?.exact) === principal),
   );
   const names = matching.map(([n]) => n);
-  if (action === 'DENY') return { ok: matching.length === 0, why: matching.length ? `DENY policy ${names.join(', ')} names ${principal}` : `no DENY policy names ${principal}` };
+  if (action === 'DENY')
+    return { ok: matching.length === 0, why: matching.length ? `DENY policy ${names.join(', ')} names ${principal}` : `no DENY policy names ${principal}` };
   if (policies.length === 0) return { ok: false, why: 'ALLOW with no policies: every caller is refused' };
-  return { ok: matching.length > 0, why: matching.length ? `ALLOW policy ${names.join(', ')} names ${principal}` : `no ALLOW policy names ${principal} (it names ${policies.flatMap(([, p]) => list(obj(p)?.principals).map((pr) => str(obj(obj(pr.authenticated)?.principal_name)?.exact) ?? 'any')).join(', ')})` };
+  return {
+    ok: matching.length > 0,
+    why: matching.length
+      ? `ALLOW policy ${names.join(', ')} names ${principal}`
+      : `no ALLOW policy names ${principal} (it names ${policies.flatMap(([, p]) => list(obj(p)?.principals).map((pr) => str(obj(obj(pr.authenticated)?.principal_name)?.exact) ?? 'any')).join(', ')})`,
+  };
 }
 
 export function explainCall(input: ExplainInput, request: ExplainRequest): Explanation {
@@ -257,7 +281,11 @@ export function explainCall(input: ExplainInput, request: ExplainRequest): Expla
   headers.set(':path', path);
   const steps: ExplainStep[] = [];
   const listeners = byName(input.source.resources, TypeUrl.Listener);
-  const kind: 'envoy' | 'grpc' = [...listeners.values()].some((l) => obj(l.api_listener)) || !listeners.has('outbound|15001') && ![...listeners.keys()].some((n) => n.startsWith('inbound|')) ? 'grpc' : 'envoy';
+  const kind: 'envoy' | 'grpc' =
+    [...listeners.values()].some((l) => obj(l.api_listener)) ||
+    (!listeners.has('outbound|15001') && ![...listeners.keys()].some((n) => n.startsWith('inbound|')))
+      ? 'grpc'
+      : 'envoy';
   const base = { request: { ...request, method, path }, source: { node: input.source.nodeId, service: request.from, kind } };
   const refuse = (refusedAt: string, summary: string): Explanation => ({ ...base, decision: 'refused', refusedAt, summary, targets: [], steps });
 
@@ -294,14 +322,21 @@ export function explainCall(input: ExplainInput, request: ExplainRequest): Expla
   };
   const notSent = (what: string, name: string, type: string, why?: string): Explanation => {
     const self = kind === 'envoy' && request.from === target.name;
-    const reason = why ?? (self
-      ? `a sidecar never routes to its own service (${target.name}): its app reaches its own instances directly, so nothing for ${target.name} is on its outbound side`
-      : allowed
-      ? `${request.from} may call ${target.name}, but its proxy holds no ${what} ${name} (not requested yet, or left out: see serve's translation warnings)`
-      : `${target.name} does not admit ${request.from}, so ${request.from}'s proxy is never sent ${target.name}'s config`);
+    const reason =
+      why ??
+      (self
+        ? `a sidecar never routes to its own service (${target.name}): its app reaches its own instances directly, so nothing for ${target.name} is on its outbound side`
+        : allowed
+          ? `${request.from} may call ${target.name}, but its proxy holds no ${what} ${name} (not requested yet, or left out: see serve's translation warnings)`
+          : `${target.name} does not admit ${request.from}, so ${request.from}'s proxy is never sent ${target.name}'s config`);
     steps.push({ step: what, resource: { type, name }, result: 'refused', detail: reason, mesh: policy ? [policy] : [] });
     if (!self) rbacStep();
-    const how = kind === 'grpc' ? 'the call waits for name resolution until its deadline' : target.protocol === 'tcp' ? 'nothing listens on that port: connection refused' : 'the sidecar answers 404 (no route)';
+    const how =
+      kind === 'grpc'
+        ? 'the call waits for name resolution until its deadline'
+        : target.protocol === 'tcp'
+          ? 'nothing listens on that port: connection refused'
+          : 'the sidecar answers 404 (no route)';
     return refuse(what, `refused at the source: ${reason}; ${how}`);
   };
 
@@ -310,7 +345,12 @@ export function explainCall(input: ExplainInput, request: ExplainRequest): Expla
   const targetsWeighted: Array<{ cluster: string; weight: number }> = [];
   if (target.protocol === 'tcp') {
     if (kind === 'grpc') {
-      steps.push({ step: 'listener', result: 'refused', detail: 'a proxyless gRPC client cannot call a tcp service', mesh: [places.serviceEntry(target.name)!] });
+      steps.push({
+        step: 'listener',
+        result: 'refused',
+        detail: 'a proxyless gRPC client cannot call a tcp service',
+        mesh: [places.serviceEntry(target.name)!],
+      });
       return refuse('listener', `${target.name} is a tcp service; a gRPC channel cannot call it`);
     }
     const name = `outbound|${target.port}`;
@@ -320,21 +360,43 @@ export function explainCall(input: ExplainInput, request: ExplainRequest): Expla
     // One listener per port: another tcp service on the same port may hold it (translation warns).
     const holder = str(tcp.stat_prefix)?.replace(/^outbound_/, '');
     if (holder !== undefined && holder !== target.name) {
-      return notSent('listener', name, 'LDS', `port ${target.port} is taken on ${request.from}'s sidecar by ${holder}'s outbound listener, so ${target.name} got none (serve logs a translation warning)`);
+      return notSent(
+        'listener',
+        name,
+        'LDS',
+        `port ${target.port} is taken on ${request.from}'s sidecar by ${holder}'s outbound listener, so ${target.name} got none (serve logs a translation warning)`,
+      );
     }
-    steps.push({ step: 'listener', resource: { type: 'LDS', name }, result: 'matched', detail: `tcp_proxy on port ${target.port}`, mesh: [places.serviceEntry(target.name)!, ...(policy ? [policy] : [])] });
+    steps.push({
+      step: 'listener',
+      resource: { type: 'LDS', name },
+      result: 'matched',
+      detail: `tcp_proxy on port ${target.port}`,
+      mesh: [places.serviceEntry(target.name)!, ...(policy ? [policy] : [])],
+    });
     if (str(tcp.cluster)) targetsWeighted.push({ cluster: str(tcp.cluster)!, weight: 1 });
     for (const c of list(obj(tcp.weighted_clusters)?.clusters)) targetsWeighted.push({ cluster: str(c.name) ?? '', weight: num(c.weight) ?? 0 });
     if (target.routes.length > 0) meshRouteIndex = 0;
     const routePlace = meshRouteIndex !== undefined ? places.route(target.name, 0) : places.serviceEntry(target.name);
-    steps.push({ step: 'route', result: 'matched', detail: meshRouteIndex !== undefined ? 'a tcp service splits whole connections by its first route' : 'no routes: every connection to every instance', mesh: routePlace ? [routePlace] : [] });
+    steps.push({
+      step: 'route',
+      result: 'matched',
+      detail: meshRouteIndex !== undefined ? 'a tcp service splits whole connections by its first route' : 'no routes: every connection to every instance',
+      mesh: routePlace ? [routePlace] : [],
+    });
   } else {
     const listenerName = kind === 'grpc' ? target.name : 'outbound|15001';
     const listener = listeners.get(listenerName);
     const hcm = listener ? connectionManager(listener) : undefined;
     if (!listener || !hcm) return notSent('listener', listenerName, 'LDS');
     const rcName = str(obj(hcm.rds)?.route_config_name);
-    steps.push({ step: 'listener', resource: { type: 'LDS', name: listenerName }, result: 'matched', detail: kind === 'grpc' ? `API listener for xds:///${target.name}, routes from RDS ${rcName}` : `outbound HTTP listener, routes from RDS ${rcName}`, mesh: policy ? [policy] : [] });
+    steps.push({
+      step: 'listener',
+      resource: { type: 'LDS', name: listenerName },
+      result: 'matched',
+      detail: kind === 'grpc' ? `API listener for xds:///${target.name}, routes from RDS ${rcName}` : `outbound HTTP listener, routes from RDS ${rcName}`,
+      mesh: policy ? [policy] : [],
+    });
     const routeConfig = rcName !== undefined ? byName(input.source.resources, TypeUrl.RouteConfiguration).get(rcName) : obj(hcm.route_config);
     if (!routeConfig) return notSent('route-configuration', rcName ?? '(inline)', 'RDS');
     const authority = request.to;
@@ -343,7 +405,13 @@ export function explainCall(input: ExplainInput, request: ExplainRequest): Expla
       return domains.includes('*') || domains.includes(authority) || domains.includes(`${authority}:${target.port}`);
     });
     if (!vhost) return notSent('virtual-host', `${rcName ?? ''} → ${authority}`, 'RDS');
-    steps.push({ step: 'virtual-host', resource: { type: 'RDS', name: `${rcName} / ${str(vhost.name)}` }, result: 'matched', detail: `authority ${authority} matches domains ${JSON.stringify(vhost.domains)}`, mesh: [places.serviceEntry(target.name)!] });
+    steps.push({
+      step: 'virtual-host',
+      resource: { type: 'RDS', name: `${rcName} / ${str(vhost.name)}` },
+      result: 'matched',
+      detail: `authority ${authority} matches domains ${JSON.stringify(vhost.domains)}`,
+      mesh: [places.serviceEntry(target.name)!],
+    });
     const routes = list(vhost.routes);
     const written = target.routes.length > 0;
     for (const [i, route] of routes.entries()) {
@@ -351,17 +419,37 @@ export function explainCall(input: ExplainInput, request: ExplainRequest): Expla
       const place = written ? places.routeMatch(target.name, i) : places.serviceEntry(target.name);
       const label = written ? `route ${i + 1}` : 'catch-all route (the service has no routes)';
       if (!verdict.ok) {
-        steps.push({ step: 'route', resource: { type: 'RDS', name: `${str(vhost.name)} ${label}` }, result: 'skipped', detail: `${label} does not match: ${verdict.why}`, mesh: place ? [place] : [] });
+        steps.push({
+          step: 'route',
+          resource: { type: 'RDS', name: `${str(vhost.name)} ${label}` },
+          result: 'skipped',
+          detail: `${label} does not match: ${verdict.why}`,
+          mesh: place ? [place] : [],
+        });
         continue;
       }
-      steps.push({ step: 'route', resource: { type: 'RDS', name: `${str(vhost.name)} ${label}` }, result: 'matched', detail: `${label} matches: ${verdict.why} (first match wins)`, mesh: [...(place ? [place] : []), ...(written ? [places.route(target.name, i)!] : [])] });
+      steps.push({
+        step: 'route',
+        resource: { type: 'RDS', name: `${str(vhost.name)} ${label}` },
+        result: 'matched',
+        detail: `${label} matches: ${verdict.why} (first match wins)`,
+        mesh: [...(place ? [place] : []), ...(written ? [places.route(target.name, i)!] : [])],
+      });
       action = obj(route.route);
       meshRouteIndex = written ? i : undefined;
       break;
     }
     if (!action) {
-      steps.push({ step: 'route', result: 'refused', detail: `no route of ${target.name} matches ${method} ${path}`, mesh: places.serviceEntry(target.name) ? [places.serviceEntry(target.name)!] : [] });
-      return refuse('route', `no route of ${target.name} matches ${method} ${path}: ${kind === 'grpc' ? 'UNAVAILABLE' : '404'} from ${kind === 'grpc' ? 'the gRPC client' : 'the sidecar'}`);
+      steps.push({
+        step: 'route',
+        result: 'refused',
+        detail: `no route of ${target.name} matches ${method} ${path}`,
+        mesh: places.serviceEntry(target.name) ? [places.serviceEntry(target.name)!] : [],
+      });
+      return refuse(
+        'route',
+        `no route of ${target.name} matches ${method} ${path}: ${kind === 'grpc' ? 'UNAVAILABLE' : '404'} from ${kind === 'grpc' ? 'the gRPC client' : 'the sidecar'}`,
+      );
     }
     if (str(action.cluster)) targetsWeighted.push({ cluster: str(action.cluster)!, weight: 1 });
     for (const c of list(obj(action.weighted_clusters)?.clusters)) targetsWeighted.push({ cluster: str(c.name) ?? '', weight: num(c.weight) ?? 0 });
@@ -380,7 +468,13 @@ export function explainCall(input: ExplainInput, request: ExplainRequest): Expla
     if (subset !== undefined) mesh.push(places.subset(target.name, subset)!);
     const cluster = clusters.get(t.cluster);
     if (!cluster) {
-      steps.push({ step: 'cluster', resource: { type: 'CDS', name: t.cluster }, result: 'refused', detail: `the route names cluster ${t.cluster}, which the proxy does not hold`, mesh });
+      steps.push({
+        step: 'cluster',
+        resource: { type: 'CDS', name: t.cluster },
+        result: 'refused',
+        detail: `the route names cluster ${t.cluster}, which the proxy does not hold`,
+        mesh,
+      });
       return refuse('cluster', `cluster ${t.cluster} is missing from ${input.source.nodeId}'s config: ${kind === 'grpc' ? 'UNAVAILABLE' : '503 (no cluster)'}`);
     }
     const tp = places.trafficPolicy(target.name);
@@ -401,14 +495,30 @@ export function explainCall(input: ExplainInput, request: ExplainRequest): Expla
       step: 'endpoints',
       resource: { type: 'EDS', name: t.cluster },
       result: healthy > 0 ? 'matched' : 'refused',
-      detail: healthy > 0 ? `${healthy} of ${endpoints.length} endpoints healthy: ${endpoints.map((e) => `${e.address}:${e.port} ${e.health.toLowerCase()}${e.weight !== 1 ? ` weight ${e.weight}` : ''}`).join(', ')}` : `no healthy endpoint (${endpoints.length} known): calls picked for this cluster fail (${kind === 'grpc' ? 'UNAVAILABLE' : '503'})`,
+      detail:
+        healthy > 0
+          ? `${healthy} of ${endpoints.length} endpoints healthy: ${endpoints.map((e) => `${e.address}:${e.port} ${e.health.toLowerCase()}${e.weight !== 1 ? ` weight ${e.weight}` : ''}`).join(', ')}`
+          : `no healthy endpoint (${endpoints.length} known): calls picked for this cluster fail (${kind === 'grpc' ? 'UNAVAILABLE' : '503'})`,
       mesh: staticPlaces,
     });
-    targets.push({ cluster: t.cluster, ...(subset !== undefined && { subset }), weight: t.weight, probability, endpoints, healthyEndpoints: healthy, policy: policyLines, mesh: [...mesh, ...(tp ? [tp] : [])] });
+    targets.push({
+      cluster: t.cluster,
+      ...(subset !== undefined && { subset }),
+      weight: t.weight,
+      probability,
+      endpoints,
+      healthyEndpoints: healthy,
+      policy: policyLines,
+      mesh: [...mesh, ...(tp ? [tp] : [])],
+    });
   }
 
   const rbacVerdict = rbacStep();
-  if (!rbacVerdict.ok) return { ...refuse('rbac', `refused by ${target.name}'s RBAC: ${rbacVerdict.why}; ${kind === 'grpc' ? 'PERMISSION_DENIED' : '403 (RBAC: access denied)'}`), targets };
+  if (!rbacVerdict.ok)
+    return {
+      ...refuse('rbac', `refused by ${target.name}'s RBAC: ${rbacVerdict.why}; ${kind === 'grpc' ? 'PERMISSION_DENIED' : '403 (RBAC: access denied)'}`),
+      targets,
+    };
 
   const split = targets.map((t) => `${t.subset ?? t.cluster} ${(t.probability * 100).toFixed(t.probability === 1 ? 0 : 1)}%`).join(', ');
   const noEndpoints = targets.filter((t) => t.healthyEndpoints === 0).map((t) => t.cluster);

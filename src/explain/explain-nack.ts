@@ -28,7 +28,7 @@ export function meshPlacesOf(places: MeshPlaces, typeUrl: string, name: string):
       if (places.service(service!)) {
         out.push(...serviceAnd(service!, [subset !== undefined ? places.subset(service!, subset) : undefined]));
         if (typeUrl === TypeUrl.Cluster) out.push(places.trafficPolicy(service!));
-        else places.service(service!)!.endpoints.forEach((_, i) => out.push(places.staticEndpoint(service!, i)));
+        else out.push(...places.service(service!)!.endpoints.map((_, i) => places.staticEndpoint(service!, i)));
       }
     }
   } else if (typeUrl === TypeUrl.RouteConfiguration || typeUrl === TypeUrl.Listener) {
@@ -37,10 +37,22 @@ export function meshPlacesOf(places: MeshPlaces, typeUrl: string, name: string):
     if (tcp) out.push(...serviceAnd(tcp.name, [tcp.routes.length > 0 ? places.route(tcp.name, 0) : undefined]));
     else if (places.service(name)) {
       const svc = places.service(name)!;
-      out.push(...serviceAnd(name, svc.routes.map((_, i) => places.route(name, i))));
+      out.push(
+        ...serviceAnd(
+          name,
+          svc.routes.map((_, i) => places.route(name, i)),
+        ),
+      );
     } else if (name.startsWith('outbound|')) {
       // The shared outbound listener and route configuration: every http/grpc service's routes.
-      for (const svc of places.config.services) if (svc.protocol !== 'tcp') out.push(...serviceAnd(svc.name, svc.routes.map((_, i) => places.route(svc.name, i))));
+      for (const svc of places.config.services)
+        if (svc.protocol !== 'tcp')
+          out.push(
+            ...serviceAnd(
+              svc.name,
+              svc.routes.map((_, i) => places.route(svc.name, i)),
+            ),
+          );
     }
   }
   return out.filter((p): p is MeshPlace => p !== undefined);

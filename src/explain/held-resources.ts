@@ -22,7 +22,11 @@ export function decodeReadable(typeUrl: string, bytes: Uint8Array): Readable {
 
 export function heldFromSent(sent: SentResources): HeldResources {
   const out = new Map<string, HeldResource[]>();
-  for (const [typeUrl, list] of sent) out.set(typeUrl, list.map((r) => ({ name: r.name, version: r.version, resource: decodeReadable(typeUrl, r.bytes) })));
+  for (const [typeUrl, list] of sent)
+    out.set(
+      typeUrl,
+      list.map((r) => ({ name: r.name, version: r.version, resource: decodeReadable(typeUrl, r.bytes) })),
+    );
   return out;
 }
 

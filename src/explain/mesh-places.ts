@@ -27,7 +27,7 @@ export class MeshPlaces {
     readonly config: MeshConfig,
     private readonly locations: MeshLocations | undefined,
   ) {
-    config.services.forEach((s, i) => this.index.set(s.name, i));
+    for (const [i, s] of config.services.entries()) this.index.set(s.name, i);
   }
 
   service(name: string): ServicePolicy | undefined {
@@ -67,7 +67,9 @@ export class MeshPlaces {
 
   destination(service: string, routeIndex: number, destIndex: number): MeshPlace | undefined {
     const p = this.servicePath(service);
-    return p === undefined ? undefined : this.place(`${service} route ${routeIndex + 1} destination ${destIndex + 1}`, `${p}.routes[${routeIndex}].destinations[${destIndex}]`);
+    return p === undefined
+      ? undefined
+      : this.place(`${service} route ${routeIndex + 1} destination ${destIndex + 1}`, `${p}.routes[${routeIndex}].destinations[${destIndex}]`);
   }
 
   subset(service: string, subset: string): MeshPlace | undefined {

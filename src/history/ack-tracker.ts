@@ -11,7 +11,12 @@ export function trackAcks(history: HistoryStore, xds: XdsServer, debounceMs: num
     if (!entry) return;
     const since = Date.parse(entry.at);
     const settled = Date.now() - since > debounceMs + 2000;
-    const nodes = new Set(xds.streams().map((s) => s.nodeId).filter((n): n is string => n !== undefined));
+    const nodes = new Set(
+      xds
+        .streams()
+        .map((s) => s.nodeId)
+        .filter((n): n is string => n !== undefined),
+    );
     const acked: string[] = [];
     for (const node of nodes) {
       if (entry.ackedBy.includes(node)) continue;

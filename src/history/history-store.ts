@@ -103,14 +103,27 @@ export class HistoryStore {
     const before = previous !== undefined ? this.configOf(previous) : undefined;
     this.texts.set(hash, text);
     this.configs.set(hash, config);
-    const summary = previous === undefined ? [`first recorded mesh: ${config.services.length} services`] : before ? summarizeMeshChange(before, config) : ['mesh changed (the previous version predates this server start: see the diff)'];
+    const summary =
+      previous === undefined
+        ? [`first recorded mesh: ${config.services.length} services`]
+        : before
+          ? summarizeMeshChange(before, config)
+          : ['mesh changed (the previous version predates this server start: see the diff)'];
     if (this.dir !== undefined) writeFileDurablySync(path.join(this.dir, 'mesh', `${hash}.yaml`), text);
     return this.append({ kind: 'mesh', who, what, meshHash: hash, summary, ackedBy: [] });
   }
 
   recordAdmin(who: string, method: string, pathname: string, body: unknown): HistoryEntry {
     const summary = [`${method} ${pathname}`];
-    return this.append({ kind: 'admin', who, what: `${method} ${pathname}`, meshHash: this.currentMeshHash() ?? '', summary, ...(body !== undefined && { body: redactBody(body) }), ackedBy: [] });
+    return this.append({
+      kind: 'admin',
+      who,
+      what: `${method} ${pathname}`,
+      meshHash: this.currentMeshHash() ?? '',
+      summary,
+      ...(body !== undefined && { body: redactBody(body) }),
+      ackedBy: [],
+    });
   }
 
   /** Proxies seen holding the current mesh version's config, ACKed. */

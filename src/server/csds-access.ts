@@ -10,7 +10,8 @@ export function csdsAuthorizer(access: AccessControl): CsdsAuthorizer {
     const value = metadata.get('authorization')[0];
     const check = access.authenticate(typeof value === 'string' ? value : undefined);
     if (!check.ok) return { code: status.UNAUTHENTICATED, message: check.message };
-    if (!grants(check.token.rules, 'read')) return { code: status.PERMISSION_DENIED, message: `ACL token "${check.token.name}" lacks the rule "read" needed for CSDS` };
+    if (!grants(check.token.rules, 'read'))
+      return { code: status.PERMISSION_DENIED, message: `ACL token "${check.token.name}" lacks the rule "read" needed for CSDS` };
     return undefined;
   };
 }

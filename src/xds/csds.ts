@@ -4,7 +4,10 @@
 // speak xDS rather than Switchyard's admin API.
 import * as grpc from '@grpc/grpc-js';
 import type { ServiceDefinition } from '@grpc/grpc-js';
-import type { ClientConfig, _envoy_service_status_v3_ClientConfig_GenericXdsConfig as GenericXdsConfig } from '../generated/envoy/service/status/v3/ClientConfig';
+import type {
+  ClientConfig,
+  _envoy_service_status_v3_ClientConfig_GenericXdsConfig as GenericXdsConfig,
+} from '../generated/envoy/service/status/v3/ClientConfig';
 import type { ClientStatusRequest__Output } from '../generated/envoy/service/status/v3/ClientStatusRequest';
 import type { ClientStatusResponse } from '../generated/envoy/service/status/v3/ClientStatusResponse';
 import type { StringMatcher__Output } from '../generated/envoy/type/matcher/v3/StringMatcher';
@@ -139,7 +142,10 @@ const csdsMethods = {
 };
 
 /** The service definition and handlers, to add to the xDS gRPC server. */
-export function csdsService(source: CsdsSource, authorize: CsdsAuthorizer): { definition: ServiceDefinition; implementation: grpc.UntypedServiceImplementation } {
+export function csdsService(
+  source: CsdsSource,
+  authorize: CsdsAuthorizer,
+): { definition: ServiceDefinition; implementation: grpc.UntypedServiceImplementation } {
   const codec = {
     requestSerialize: (m: object) => encodeMessage(REQUEST, m),
     requestDeserialize: (b: Buffer) => decodeMessage<ClientStatusRequest__Output>(REQUEST, b),

@@ -18,7 +18,9 @@ function bigMesh(): string {
     for (let s = 0; s < 20; s++) {
       const name = `team${String(t).padStart(2, '0')}-svc${String(s).padStart(2, '0')}`;
       // Each service is called by the previous one in its team, and the first of each team by the previous team's first.
-      const callers = [s > 0 ? `team${String(t).padStart(2, '0')}-svc${String(s - 1).padStart(2, '0')}` : t > 0 ? `team${String(t - 1).padStart(2, '0')}-svc00` : undefined].filter(Boolean);
+      const callers = [
+        s > 0 ? `team${String(t).padStart(2, '0')}-svc${String(s - 1).padStart(2, '0')}` : t > 0 ? `team${String(t - 1).padStart(2, '0')}-svc00` : undefined,
+      ].filter(Boolean);
       lines.push(`  - name: ${name}`, '    port: 8080', `    allow: [ ${callers.join(', ')} ]`);
     }
   }
@@ -32,7 +34,16 @@ beforeAll(async () => {
   serve = await startServe(['--config', file]);
   browser = await chromium.launchPersistentContext(tempDir('switchyard-chromium-'), {
     executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
     viewport: { width: 1400, height: 900 },
   });
   page = browser.pages()[0] ?? (await browser.newPage());

@@ -41,7 +41,16 @@ beforeAll(async () => {
   // so everything Chromium would fetch in the background is switched off.
   browser = await chromium.launchPersistentContext(tempDir('switchyard-chromium-'), {
     executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
     viewport: { width: 1400, height: 900 },
   });
   page = browser.pages()[0] ?? (await browser.newPage());

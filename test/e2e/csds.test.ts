@@ -22,7 +22,11 @@ const proxies: EnvoyLike[] = [];
 
 function csdsClient(address: string): ClientStatusDiscoveryServiceClient {
   const def = protoLoader.loadSync('envoy/service/status/v3/csds.proto', {
-    keepCase: true, longs: String, enums: String, defaults: true, oneofs: true,
+    keepCase: true,
+    longs: String,
+    enums: String,
+    defaults: true,
+    oneofs: true,
     includeDirs: ['envoy-api', 'xds', 'googleapis', 'protoc-gen-validate'].map((d) => path.join(PROTO_DIR, d)),
   });
   const proto = grpc.loadPackageDefinition(def) as unknown as CsdsProto;
@@ -45,10 +49,17 @@ beforeAll(async () => {
   proxies.push(envoyLike(serve.xdsAddress, { id: 'frontend-1', cluster: 'frontend' }));
   proxies.push(envoyLike(serve.xdsAddress, { id: 'orders-1', cluster: 'orders' }, { nackTypes: [TypeUrl.Cluster] }));
   for (const node of ['frontend-1', 'orders-1']) {
-    await eventually(async () => {
-      const r = (await adminJson(serve.adminUrl, 'GET', `/v1/proxies/${node}/ready`)).body as { ready: boolean; types: Record<string, { ackedVersion?: string; nacked: boolean }> };
-      return node === 'orders-1' ? r.types.CDS?.nacked === true && r.types.LDS?.ackedVersion !== undefined : r.ready;
-    }, 10_000, `${node} settled`);
+    await eventually(
+      async () => {
+        const r = (await adminJson(serve.adminUrl, 'GET', `/v1/proxies/${node}/ready`)).body as {
+          ready: boolean;
+          types: Record<string, { ackedVersion?: string; nacked: boolean }>;
+        };
+        return node === 'orders-1' ? r.types.CDS?.nacked === true && r.types.LDS?.ackedVersion !== undefined : r.ready;
+      },
+      10_000,
+      `${node} settled`,
+    );
   }
 });
 afterAll(async () => {
@@ -64,8 +75,16 @@ describe('CSDS (envoy.service.status.v3.ClientStatusDiscoveryService)', () => {
     const frontend = res.config[0]!;
     expect(frontend.node?.cluster).toBe('frontend');
     const byType = (type: string) => frontend.generic_xds_configs.filter((g) => g.type_url === type);
-    expect(byType(TypeUrl.Cluster).map((g) => g.name).sort()).toEqual(['catalog', 'catalog/v1', 'catalog/v2', 'inbound|frontend', 'orders']);
-    expect(byType(TypeUrl.Listener).map((g) => g.name).sort()).toEqual(['inbound|15006', 'outbound|15001']);
+    expect(
+      byType(TypeUrl.Cluster)
+        .map((g) => g.name)
+        .sort(),
+    ).toEqual(['catalog', 'catalog/v1', 'catalog/v2', 'inbound|frontend', 'orders']);
+    expect(
+      byType(TypeUrl.Listener)
+        .map((g) => g.name)
+        .sort(),
+    ).toEqual(['inbound|15006', 'outbound|15001']);
     expect(byType(TypeUrl.RouteConfiguration).map((g) => g.name)).toEqual(['outbound|15001']);
     for (const g of frontend.generic_xds_configs) {
       expect(g.config_status, g.name).toBe('SYNCED');
@@ -123,7 +142,9 @@ describe('CSDS (envoy.service.status.v3.ClientStatusDiscoveryService)', () => {
   it('asks for an ACL token with read', async () => {
     await expect(fetchStatus({}, new grpc.Metadata())).rejects.toMatchObject({ code: grpc.status.UNAUTHENTICATED });
     await expect(fetchStatus({}, auth('not-a-token-at-all-really'))).rejects.toMatchObject({ code: grpc.status.UNAUTHENTICATED });
-    const created = (await adminJson(serve.adminUrl, 'POST', '/v1/acl/tokens', { name: 'writer', rules: ['service:write:catalog'] })).body as { secret: string };
+    const created = (await adminJson(serve.adminUrl, 'POST', '/v1/acl/tokens', { name: 'writer', rules: ['service:write:catalog'] })).body as {
+      secret: string;
+    };
     await expect(fetchStatus({}, auth(created.secret))).rejects.toMatchObject({ code: grpc.status.PERMISSION_DENIED });
   });
 });

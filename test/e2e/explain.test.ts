@@ -40,12 +40,20 @@ function explain(args: string[]): Explanation {
 }
 
 async function ready(node: string): Promise<void> {
-  await eventually(async () => ((await adminJson(serve.adminUrl, 'GET', `/v1/proxies/${node}/ready`)).body as { ready: boolean }).ready, 15_000, `${node} ready`);
+  await eventually(
+    async () => ((await adminJson(serve.adminUrl, 'GET', `/v1/proxies/${node}/ready`)).body as { ready: boolean }).ready,
+    15_000,
+    `${node} ready`,
+  );
 }
 
 beforeAll(async () => {
   serve = await startServe(['--debounce', '20ms']);
-  for (const [svc, id, ip, version] of [['catalog', 'catalog-v1-a', '10.0.0.11', 'v1'], ['catalog', 'catalog-v2-a', '10.0.0.12', 'v2'], ['payments', 'payments-1', '10.0.0.21', '']] as const) {
+  for (const [svc, id, ip, version] of [
+    ['catalog', 'catalog-v1-a', '10.0.0.11', 'v1'],
+    ['catalog', 'catalog-v2-a', '10.0.0.12', 'v2'],
+    ['payments', 'payments-1', '10.0.0.21', ''],
+  ] as const) {
     const r = cli(['register', svc, id, '--address', ip, '--port', '15006', ...(version ? ['--label', `version=${version}`] : [])]);
     expect(r.code, r.stderr).toBe(0);
   }
@@ -72,7 +80,10 @@ describe('switchyard explain', () => {
     expect(skipped.mesh.map((m) => m.at)).toEqual([at(['services', c, 'routes', 0, 'match'])]);
     const matched = e.steps.find((s) => s.step === 'route' && s.result === 'matched')!;
     expect(matched.mesh.map((m) => m.at)).toEqual([at(['services', c, 'routes', 1, 'match']), at(['services', c, 'routes', 1])]);
-    expect(e.targets.map((t) => [t.subset, t.probability, t.endpoints.map((x) => x.address)])).toEqual([['v1', 0.9, ['10.0.0.11']], ['v2', 0.1, ['10.0.0.12']]]);
+    expect(e.targets.map((t) => [t.subset, t.probability, t.endpoints.map((x) => x.address)])).toEqual([
+      ['v1', 0.9, ['10.0.0.11']],
+      ['v2', 0.1, ['10.0.0.12']],
+    ]);
     expect(e.targets[0]!.mesh.map((m) => m.at)).toContain(at(['services', c, 'routes', 1, 'destinations', 0]));
     expect(e.targets[1]!.mesh.map((m) => m.at)).toContain(at(['services', c, 'routes', 1, 'destinations', 1]));
     expect(e.targets[0]!.policy).toEqual(expect.arrayContaining(['route timeout 2000 ms', 'retries 3 on 5xx,reset,connect-failure, 500 ms per try']));
@@ -86,13 +97,21 @@ describe('switchyard explain', () => {
     expect(e.targets[0]!.mesh.map((m) => m.at)).toContain(at(['services', serviceIndex('catalog'), 'routes', 0, 'destinations', 0]));
   });
 
-  it('the shop\'s refusals each name the allow list that refuses them', () => {
-    for (const [from, to] of [['frontend', 'payments'], ['frontend', 'db'], ['gateway', 'catalog'], ['gateway', 'orders']] as const) {
+  it("the shop's refusals each name the allow list that refuses them", () => {
+    for (const [from, to] of [
+      ['frontend', 'payments'],
+      ['frontend', 'db'],
+      ['gateway', 'catalog'],
+      ['gateway', 'orders'],
+    ] as const) {
       const e = explain(['--from', from, '--to', to]);
       expect(e.decision, `${from} → ${to}`).toBe('refused');
       expect(e.summary).toContain(`${to} does not admit ${from}`);
       const refusal = e.steps.find((s) => s.result === 'refused')!;
-      expect(refusal.mesh.map((m) => m.at), `${from} → ${to}`).toEqual([at(['services', serviceIndex(to), 'allow'])]);
+      expect(
+        refusal.mesh.map((m) => m.at),
+        `${from} → ${to}`,
+      ).toEqual([at(['services', serviceIndex(to), 'allow'])]);
       expect(e.steps.at(-1)).toMatchObject({ result: 'refused' });
     }
     // payments' RBAC is read from its own sidecar's inbound listener, as that proxy was sent it.
@@ -119,10 +138,16 @@ describe('switchyard explain', () => {
     const orders = envoyLike(serve.xdsAddress, { id: 'orders-1', cluster: 'orders' }, { nackTypes: [TypeUrl.Cluster] });
     proxies.push(orders);
     // A failed fetch (a kept-alive socket the server closed meanwhile) is just another "not yet".
-    await eventually(async () => JSON.stringify((await adminJson(serve.adminUrl, 'GET', '/v1/proxies/orders-1/ready').catch(() => ({ body: '' }))).body).includes('NACKed'), 10_000, 'orders-1 NACK');
+    await eventually(
+      async () => JSON.stringify((await adminJson(serve.adminUrl, 'GET', '/v1/proxies/orders-1/ready').catch(() => ({ body: '' }))).body).includes('NACKed'),
+      10_000,
+      'orders-1 NACK',
+    );
     const r = cli(['explain', '--nack', 'orders-1', '--json']);
     expect(r.code, r.stderr).toBe(0);
-    const body = JSON.parse(r.stdout) as { nacks: Array<{ type: string; message: string; resources: Array<{ name: string; namedInMessage: boolean; mesh: Array<{ at: string; what: string }> }> }> };
+    const body = JSON.parse(r.stdout) as {
+      nacks: Array<{ type: string; message: string; resources: Array<{ name: string; namedInMessage: boolean; mesh: Array<{ at: string; what: string }> }> }>;
+    };
     expect(body.nacks).toHaveLength(1);
     const nack = body.nacks[0]!;
     expect(nack.type).toBe('CDS');

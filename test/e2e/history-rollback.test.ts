@@ -41,7 +41,11 @@ let catalog: grpc.Client;
 let ciToken: string;
 
 function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const r = spawnSync(process.execPath, [BIN, ...args, '--admin-address', serve.adminUrl.replace('http://', '')], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, ...env } });
+  const r = spawnSync(process.execPath, [BIN, ...args, '--admin-address', serve.adminUrl.replace('http://', '')], {
+    encoding: 'utf8',
+    timeout: 30_000,
+    env: { ...process.env, ...env },
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -58,10 +62,13 @@ async function v2Share(): Promise<number> {
 beforeAll(async () => {
   fs.writeFileSync(meshFile, mesh(90, 10));
   serve = await startServe(['--config', meshFile, '--debounce', '50ms', '--history-keep', '12']);
-  ciToken = ((await adminJson(serve.adminUrl, 'POST', '/v1/acl/tokens', { name: 'ci', rules: ['service:write:catalog', 'read'] })).body as { secret: string }).secret;
+  ciToken = ((await adminJson(serve.adminUrl, 'POST', '/v1/acl/tokens', { name: 'ci', rules: ['service:write:catalog', 'read'] })).body as { secret: string })
+    .secret;
   for (const name of ['v1', 'v2']) backends[name] = await startEchoBackend(name);
   for (const v of ['v1', 'v2']) {
-    const r = cli(['register', 'catalog', `catalog-${v}`, '--address', '127.0.0.1', '--port', String(backends[v]!.port), '--label', `version=${v}`], { SWITCHYARD_ADMIN_TOKEN: ciToken });
+    const r = cli(['register', 'catalog', `catalog-${v}`, '--address', '127.0.0.1', '--port', String(backends[v]!.port), '--label', `version=${v}`], {
+      SWITCHYARD_ADMIN_TOKEN: ciToken,
+    });
     expect(r.code, r.stderr).toBe(0);
   }
   useXdsBootstrap(serve.xdsAddress, { id: 'frontend-1', cluster: 'frontend' });
@@ -86,7 +93,11 @@ describe('history, diff and rollback', () => {
     ]);
     // The token's request is recorded without anything that could be a credential.
     expect(JSON.stringify(entries)).not.toContain(ciToken);
-    await eventually(async () => (await history()).find((e) => e.version === 1)!.ackedBy.includes('frontend-1'), 10_000, 'frontend-1 listed as having ACKed version 1');
+    await eventually(
+      async () => (await history()).find((e) => e.version === 1)!.ackedBy.includes('frontend-1'),
+      10_000,
+      'frontend-1 listed as having ACKed version 1',
+    );
     expect(await v2Share()).toBeLessThan(0.2);
   });
 
@@ -116,11 +127,17 @@ describe('history, diff and rollback', () => {
     const rollbackEntry = entries.find((e) => e.what === 'rollback to version 1')!;
     expect(rollbackEntry).toMatchObject({ kind: 'mesh', who: 'management', meshHash: entries.find((e) => e.version === 1)!.meshHash });
     await eventually(async () => (await v2Share()) < 0.2, 20_000, 'the client following the rolled-back 90/10');
-    await eventually(async () => (await history()).find((e) => e.version === rollbackEntry.version)!.ackedBy.includes('frontend-1'), 10_000, 'frontend-1 ACKed the rollback');
+    await eventually(
+      async () => (await history()).find((e) => e.version === rollbackEntry.version)!.ackedBy.includes('frontend-1'),
+      10_000,
+      'frontend-1 ACKed the rollback',
+    );
 
-    const table = cli(["history"]);
+    const table = cli(['history']);
     expect(table.code, table.stderr).toBe(0);
-    expect(table.stdout).toMatch(new RegExp(`${rollbackEntry.version}\\s+\\S+ \\S+\\s+management\\s+rollback to version 1: service catalog: routes changed\\s+frontend-1`));
+    expect(table.stdout).toMatch(
+      new RegExp(`${rollbackEntry.version}\\s+\\S+ \\S+\\s+management\\s+rollback to version 1: service catalog: routes changed\\s+frontend-1`),
+    );
     // The rollback's own admin request is the newest entry, marked current.
     expect(table.stdout).toMatch(new RegExp(`${rollbackEntry.version + 1}\\*\\s+\\S+ \\S+\\s+management\\s+POST /v1/history/1/rollback`));
     expect(table.stdout).toMatch(/\s+file\s+mesh file reloaded: service catalog: routes changed/);
@@ -128,7 +145,11 @@ describe('history, diff and rollback', () => {
 
   it('keeps at most --history-keep entries, on disk too', async () => {
     for (let i = 0; i < 14; i++) {
-      const r = await adminJson(serve.adminUrl, 'PUT', `/v1/services/catalog/instances/extra-${i}`, { address: '127.0.0.1', port: 1 + i, labels: { version: 'v3' } });
+      const r = await adminJson(serve.adminUrl, 'PUT', `/v1/services/catalog/instances/extra-${i}`, {
+        address: '127.0.0.1',
+        port: 1 + i,
+        labels: { version: 'v3' },
+      });
       expect(r.status).toBe(200);
     }
     const entries = await history();

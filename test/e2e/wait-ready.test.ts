@@ -19,7 +19,9 @@ afterAll(async () => {
 });
 
 function waitReady(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [BIN, 'wait-ready', ...args, '--admin-address', serve.adminUrl.replace('http://', '')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, 'wait-ready', ...args, '--admin-address', serve.adminUrl.replace('http://', '')], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d));
@@ -36,10 +38,17 @@ describe('switchyard wait-ready', () => {
     const proxy = envoyLike(serve.xdsAddress, { id: 'frontend-1', cluster: 'frontend' }, { holdFollowUps: true });
     proxies.push(proxy);
     // CDS and LDS ACKed, but EDS and RDS not yet asked for: not ready, and it says why.
-    await eventually(async () => {
-      const r = (await adminJson(serve.adminUrl, 'GET', '/v1/proxies/frontend-1/ready')).body as { ready: boolean; types: Record<string, { ackedVersion?: string }> };
-      return r.types.CDS?.ackedVersion !== undefined && r.types.LDS?.ackedVersion !== undefined;
-    }, 10_000, 'CDS and LDS ACKed');
+    await eventually(
+      async () => {
+        const r = (await adminJson(serve.adminUrl, 'GET', '/v1/proxies/frontend-1/ready')).body as {
+          ready: boolean;
+          types: Record<string, { ackedVersion?: string }>;
+        };
+        return r.types.CDS?.ackedVersion !== undefined && r.types.LDS?.ackedVersion !== undefined;
+      },
+      10_000,
+      'CDS and LDS ACKed',
+    );
     const partial = (await adminJson(serve.adminUrl, 'GET', '/v1/proxies/frontend-1/ready')).body as { ready: boolean; waitingFor: string[] };
     expect(partial.ready).toBe(false);
     expect(partial.waitingFor).toEqual(expect.arrayContaining(['EDS: not subscribed yet', 'RDS: not subscribed yet']));

@@ -22,7 +22,11 @@ import { encodeResource } from '../translate/support/render';
 
 function held(resources: ResourceSet): HeldResources {
   const out = new Map<string, { name: string; resource: ReturnType<typeof decodeReadable> }[]>();
-  for (const [typeUrl, list] of Object.entries(resources)) out.set(typeUrl, list.map((r) => ({ name: r.name, resource: decodeReadable(typeUrl, encodeResource(typeUrl, r.message)) })));
+  for (const [typeUrl, list] of Object.entries(resources))
+    out.set(
+      typeUrl,
+      list.map((r) => ({ name: r.name, resource: decodeReadable(typeUrl, encodeResource(typeUrl, r.message)) })),
+    );
   return out;
 }
 
@@ -70,7 +74,9 @@ function winningRoute(service: ServicePolicy, req: Pick<ExplainRequest, 'path' |
   return service.routes.findIndex((r) => {
     const path = req.path ?? '/';
     if (r.match.path !== undefined ? path !== r.match.path : !path.startsWith(r.match.pathPrefix ?? '/')) return false;
-    return Object.entries(r.match.headers ?? {}).every(([k, v]) => Object.entries(req.headers ?? {}).some(([rk, rv]) => rk.toLowerCase() === k.toLowerCase() && rv === v));
+    return Object.entries(r.match.headers ?? {}).every(([k, v]) =>
+      Object.entries(req.headers ?? {}).some(([rk, rv]) => rk.toLowerCase() === k.toLowerCase() && rv === v),
+    );
   });
 }
 
@@ -111,17 +117,26 @@ for (const suite of ['plaintext', 'mtls'] as const) {
           const source: ProxyHoldings = { nodeId: proxy.nodeId, resources: held(translated.resources) };
           config.services.forEach((target, k) => {
             if (target.protocol === 'tcp' && proxy.kind === 'grpc') return;
-            const routes: Array<Route | undefined> = target.routes.length > 0 ? (target.protocol === 'tcp' ? [target.routes[0]] : [...target.routes]) : [undefined];
+            const routes: Array<Route | undefined> =
+              target.routes.length > 0 ? (target.protocol === 'tcp' ? [target.routes[0]] : [...target.routes]) : [undefined];
             routes.forEach((route, i) => {
               const req = requestFor(route);
-              const e = explainCall({ config, locations: parsed.locations!, source, destinations: destinationsFor(c, suite, target.name) }, { from: proxy.service, to: target.name, ...req });
+              const e = explainCall(
+                { config, locations: parsed.locations!, source, destinations: destinationsFor(c, suite, target.name) },
+                { from: proxy.service, to: target.name, ...req },
+              );
               const label = `${c.name} ${proxy.kind}:${proxy.service} → ${target.name} route ${i + 1}`;
               checked++;
               if (!mayCall(config, proxy.service, target)) {
                 expect(e.decision, label).toBe('refused');
                 expect(['listener', 'virtual-host', 'route-configuration'], label).toContain(e.refusedAt);
-                const policyAt = target.allow !== undefined ? at(['services', k, 'allow']) : config.mesh.defaultPolicy === 'deny' ? at(['mesh', 'defaultPolicy']) : undefined;
-                if (policyAt) expect(e.steps.at(-1)!.mesh.map((m) => m.at), label).toContain(policyAt);
+                const policyAt =
+                  target.allow !== undefined ? at(['services', k, 'allow']) : config.mesh.defaultPolicy === 'deny' ? at(['mesh', 'defaultPolicy']) : undefined;
+                if (policyAt)
+                  expect(
+                    e.steps.at(-1)!.mesh.map((m) => m.at),
+                    label,
+                  ).toContain(policyAt);
                 return;
               }
               if (proxy.kind === 'envoy' && target.name === proxy.service) {
@@ -140,24 +155,42 @@ for (const suite of ['plaintext', 'mtls'] as const) {
               const routeStep = e.steps.find((s) => s.step === 'route' && s.result === 'matched')!;
               if (winner >= 0) {
                 expect(e.summary, label).toContain(`route ${winner + 1} `);
-                expect(routeStep.mesh.map((m) => m.at), label).toContain(at(['services', k, 'routes', winner]));
+                expect(
+                  routeStep.mesh.map((m) => m.at),
+                  label,
+                ).toContain(at(['services', k, 'routes', winner]));
                 if (target.protocol !== 'tcp' && Object.keys(target.routes[winner]!.match).length > 0) {
-                  expect(routeStep.mesh.map((m) => m.at), label).toContain(at(['services', k, 'routes', winner, 'match']));
+                  expect(
+                    routeStep.mesh.map((m) => m.at),
+                    label,
+                  ).toContain(at(['services', k, 'routes', winner, 'match']));
                 }
                 // Every earlier route is shown as skipped, at its own match's line.
                 const skipped = e.steps.filter((s) => s.step === 'route' && s.result === 'skipped');
                 expect(skipped.length, label).toBe(target.protocol === 'tcp' ? 0 : winner);
               } else {
                 expect(e.summary, label).toContain('catch-all');
-                expect(routeStep.mesh.map((m) => m.at), label).toContain(at(['services', k, 'name']));
+                expect(
+                  routeStep.mesh.map((m) => m.at),
+                  label,
+                ).toContain(at(['services', k, 'name']));
               }
               const split = expectedSplit(target, winner >= 0 ? target.routes[winner] : undefined);
               const total = [...split.values()].reduce((a, b) => a + b, 0);
               expect(new Map(e.targets.map((t) => [t.cluster, t.probability])), label).toEqual(new Map([...split].map(([cl, w]) => [cl, w / total])));
               for (const t of e.targets) {
-                const dest = winner >= 0 ? target.routes[winner]!.destinations.findIndex((d) => destinationClusterName(target.name, d.subset) === t.cluster) : -1;
-                if (dest >= 0) expect(t.mesh.map((m) => m.at), `${label} ${t.cluster}`).toContain(at(['services', k, 'routes', winner, 'destinations', dest]));
-                if (t.subset !== undefined) expect(t.mesh.map((m) => m.at), `${label} ${t.cluster}`).toContain(keyAt(['services', k, 'subsets'], t.subset));
+                const dest =
+                  winner >= 0 ? target.routes[winner]!.destinations.findIndex((d) => destinationClusterName(target.name, d.subset) === t.cluster) : -1;
+                if (dest >= 0)
+                  expect(
+                    t.mesh.map((m) => m.at),
+                    `${label} ${t.cluster}`,
+                  ).toContain(at(['services', k, 'routes', winner, 'destinations', dest]));
+                if (t.subset !== undefined)
+                  expect(
+                    t.mesh.map((m) => m.at),
+                    `${label} ${t.cluster}`,
+                  ).toContain(keyAt(['services', k, 'subsets'], t.subset));
               }
             });
           });

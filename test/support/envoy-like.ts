@@ -37,16 +37,26 @@ export function envoyLike(address: string, node: { id: string; cluster: string }
   client.call.on('data', (res: DiscoveryResponse__Output) => {
     const decoded = res.resources.map((any) => expandAnys(decodeMessage(any.type_url, any.value)) as Record<string, unknown>);
     if (opts.nackTypes?.includes(res.type_url)) {
-      client.nack(res, `${res.type_url.split('.').pop()} ${decoded.map((d) => d.name ?? d.cluster_name).join(',')}: rejected by the test`, subscribed.get(res.type_url) ? JSON.parse(subscribed.get(res.type_url)!) : []);
+      client.nack(
+        res,
+        `${res.type_url.split('.').pop()} ${decoded.map((d) => d.name ?? d.cluster_name).join(',')}: rejected by the test`,
+        subscribed.get(res.type_url) ? JSON.parse(subscribed.get(res.type_url)!) : [],
+      );
       return;
     }
     if (res.type_url === TypeUrl.Cluster) {
-      clusters = decoded.filter((c) => c.type === 'EDS').map((c) => String(c.name)).sort();
+      clusters = decoded
+        .filter((c) => c.type === 'EDS')
+        .map((c) => String(c.name))
+        .sort();
     }
     if (res.type_url === TypeUrl.Listener) {
       routeConfigs = [...JSON.stringify(decoded).matchAll(/"route_config_name":"([^"]+)"/g)].map((m) => m[1]!).sort();
     }
-    held.set(res.type_url, decoded.map((d) => String(d.name ?? d.cluster_name)));
+    held.set(
+      res.type_url,
+      decoded.map((d) => String(d.name ?? d.cluster_name)),
+    );
     client.ack(res, subscribed.get(res.type_url) ? JSON.parse(subscribed.get(res.type_url)!) : []);
     sendFollowUps();
   });

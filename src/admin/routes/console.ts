@@ -49,7 +49,15 @@ export function consoleGraph(deps: ConsoleDeps): unknown {
         subsets: s.subsets,
         routes: s.routes,
         trafficPolicy: s.trafficPolicy ?? null,
-        instances: list.map((i) => ({ id: i.id, address: i.address, port: i.port, labels: i.labels, health: i.health, zone: i.zone ?? null, weight: i.weight })),
+        instances: list.map((i) => ({
+          id: i.id,
+          address: i.address,
+          port: i.port,
+          labels: i.labels,
+          health: i.health,
+          zone: i.zone ?? null,
+          weight: i.weight,
+        })),
         healthy: list.filter((i) => i.health === 'healthy').length,
         proxies: proxiesByService.get(s.name) ?? { synced: 0, stale: 0, nacking: 0 },
       };
@@ -61,13 +69,23 @@ export function consoleGraph(deps: ConsoleDeps): unknown {
 
 /** What each kind of thing looks like now; an SSE client is told which kinds moved. */
 function fingerprints(deps: ConsoleDeps): Record<string, string> {
-  const streams = deps.streams().map((s) => `${s.nodeId}|${s.group}|${s.types.map((t) => `${t.typeUrl}:${t.sentVersion}:${t.ackedVersion}:${t.pendingAck}:${t.lastNack?.at ?? ''}`).join(',')}`);
-  const inst = [...deps.instances()].map(([svc, list]) => `${svc}:${list.map((i) => `${i.id}/${i.health}/${i.address}:${i.port}/${JSON.stringify(i.labels)}`).join(',')}`);
+  const streams = deps
+    .streams()
+    .map(
+      (s) =>
+        `${s.nodeId}|${s.group}|${s.types.map((t) => `${t.typeUrl}:${t.sentVersion}:${t.ackedVersion}:${t.pendingAck}:${t.lastNack?.at ?? ''}`).join(',')}`,
+    );
+  const inst = [...deps.instances()].map(
+    ([svc, list]) => `${svc}:${list.map((i) => `${i.id}/${i.health}/${i.address}:${i.port}/${JSON.stringify(i.labels)}`).join(',')}`,
+  );
   return {
     proxies: streams.sort().join('\n'),
     services: `${inst.join('\n')}\n${JSON.stringify(deps.config())}`,
     history: String(deps.historyVersion() ?? ''),
-    certificates: deps.certificates().map((c) => `${c.service}:${c.notAfter}`).join(','),
+    certificates: deps
+      .certificates()
+      .map((c) => `${c.service}:${c.notAfter}`)
+      .join(','),
   };
 }
 

@@ -57,7 +57,13 @@ export function explainRoutes(deps: ExplainDeps): RouteDefinition[] {
         const { config, locations } = deps.mesh();
         const explanation = explainCall(
           { config, ...(locations && { locations }), source: sources[0]!, destinations },
-          { from, to, ...(req.query.get('method') && { method: req.query.get('method')! }), ...(req.query.get('path') && { path: req.query.get('path')! }), headers },
+          {
+            from,
+            to,
+            ...(req.query.get('method') && { method: req.query.get('method')! }),
+            ...(req.query.get('path') && { path: req.query.get('path')! }),
+            headers,
+          },
         );
         return jsonResponse(200, explanation);
       },
@@ -73,7 +79,12 @@ export function explainRoutes(deps: ExplainDeps): RouteDefinition[] {
         const nacks = explainNacks(
           config,
           locations,
-          streams.map((s) => ({ types: s.status().types, rejected: heldFromSent(s.rejectedResources()), held: heldFromSent(s.sentResources()), nodeService: s.info.node?.cluster ?? '' })),
+          streams.map((s) => ({
+            types: s.status().types,
+            rejected: heldFromSent(s.rejectedResources()),
+            held: heldFromSent(s.sentResources()),
+            nodeService: s.info.node?.cluster ?? '',
+          })),
         );
         return jsonResponse(200, { node: req.params.node, nacks });
       },

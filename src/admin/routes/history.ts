@@ -8,7 +8,9 @@ import type { HistoryEntry, HistoryStore } from '../../history/history-store';
 import { access, jsonResponse, type AdminRequest, type RouteDefinition } from '../route';
 import { errorResponse } from '../errors';
 
-export type RollbackResult = { readonly ok: true; readonly entry?: HistoryEntry; readonly note?: string } | { readonly ok: false; readonly problems: readonly Problem[] };
+export type RollbackResult =
+  | { readonly ok: true; readonly entry?: HistoryEntry; readonly note?: string }
+  | { readonly ok: false; readonly problems: readonly Problem[] };
 
 export interface HistoryDeps {
   readonly history: HistoryStore;
@@ -30,7 +32,11 @@ export function historyRoutes(deps: HistoryDeps): RouteDefinition[] {
       access: access.rule('read'),
       handler: (req) => {
         const limit = Number(req.query.get('limit') ?? history.keep);
-        return jsonResponse(200, { current: history.current()?.version, keep: history.keep, entries: history.list(Number.isFinite(limit) && limit > 0 ? limit : history.keep) });
+        return jsonResponse(200, {
+          current: history.current()?.version,
+          keep: history.keep,
+          entries: history.list(Number.isFinite(limit) && limit > 0 ? limit : history.keep),
+        });
       },
     },
     {
@@ -64,7 +70,8 @@ export function historyRoutes(deps: HistoryDeps): RouteDefinition[] {
         const v = versionParam(req, 'version');
         if (v === undefined || !history.get(v)) return notFound(req.params.version!);
         const result = await deps.rollback(v, req.caller ?? 'unknown');
-        if (!result.ok) return errorResponse('invalid_argument', `version ${v}'s mesh no longer validates: ${result.problems.map(formatProblem).join('; ')}`, 'version');
+        if (!result.ok)
+          return errorResponse('invalid_argument', `version ${v}'s mesh no longer validates: ${result.problems.map(formatProblem).join('; ')}`, 'version');
         return jsonResponse(200, { rolledBackTo: v, ...(result.entry && { entry: result.entry }), ...(result.note && { note: result.note }) });
       },
     },

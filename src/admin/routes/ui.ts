@@ -15,7 +15,8 @@ const FILES: Readonly<Record<string, string>> = {
 };
 
 const HEADERS = {
-  'content-security-policy': "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+  'content-security-policy':
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
 };
@@ -34,7 +35,7 @@ export function uiRoutes(dir = UI_DIR): RouteDefinition[] {
     }
     return { status: 200, bytes, contentType: FILES[file]!, headers: HEADERS };
   };
-  const why = 'the console\'s static files hold no data; every call the page makes needs an ACL token';
+  const why = "the console's static files hold no data; every call the page makes needs an ACL token";
   return [
     // The router treats /ui and /ui/ alike.
     { method: 'GET', path: '/ui', access: access.public(why), handler: () => serve('index.html') },

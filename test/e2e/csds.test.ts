@@ -11,6 +11,7 @@ import type { ClientStatusRequest } from '../../src/generated/envoy/service/stat
 import type { ClientStatusDiscoveryServiceClient } from '../../src/generated/envoy/service/status/v3/ClientStatusDiscoveryService';
 import { decodeMessage } from '../../src/proto/codec';
 import { TypeUrl } from '../../src/proto/type-urls';
+import { deltaClient } from '../support/ads-client';
 import { envoyLike, type EnvoyLike } from '../support/envoy-like';
 import { TEST_ADMIN_TOKEN, adminJson, startServe, type ServeProcess } from '../support/serve-process';
 import { eventually } from '../support/xds-harness';
@@ -137,6 +138,29 @@ describe('CSDS (envoy.service.status.v3.ClientStatusDiscoveryService)', () => {
     await two;
     call.end();
     expect(answers.map((a) => a.config.map((c) => c.node?.id))).toEqual([['frontend-1'], ['orders-1']]);
+  });
+
+  it('reports a delta stream\'s NACK with the resources it refused', async () => {
+    const delta = deltaClient(serve.xdsAddress);
+    try {
+      delta.send({ node: { id: 'db-delta-1', cluster: 'catalog', user_agent_name: 'envoy' }, type_url: TypeUrl.Cluster });
+      const first = await delta.inbox.next(10_000);
+      expect(first.resources.length).toBeGreaterThan(0);
+      delta.nack(first, 'delta clusters refused by the test');
+      await eventually(async () => {
+        const res = await fetchStatus({ node_matchers: [{ node_id: { exact: 'db-delta-1' } }] });
+        return res.config[0]?.generic_xds_configs.some((g) => g.client_status === 'NACKED') ?? false;
+      }, 10_000, 'the delta NACK in CSDS');
+      const res = await fetchStatus({ node_matchers: [{ node_id: { exact: 'db-delta-1' } }] });
+      const refused = res.config[0]!.generic_xds_configs.filter((g) => g.client_status === 'NACKED');
+      expect(refused.map((g) => g.name).sort()).toEqual(first.resources.map((r) => r.name).sort());
+      for (const g of refused) {
+        expect(g.error_state?.details).toBe('delta clusters refused by the test');
+        expect(g.error_state?.failed_configuration?.type_url).toBe(TypeUrl.Cluster);
+      }
+    } finally {
+      delta.close();
+    }
   });
 
   it('asks for an ACL token with read', async () => {

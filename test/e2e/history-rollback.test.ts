@@ -127,6 +127,14 @@ describe('history, diff and rollback', () => {
     const rollbackEntry = entries.find((e) => e.what === 'rollback to version 1')!;
     expect(rollbackEntry).toMatchObject({ kind: 'mesh', who: 'management', meshHash: entries.find((e) => e.version === 1)!.meshHash });
     await eventually(async () => (await v2Share()) < 0.2, 20_000, 'the client following the rolled-back 90/10');
+    // The real gRPC client's proxy is in sync (wait-ready), and explain reads the rolled-back split from what it holds.
+    const ready = cli(['wait-ready', '--node', 'frontend-1', '--timeout', '20s']);
+    expect(ready.code, ready.stderr).toBe(0);
+    const explained = cli(['explain', '--from', 'frontend', '--to', 'catalog', '--json']);
+    expect(explained.code, explained.stderr).toBe(0);
+    const e = JSON.parse(explained.stdout) as { source: { kind: string }; summary: string };
+    expect(e.source.kind).toBe('grpc');
+    expect(e.summary).toBe('routed by catalog route 1 to v1 90.0%, v2 10.0%');
     await eventually(
       async () => (await history()).find((e) => e.version === rollbackEntry.version)!.ackedBy.includes('frontend-1'),
       10_000,

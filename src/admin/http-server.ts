@@ -49,7 +49,10 @@ export interface AdminServer {
 const METHODS: ReadonlySet<string> = new Set<HttpMethod>(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
 const CLOSE_GRACE_MS = 2_000;
 
-function send(response: http.ServerResponse, result: AdminResponse, headOnly: boolean): void {
+/** Open event streams, ended first when the server closes so a console never delays a shutdown. */
+const openStreams = new WeakMap<http.Server, Set<http.ServerResponse>>();
+
+function send(response: http.ServerResponse, result: AdminResponse, headOnly: boolean, streams?: Set<http.ServerResponse>): void {
   const headers: Record<string, string> = { 'cache-control': 'no-store', ...result.headers };
   if ('start' in result) {
     response.writeHead(result.status, { ...headers, 'content-type': result.contentType, 'x-accel-buffering': 'no' });
@@ -58,7 +61,11 @@ function send(response: http.ServerResponse, result: AdminResponse, headOnly: bo
       return;
     }
     const stop = result.start((chunk) => response.write(chunk));
-    response.on('close', stop);
+    streams?.add(response);
+    response.on('close', () => {
+      streams?.delete(response);
+      stop();
+    });
     return;
   }
   let payload: string | Buffer | undefined;
@@ -180,7 +187,7 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
         return errorResponse('internal', 'internal error while handling the request; the server log has the details');
       })
       .then((result) => {
-        send(response, result, request.method === 'HEAD');
+        send(response, result, request.method === 'HEAD', openStreams.get(server));
         const ms = Number(process.hrtime.bigint() - started) / 1e6;
         logger.debug({ method: request.method, url: request.url, status: result.status, ms }, 'admin request');
       })
@@ -194,6 +201,7 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
     ? https.createServer({ ...serverOptions, cert: options.tls.certPem, key: options.tls.keyPem, minVersion: 'TLSv1.2' }, onRequest)
     : http.createServer(serverOptions, onRequest);
 
+  openStreams.set(server, new Set());
   await new Promise<void>((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) => {
       const where = `${options.host}:${options.port}`;
@@ -234,6 +242,7 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
           resolve();
         });
         server.closeIdleConnections();
+        for (const stream of openStreams.get(server) ?? []) stream.end();
       }),
   };
 }

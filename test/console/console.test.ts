@@ -148,4 +148,18 @@ describe('the web console', () => {
     await shot('explain');
     expect(foreignRequests).toEqual([]);
   });
+
+  it('ends open event streams when serve stops, without delaying it', async () => {
+    await browser.close();
+    const events = await fetch(`${serve.adminUrl}/v1/events`, { headers: { authorization: `Bearer ${viewer}` } });
+    expect(events.headers.get('content-type')).toContain('text/event-stream');
+    const reader = events.body!.getReader();
+    expect(new TextDecoder().decode((await reader.read()).value)).toContain('event: hello');
+    const started = Date.now();
+    const stopped = serve.stop();
+    // The stream is ended by the server as it closes (not cut when the process exits).
+    for (;;) if ((await reader.read()).done) break;
+    expect(Date.now() - started).toBeLessThan(1500);
+    expect(await stopped).toBe(0);
+  });
 });

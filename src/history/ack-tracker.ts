@@ -3,9 +3,10 @@
 // added to it. A mesh change that leaves a group's resources as they were builds no new snapshot
 // for it, so past the debounce window (and a margin for translation) a synced proxy counts too.
 import type { XdsServer } from '../xds';
+import type { HistoryWriter } from './etcd-history';
 import type { HistoryStore } from './history-store';
 
-export function trackAcks(history: HistoryStore, xds: XdsServer, debounceMs: number, intervalMs = 1000): () => void {
+export function trackAcks(history: HistoryStore, writer: HistoryWriter, xds: XdsServer, debounceMs: number, intervalMs = 1000): () => void {
   const sweep = () => {
     const entry = [...history.list(history.keep)].find((e) => e.kind === 'mesh');
     if (!entry) return;
@@ -25,7 +26,7 @@ export function trackAcks(history: HistoryStore, xds: XdsServer, debounceMs: num
       const fresh = streams.every((s) => (s.currentSnapshot?.changedAt ?? 0) >= since);
       if (fresh || settled) acked.push(node);
     }
-    history.noteAcked(acked);
+    if (acked.length > 0) void writer.change((store) => store.noteAcked(acked));
   };
   const timer = setInterval(sweep, intervalMs);
   timer.unref();

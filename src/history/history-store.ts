@@ -1,8 +1,9 @@
 // The mesh's history: every mesh version (start, file reload, config push, rollback) and every
 // admin write, with who made it (the ACL token's name), when, and what changed. Mesh versions
 // keep their text, so any two can be diffed and a past one re-applied (`switchyard rollback`).
-// Kept in <data-dir>/history/ (entries in one JSON file, mesh texts by content hash beside it),
-// bounded by --history-keep; a mesh text goes when no kept entry refers to it.
+// Kept in <data-dir>/history/ (entries in one JSON file, mesh texts by content hash beside it), or
+// shared through etcd (etcd-history.ts), bounded by --history-keep; a mesh text goes when no kept
+// entry refers to it.
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -32,7 +33,7 @@ export interface HistoryEntry {
   ackedBy: string[];
 }
 
-interface StoredHistory {
+export interface StoredHistory {
   readonly next: number;
   readonly entries: HistoryEntry[];
 }
@@ -75,6 +76,26 @@ export class HistoryStore {
       const textFile = path.join(dir, 'mesh', `${e.meshHash}.yaml`);
       if (!this.texts.has(e.meshHash) && fs.existsSync(textFile)) this.texts.set(e.meshHash, fs.readFileSync(textFile, 'utf8'));
     }
+  }
+
+  /** The entries and the next version, as stored (shared through etcd: src/history/etcd-history.ts). */
+  exportState(): StoredHistory {
+    return { next: this.next, entries: this.entries.map((e) => ({ ...e, ackedBy: [...e.ackedBy] })) };
+  }
+
+  /** Mesh texts by hash, for the entries kept. */
+  meshTexts(): ReadonlyMap<string, string> {
+    return this.texts;
+  }
+
+  /** Replaces the state with a shared one (another replica wrote it); texts it needs come with it. */
+  importState(state: StoredHistory, texts: ReadonlyMap<string, string>): void {
+    const known = new Set(this.entries.map((e) => e.version));
+    this.entries = state.entries.map((e) => ({ ...e, ackedBy: [...e.ackedBy] }));
+    this.next = state.next;
+    for (const [hash, text] of texts) this.texts.set(hash, text);
+    this.pruneTexts();
+    for (const e of this.entries) if (!known.has(e.version)) for (const l of this.listeners) l(e);
   }
 
   /** Called with each new entry (the console's live view). */

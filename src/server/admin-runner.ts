@@ -49,7 +49,7 @@ export function startAdmin(w: AdminWiring): Promise<AdminServer> {
     allowedHosts: w.security.allowedHosts,
     ...(w.security.tls && { tls: w.security.tls }),
     logger: w.logger,
-    audit: (write) => w.history.history.recordAdmin(write.caller, write.method, write.path, write.body),
+    audit: (write) => void w.history.writer.change((h) => h.recordAdmin(write.caller, write.method, write.path, write.body)),
     routes: [
       ...registryRoutes({ registry: w.registry, meshServices: () => w.config().services }),
       ...healthRoutes({

@@ -18,8 +18,9 @@ import { startXds } from './xds-runner';
 import * as path from 'node:path';
 import { parseMeshFile } from '../config';
 import { mergeInstances } from '../registry/merge';
-import { HistoryStore, meshHash } from '../history/history-store';
+import { HistoryStore } from '../history/history-store';
 import { trackAcks } from '../history/ack-tracker';
+import { EtcdHistory, localHistoryWriter, type HistoryWriter } from '../history/etcd-history';
 import type { RollbackResult } from '../admin/routes/history';
 import { csdsAuthorizer } from './csds-access';
 
@@ -39,7 +40,10 @@ export async function startServer(options: ServeOptions, report: (line: string) 
   const metrics = new SwitchyardMetrics();
   const { sources } = options;
   if (options.admin.warning) logger.warn(options.admin.warning);
-  logger.info({ registry: sources.registry, mesh: sources.mesh === 'file' ? (options.configFile ?? '(embedded example mesh)') : 'etcd', ca: sources.ca }, 'state sources');
+  logger.info(
+    { registry: sources.registry, mesh: sources.mesh === 'file' ? (options.configFile ?? '(embedded example mesh)') : 'etcd', ca: sources.ca },
+    'state sources',
+  );
 
   const accept = (source: MeshSource): boolean => {
     for (const p of source.initial.problems) (p.severity === 'error' ? report : (s: string) => logger.warn(s))(formatProblem(p));
@@ -86,11 +90,23 @@ export async function startServer(options: ServeOptions, report: (line: string) 
 
     // Certificate changes before the publisher exists need no re-publish.
     let republish = (): void => undefined;
-    const ca: CaRunner = await openCa({ options, trustDomain: meshSource.initial.config!.mesh.trustDomain, etcd, logger, metrics, onMaterialChanged: () => republish() });
+    const ca: CaRunner = await openCa({
+      options,
+      trustDomain: meshSource.initial.config!.mesh.trustDomain,
+      etcd,
+      logger,
+      metrics,
+      onMaterialChanged: () => republish(),
+    });
     opened.push(() => ca.stop());
     await ca.keeper.ensure(servicesNeedingCertificates(meshSource.initial.config!));
 
-    const states = new MeshStateSource(meshSource.initial.config!, registry.registry, () => ca.keeper.current, (instances) => metrics.setInstances(instances));
+    const states = new MeshStateSource(
+      meshSource.initial.config!,
+      registry.registry,
+      () => ca.keeper.current,
+      (instances) => metrics.setInstances(instances),
+    );
     const xds = await startXds(options, states, ca, metrics, logger);
     opened.push(() => xds.stop());
     republish = () => xds.changed();
@@ -98,28 +114,38 @@ export async function startServer(options: ServeOptions, report: (line: string) 
     const unwatchRegistry = registry.registry.watch(() => xds.changed());
     opened.push(unwatchRegistry);
     // Every mesh version and admin write, kept in the data dir (src/history/).
-    const history = new HistoryStore(path.join(options.dataDir, 'history'), options.historyKeep);
+    // With the mesh in etcd the history is shared there too, so every replica shows the same one.
+    const sharedHistory = sources.mesh === 'etcd' && etcd !== undefined;
+    const history = new HistoryStore(sharedHistory ? undefined : path.join(options.dataDir, 'history'), options.historyKeep);
+    let historyWriter: HistoryWriter = localHistoryWriter(history);
+    if (sharedHistory) {
+      const shared = new EtcdHistory(history, etcd!.client, etcd!.keys.prefix, logger.child({ stage: 'history' }));
+      opened.push(await shared.start());
+      historyWriter = shared;
+    }
     const sourceWho = sources.mesh === 'etcd' ? 'etcd' : 'file';
-    if (meshSource.initial.text !== undefined) history.recordMesh(meshSource.initial.text, meshSource.initial.config!, 'serve', `serve started with ${meshSource.name}`);
-    opened.push(trackAcks(history, xds.xds, options.debounceMs));
-    // A rollback over etcd is pushed to etcd and comes back through the watch; this says who asked.
-    let pendingAttribution: { hash: string; who: string; what: string } | undefined;
+    const initialText = meshSource.initial.text;
+    if (initialText !== undefined)
+      await historyWriter.change((h) => h.recordMesh(initialText, meshSource.initial.config!, 'serve', `serve started with ${meshSource.name}`));
+    opened.push(trackAcks(history, historyWriter, xds.xds, options.debounceMs));
     const onMeshChange = (result: MeshParseResult, attribution?: { who: string; what: string }) => {
       if (!result.config) {
         lastConfigProblem = result.problems.filter((p) => p.severity === 'error');
         metrics.configReloadFailures.inc();
         metrics.configValid.set(0);
-        logger.error({ file: meshSource.name, problems: lastConfigProblem.map(formatProblem) }, 'mesh file reload rejected; still serving the last valid config');
+        logger.error(
+          { file: meshSource.name, problems: lastConfigProblem.map(formatProblem) },
+          'mesh file reload rejected; still serving the last valid config',
+        );
         return;
       }
       lastConfigProblem = [];
       states.config = result.config;
       currentMesh = result;
       if (result.text !== undefined) {
-        const pending = pendingAttribution?.hash === meshHash(result.text) ? pendingAttribution : undefined;
-        if (pending) pendingAttribution = undefined;
-        const by = attribution ?? pending ?? { who: sourceWho, what: sources.mesh === 'etcd' ? 'mesh pushed to etcd' : 'mesh file reloaded' };
-        history.recordMesh(result.text, result.config, by.who, by.what);
+        const by = attribution ?? { who: sourceWho, what: sources.mesh === 'etcd' ? 'mesh pushed to etcd' : 'mesh file reloaded' };
+        const { text, config } = result;
+        void historyWriter.change((h) => h.recordMesh(text, config, by.who, by.what));
       }
       metrics.configReloads.inc();
       metrics.configValid.set(1);
@@ -137,15 +163,21 @@ export async function startServer(options: ServeOptions, report: (line: string) 
       if (!parsed.config) return { ok: false, problems: parsed.problems.filter((p) => p.severity === 'error') };
       const what = `rollback to version ${version}`;
       if (sources.mesh === 'etcd' && etcd) {
-        // Through etcd, so every replica follows; the watch applies it here too.
-        pendingAttribution = { hash: meshHash(text), who, what };
+        // Recorded first, with who asked: every replica's watch then sees this mesh already
+        // current and records nothing more. Then pushed through etcd, so every replica follows.
+        await historyWriter.change((h) => h.recordMesh(text, parsed.config!, who, what));
         await etcd.client.put(etcd.keys.meshConfig).value(text).exec();
         return { ok: true, note: 'pushed to etcd; every replica applies it from its watch' };
       }
       const before = history.current()?.version;
       onMeshChange(parsed, { who, what });
       const after = history.current();
-      return { ok: true, ...(after && after.version !== before && { entry: after }), ...(sources.mesh === 'file' && options.configFile !== undefined && { note: `applied in memory; ${options.configFile} is unchanged, and its next edit is applied as usual` }) };
+      return {
+        ok: true,
+        ...(after && after.version !== before && { entry: after }),
+        ...(sources.mesh === 'file' &&
+          options.configFile !== undefined && { note: `applied in memory; ${options.configFile} is unchanged, and its next edit is applied as usual` }),
+      };
     };
 
     // Over etcd only the leader finishes a rotation (it drops the previous root for every replica).
@@ -158,7 +190,9 @@ export async function startServer(options: ServeOptions, report: (line: string) 
       adminHost: options.adminAddress.host,
       ca: ca.ca,
       logger: logger.child({ stage: 'admin' }),
-      ...(sources.ca === 'etcd' && etcd && options.etcd?.encryptionKey && { etcd: { client: etcd.client, keys: etcd.keys, encryptionKey: options.etcd.encryptionKey } }),
+      ...(sources.ca === 'etcd' &&
+        etcd &&
+        options.etcd?.encryptionKey && { etcd: { client: etcd.client, keys: etcd.keys, encryptionKey: options.etcd.encryptionKey } }),
     });
     opened.push(() => adminSecurity.close());
     xds.setCsdsAuthorizer(csdsAuthorizer(adminSecurity.access));
@@ -171,7 +205,7 @@ export async function startServer(options: ServeOptions, report: (line: string) 
       xds: xds.xds,
       ca,
       config: (): MeshConfig => states.config,
-      history: { history, rollback },
+      history: { history, rollback, writer: historyWriter },
       instances: () => mergeInstances(states.config.services, registry.registry.snapshot().services),
       mesh: () => ({ config: states.config, ...(currentMesh.locations && { locations: currentMesh.locations }) }),
       writable: () => registry.writable(),
@@ -183,7 +217,15 @@ export async function startServer(options: ServeOptions, report: (line: string) 
     });
     opened.push(() => admin.close());
 
-    logger.info({ xds: `${options.xdsAddress.host}:${xds.port}`, admin: formatHostPort(admin.address), dataDir: options.dataDir, config: options.configFile ?? (sources.mesh === 'etcd' ? meshSource.name : '(embedded example mesh)') }, 'switchyard serving');
+    logger.info(
+      {
+        xds: `${options.xdsAddress.host}:${xds.port}`,
+        admin: formatHostPort(admin.address),
+        dataDir: options.dataDir,
+        config: options.configFile ?? (sources.mesh === 'etcd' ? meshSource.name : '(embedded example mesh)'),
+      },
+      'switchyard serving',
+    );
     adminSecurity.attach(admin);
     let stopped: Promise<void> | undefined;
     return {

@@ -1,5 +1,6 @@
-// Rollback when the mesh lives in etcd: `switchyard rollback` pushes the past version to etcd,
-// so every replica follows it, and the replica that was asked records who rolled back.
+// History and rollback when the mesh lives in etcd: the history is shared (one sequence of
+// versions, each mesh push recorded once, an admin write on one replica listed by the other), and
+// `switchyard rollback` on one replica pushes the past version to etcd, so every replica follows.
 import { execFile, spawnSync } from 'node:child_process';
 import type { Etcd3 } from 'etcd3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,8 +19,11 @@ const replicas: ServeProcess[] = [];
 
 function push(file: string): Promise<number> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, 'config', 'push', file, '--etcd-prefix', prefix], { env: { ...process.env, SWITCHYARD_ETCD_ENDPOINTS: etcd.endpointsFlag } }, (error) =>
-      resolve(error ? 1 : 0),
+    execFile(
+      process.execPath,
+      [BIN, 'config', 'push', file, '--etcd-prefix', prefix],
+      { env: { ...process.env, SWITCHYARD_ETCD_ENDPOINTS: etcd.endpointsFlag } },
+      (error) => resolve(error ? 1 : 0),
     );
   });
 }
@@ -48,18 +52,51 @@ describe('rollback with the mesh in etcd', () => {
     const [a, b] = replicas as [ServeProcess, ServeProcess];
     const first = (await history(a)).find((e) => e.kind === 'mesh')!;
     expect(first.who).toBe('serve');
+    // Both replicas started on the same mesh: one entry, shared.
+    expect((await history(b)).filter((e) => e.kind === 'mesh')).toEqual([first]);
     expect(await push(writeMesh(v2))).toBe(0);
-    await eventually(async () => (await history(a))[0]!.what === 'mesh pushed to etcd', 10_000, 'the push recorded');
+    await eventually(async () => (await history(a))[0]?.what === 'mesh pushed to etcd', 10_000, 'the push recorded');
     expect((await history(a))[0]!.who).toBe('etcd');
+    // An admin write on b is in a's list (through etcd), and each push appears once.
+    expect((await adminJson(b.adminUrl, 'PUT', '/v1/services/frontend/instances/f1', { address: '10.0.0.9', port: 15006 })).status).toBe(200);
+    await eventually(
+      async () => (await history(a)).some((e) => e.what === 'PUT /v1/services/frontend/instances/f1' && e.who === 'management'),
+      10_000,
+      "b's write listed by a",
+    );
+    await new Promise((r) => setTimeout(r, 500));
+    const seen = await history(a);
+    expect(seen.filter((e) => e.what === 'mesh pushed to etcd')).toHaveLength(1);
+    expect(await history(b)).toEqual(seen);
+    expect(new Set(seen.map((e) => e.version)).size).toBe(seen.length);
 
-    const r = spawnSync(process.execPath, [BIN, 'rollback', String(first.version), '--admin-address', a.adminUrl.replace('http://', '')], { encoding: 'utf8', timeout: 30_000 });
+    const r = spawnSync(process.execPath, [BIN, 'rollback', String(first.version), '--admin-address', a.adminUrl.replace('http://', '')], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toContain('pushed to etcd; every replica applies it from its watch');
     expect(await client.get(etcdKeys(prefix).meshConfig).string()).toBe(v1);
-    await eventually(async () => (await history(a)).some((e) => e.what === `rollback to version ${first.version}` && e.who === 'management'), 10_000, 'the rollback recorded on the replica asked');
+    for (const replica of [a, b]) {
+      await eventually(
+        async () => (await history(replica)).some((e) => e.what === `rollback to version ${first.version}` && e.who === 'management'),
+        10_000,
+        'the rollback recorded, on both',
+      );
+      // Recorded once: the replicas' watches found that mesh already current.
+      expect((await history(replica)).filter((e) => e.kind === 'mesh').map((e) => e.what)).toEqual([
+        `rollback to version ${first.version}`,
+        'mesh pushed to etcd',
+        `serve started with etcd:${prefix}config/mesh`,
+      ]);
+    }
     // The other replica followed etcd too: catalog's static endpoint is v1's again.
     for (const replica of [a, b]) {
-      await eventually(async () => JSON.stringify((await adminJson(replica.adminUrl, 'GET', '/v1/services/catalog')).body).includes('10.0.0.1'), 10_000, 'the replica on v1');
+      await eventually(
+        async () => JSON.stringify((await adminJson(replica.adminUrl, 'GET', '/v1/services/catalog')).body).includes('10.0.0.1'),
+        10_000,
+        'the replica on v1',
+      );
     }
   });
 });

@@ -5,6 +5,7 @@
 import type { Problem } from '../../model';
 import { formatProblem } from '../../model';
 import type { HistoryEntry, HistoryStore } from '../../history/history-store';
+import type { HistoryWriter } from '../../history/etcd-history';
 import { access, jsonResponse, type AdminRequest, type RouteDefinition } from '../route';
 import { errorResponse } from '../errors';
 
@@ -15,6 +16,8 @@ export type RollbackResult =
 export interface HistoryDeps {
   readonly history: HistoryStore;
   readonly rollback: (version: number, who: string) => Promise<RollbackResult>;
+  /** Where changes go (the data dir, or etcd shared by replicas); `history` is what is read. */
+  readonly writer: HistoryWriter;
 }
 
 function versionParam(req: AdminRequest, name: string): number | undefined {

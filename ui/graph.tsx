@@ -80,12 +80,15 @@ export function GraphView(props: { graph: Graph; onOpen: (service: string) => vo
       boxes.set(key, { id: key, label: `${prefixOf(n)}-* (${members.length})`, sub: 'group: click to open', state, group: members, w: 170 });
     }
     const visible = new Set(names);
-    const edgeKeys = new Map<string, { from: string; to: string }>();
+    const edgeKeys = new Map<string, { from: string; to: string; implicit?: boolean }>();
     for (const e of graph.edges) {
       if (!visible.has(e.from) || !visible.has(e.to)) continue;
       const from = keyOf(e.from);
       const to = keyOf(e.to);
-      if (from !== to || !grouped) edgeKeys.set(`${from}\0${to}`, { from, to });
+      const key = `${from}\0${to}`;
+      // Between groups, one explicit allow makes the edge explicit.
+      const implicit = e.implicit === true && (edgeKeys.get(key)?.implicit ?? true);
+      if (from !== to || !grouped) edgeKeys.set(key, { from, to, implicit });
     }
     const g = new dagre.graphlib.Graph();
     g.setGraph({ rankdir: 'LR', nodesep: 18, ranksep: 70, marginx: 20, marginy: 20 });
@@ -98,7 +101,7 @@ export function GraphView(props: { graph: Graph; onOpen: (service: string) => vo
       const n = g.node(b.id);
       placed.set(b.id, { ...b, x: n.x, y: n.y });
     }
-    const edges = g.edges().map((e) => ({ from: e.v, to: e.w, points: g.edge(e).points ?? [] }));
+    const edges = g.edges().map((e) => ({ from: e.v, to: e.w, implicit: edgeKeys.get(`${e.v}\0${e.w}`)?.implicit === true, points: g.edge(e).points ?? [] }));
     const size = g.graph();
     return { boxes: placed, edges, width: (size.width ?? 400) + 40, height: (size.height ?? 300) + 40, grouped, shown: names.length };
   }, [graph, search, grouping]);
@@ -123,7 +126,7 @@ export function GraphView(props: { graph: Graph; onOpen: (service: string) => vo
       {open.length > 0 && <p class="muted">No allow list, open to every caller under defaultPolicy allow: {open.join(', ')}</p>}
       <div class="legend">
         <span class="dot synced" /> proxies synced <span class="dot stale" /> stale <span class="dot nacking" /> NACKing <span class="dot none" /> no proxy
-        <span class="edge-key allow" /> may call <span class="edge-key refused" /> refused by policy
+        <span class="edge-key allow" /> may call (allow list) <span class="edge-key implicit" /> may call (defaultPolicy allow) <span class="edge-key refused" /> refused by policy
       </div>
       <div class="graph-wrap">
         <svg width={layout.width} height={layout.height} class="graph" data-testid="graph">
@@ -132,7 +135,7 @@ export function GraphView(props: { graph: Graph; onOpen: (service: string) => vo
             <marker id="arrow-refused" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" class="arrowhead refused" /></marker>
           </defs>
           {layout.edges.map((e) => (
-            <path class={`edge${selected && (e.from === selected || e.to === selected) ? ' hot' : ''}`} data-edge={`${e.from}->${e.to}`} d={`M ${e.points.map((p: { x: number; y: number }) => `${p.x} ${p.y}`).join(' L ')}`} marker-end="url(#arrow)" />
+            <path class={`edge${e.implicit ? ' implicit' : ''}${selected && (e.from === selected || e.to === selected) ? ' hot' : ''}`} data-edge={`${e.from}->${e.to}`} d={`M ${e.points.map((p: { x: number; y: number }) => `${p.x} ${p.y}`).join(' L ')}`} marker-end="url(#arrow)" />
           ))}
           {selectedService &&
             refused.map((to) => {

@@ -25,7 +25,8 @@ export interface ServiceNode {
 export interface Graph {
   mesh: { trustDomain: string; mtls: string; defaultPolicy: 'allow' | 'deny' };
   services: ServiceNode[];
-  edges: Array<{ from: string; to: string }>;
+  /** implicit: allowed by defaultPolicy allow rather than an allow list. */
+  edges: Array<{ from: string; to: string; implicit?: boolean }>;
   certificates: Array<{ service: string; notAfter: number; notBefore: number; issuer: string }>;
 }
 

@@ -15,6 +15,8 @@ export interface ConsoleDeps {
   readonly historyVersion: () => number | undefined;
 }
 
+const IMPLICIT_EDGES_UP_TO = 40;
+
 export type ProxyState = 'synced' | 'stale' | 'nacking';
 
 /** As `switchyard status` reads a stream: NACKed at the version sent, waiting for an ACK, or in sync. */
@@ -34,8 +36,15 @@ export function consoleGraph(deps: ConsoleDeps): unknown {
     counts[proxyState(s)]++;
     proxiesByService.set(s.nodeCluster, counts);
   }
-  const edges: Array<{ from: string; to: string }> = [];
+  const edges: Array<{ from: string; to: string; implicit?: true }> = [];
   for (const target of config.services) for (const caller of new Set(target.allow ?? [])) edges.push({ from: caller, to: target.name });
+  // A service with no allow list under defaultPolicy allow takes calls from everyone. In a small
+  // mesh those calls are drawn (marked implicit); in a large one they would be n² lines, so the
+  // console names such services instead.
+  const open = config.mesh.defaultPolicy === 'allow' ? config.services.filter((s) => s.allow === undefined) : [];
+  if (config.services.length <= IMPLICIT_EDGES_UP_TO) {
+    for (const target of open) for (const caller of config.services) if (caller.name !== target.name) edges.push({ from: caller.name, to: target.name, implicit: true });
+  }
   return {
     mesh: config.mesh,
     services: config.services.map((s) => {

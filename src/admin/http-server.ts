@@ -90,7 +90,9 @@ function checkDeclaredAccess(routes: readonly RouteDefinition[]): void {
     const a = (route as Partial<RouteDefinition>).access;
     const ok =
       a !== undefined &&
-      (a.kind === 'xds-token' || (a.kind === 'public' && typeof a.why === 'string') || (a.kind === 'rule' && (typeof a.rule === 'string' || typeof a.rule === 'function')));
+      (a.kind === 'xds-token' ||
+        (a.kind === 'public' && typeof a.why === 'string') ||
+        (a.kind === 'rule' && (typeof a.rule === 'string' || typeof a.rule === 'function')));
     if (!ok) throw new Error(`admin route ${route.method} ${route.path} declares no access rule; every route must (see RouteAccess in src/admin/route.ts)`);
   }
 }
@@ -146,11 +148,23 @@ async function handle(
     return errorResponse('invalid_argument', body.message, 'body');
   }
 
-  const adminRequest = { method, path: url.pathname, params: match.params, query: url.searchParams, headers: request.headers, body: body.body, ...(holder && { caller: holder.name }) };
+  const adminRequest = {
+    method,
+    path: url.pathname,
+    params: match.params,
+    query: url.searchParams,
+    headers: request.headers,
+    body: body.body,
+    ...(holder && { caller: holder.name }),
+  };
   if (routeAccess.kind === 'rule' && holder !== undefined) {
     const required = typeof routeAccess.rule === 'string' ? routeAccess.rule : routeAccess.rule(adminRequest);
     if (!grants(holder.rules, required)) {
-      return errorResponse('permission_denied', `ACL token "${holder.name}" lacks the rule "${required}" needed for ${method} ${url.pathname}`, 'authorization');
+      return errorResponse(
+        'permission_denied',
+        `ACL token "${holder.name}" lacks the rule "${required}" needed for ${method} ${url.pathname}`,
+        'authorization',
+      );
     }
   }
 
@@ -205,13 +219,7 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
   await new Promise<void>((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) => {
       const where = `${options.host}:${options.port}`;
-      reject(
-        new Error(
-          error.code === 'EADDRINUSE'
-            ? `admin address ${where} is already in use`
-            : `cannot listen on admin address ${where}: ${error.message}`,
-        ),
-      );
+      reject(new Error(error.code === 'EADDRINUSE' ? `admin address ${where} is already in use` : `cannot listen on admin address ${where}: ${error.message}`));
     };
     server.once('error', onError);
     server.listen(options.port, options.host, () => {

@@ -67,13 +67,16 @@ function serveOptions(flags: ServeFlags, argv: readonly string[]): ServeOptions 
   const configFile = stringFlag(flags, 'config');
   const caCert = stringFlag(flags, 'ca-cert');
   const caKey = stringFlag(flags, 'ca-key');
-  if ((caCert === undefined) !== (caKey === undefined)) throw new UsageError('serve: --ca-cert and --ca-key go together (an operator-supplied root needs both)');
+  if ((caCert === undefined) !== (caKey === undefined))
+    throw new UsageError('serve: --ca-cert and --ca-key go together (an operator-supplied root needs both)');
   const registry = oneOf(flags, 'registry', ['embedded', 'etcd'] as const);
   // The mesh file and the CA follow the registry into etcd unless named otherwise, so replicas
   // share all three with one flag; each is still its own choice, logged at start.
   const meshFlag = stringFlag(flags, 'mesh-source');
-  const mesh = meshFlag === undefined ? (registry === 'etcd' && configFile === undefined ? 'etcd' : 'file') : oneOf(flags, 'mesh-source', ['file', 'etcd'] as const);
-  if (mesh === 'etcd' && configFile !== undefined) throw new UsageError('serve: --mesh-source etcd reads the mesh pushed with `switchyard config push`; drop --config, or use --mesh-source file');
+  const mesh =
+    meshFlag === undefined ? (registry === 'etcd' && configFile === undefined ? 'etcd' : 'file') : oneOf(flags, 'mesh-source', ['file', 'etcd'] as const);
+  if (mesh === 'etcd' && configFile !== undefined)
+    throw new UsageError('serve: --mesh-source etcd reads the mesh pushed with `switchyard config push`; drop --config, or use --mesh-source file');
   const caFlag = stringFlag(flags, 'ca-source');
   const ca = caFlag === undefined ? (registry === 'etcd' ? 'etcd' : 'data-dir') : oneOf(flags, 'ca-source', ['data-dir', 'etcd'] as const);
   const sources = { registry, mesh, ca } as const;
@@ -82,7 +85,10 @@ function serveOptions(flags: ServeFlags, argv: readonly string[]): ServeOptions 
   const endpointsFlag = stringFlag(flags, 'etcd-endpoints');
   let etcd: ServeOptions['etcd'];
   if (usesEtcd) {
-    if (endpointsFlag === undefined) throw new UsageError('serve: a source in etcd (--registry, --mesh-source or --ca-source etcd) needs --etcd-endpoints (or SWITCHYARD_ETCD_ENDPOINTS), e.g. http://127.0.0.1:2379');
+    if (endpointsFlag === undefined)
+      throw new UsageError(
+        'serve: a source in etcd (--registry, --mesh-source or --ca-source etcd) needs --etcd-endpoints (or SWITCHYARD_ETCD_ENDPOINTS), e.g. http://127.0.0.1:2379',
+      );
     const parsed = parseEtcdEndpoints(endpointsFlag);
     if (typeof parsed === 'string') throw new UsageError(`serve: --etcd-endpoints: ${parsed}`);
     // Replicas over etcd share the CA root key (unless it is on shared files) and the xDS token
@@ -93,7 +99,10 @@ function serveOptions(flags: ServeFlags, argv: readonly string[]): ServeOptions 
       const inline = process.env.SWITCHYARD_CA_ENCRYPTION_KEY;
       if (keyFile !== undefined) encryptionKey = parseEncryptionKeyFlag(() => fs.readFileSync(keyFile, 'utf8'), `--ca-encryption-key-file ${keyFile}`);
       else if (inline !== undefined && inline !== '') encryptionKey = parseEncryptionKeyFlag(() => inline, 'SWITCHYARD_CA_ENCRYPTION_KEY');
-      else throw new UsageError('serve: a CA in etcd needs --ca-encryption-key-file FILE (or SWITCHYARD_CA_ENCRYPTION_KEY_FILE, or the key itself in SWITCHYARD_CA_ENCRYPTION_KEY): replicas share the CA and token keys through etcd, sealed with it; make one with `openssl rand -base64 32`');
+      else
+        throw new UsageError(
+          'serve: a CA in etcd needs --ca-encryption-key-file FILE (or SWITCHYARD_CA_ENCRYPTION_KEY_FILE, or the key itself in SWITCHYARD_CA_ENCRYPTION_KEY): replicas share the CA and token keys through etcd, sealed with it; make one with `openssl rand -base64 32`',
+        );
     }
     etcd = { endpoints: parsed, prefix: stringFlag(flags, 'etcd-prefix')!, encryptionKey };
   } else if (argv.some((a) => a === '--etcd-endpoints' || a.startsWith('--etcd-endpoints='))) {
@@ -114,7 +123,11 @@ function serveOptions(flags: ServeFlags, argv: readonly string[]): ServeOptions 
     logLevel: oneOf(flags, 'log-level', LOG_LEVELS),
     logFormat: oneOf(flags, 'log-format', ['json', 'pretty', 'auto'] as const),
     ca: { keyType: oneOf(flags, 'ca-key-type', ['ecdsa-p256', 'rsa-2048'] as const), certFile: caCert, keyFile: caKey },
-    xdsSecurity: { requireToken: flags.values['require-xds-token'] === true, tls: flags.values['xds-tls'] === true, tlsNames: stringFlag(flags, 'xds-tls-names')! },
+    xdsSecurity: {
+      requireToken: flags.values['require-xds-token'] === true,
+      tls: flags.values['xds-tls'] === true,
+      tlsNames: stringFlag(flags, 'xds-tls-names')!,
+    },
   };
 }
 

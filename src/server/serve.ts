@@ -40,7 +40,10 @@ export async function startServer(options: ServeOptions, report: (line: string) 
   const metrics = new SwitchyardMetrics();
   const { sources } = options;
   if (options.admin.warning) logger.warn(options.admin.warning);
-  logger.info({ registry: sources.registry, mesh: sources.mesh === 'file' ? (options.configFile ?? '(embedded example mesh)') : 'etcd', ca: sources.ca }, 'state sources');
+  logger.info(
+    { registry: sources.registry, mesh: sources.mesh === 'file' ? (options.configFile ?? '(embedded example mesh)') : 'etcd', ca: sources.ca },
+    'state sources',
+  );
 
   const accept = (source: MeshSource): boolean => {
     for (const p of source.initial.problems) (p.severity === 'error' ? report : (s: string) => logger.warn(s))(formatProblem(p));
@@ -87,11 +90,23 @@ export async function startServer(options: ServeOptions, report: (line: string) 
 
     // Certificate changes before the publisher exists need no re-publish.
     let republish = (): void => undefined;
-    const ca: CaRunner = await openCa({ options, trustDomain: meshSource.initial.config!.mesh.trustDomain, etcd, logger, metrics, onMaterialChanged: () => republish() });
+    const ca: CaRunner = await openCa({
+      options,
+      trustDomain: meshSource.initial.config!.mesh.trustDomain,
+      etcd,
+      logger,
+      metrics,
+      onMaterialChanged: () => republish(),
+    });
     opened.push(() => ca.stop());
     await ca.keeper.ensure(servicesNeedingCertificates(meshSource.initial.config!));
 
-    const states = new MeshStateSource(meshSource.initial.config!, registry.registry, () => ca.keeper.current, (instances) => metrics.setInstances(instances));
+    const states = new MeshStateSource(
+      meshSource.initial.config!,
+      registry.registry,
+      () => ca.keeper.current,
+      (instances) => metrics.setInstances(instances),
+    );
     const xds = await startXds(options, states, ca, metrics, logger);
     opened.push(() => xds.stop());
     republish = () => xds.changed();
@@ -110,14 +125,18 @@ export async function startServer(options: ServeOptions, report: (line: string) 
     }
     const sourceWho = sources.mesh === 'etcd' ? 'etcd' : 'file';
     const initialText = meshSource.initial.text;
-    if (initialText !== undefined) await historyWriter.change((h) => h.recordMesh(initialText, meshSource.initial.config!, 'serve', `serve started with ${meshSource.name}`));
+    if (initialText !== undefined)
+      await historyWriter.change((h) => h.recordMesh(initialText, meshSource.initial.config!, 'serve', `serve started with ${meshSource.name}`));
     opened.push(trackAcks(history, historyWriter, xds.xds, options.debounceMs));
     const onMeshChange = (result: MeshParseResult, attribution?: { who: string; what: string }) => {
       if (!result.config) {
         lastConfigProblem = result.problems.filter((p) => p.severity === 'error');
         metrics.configReloadFailures.inc();
         metrics.configValid.set(0);
-        logger.error({ file: meshSource.name, problems: lastConfigProblem.map(formatProblem) }, 'mesh file reload rejected; still serving the last valid config');
+        logger.error(
+          { file: meshSource.name, problems: lastConfigProblem.map(formatProblem) },
+          'mesh file reload rejected; still serving the last valid config',
+        );
         return;
       }
       lastConfigProblem = [];
@@ -153,7 +172,12 @@ export async function startServer(options: ServeOptions, report: (line: string) 
       const before = history.current()?.version;
       onMeshChange(parsed, { who, what });
       const after = history.current();
-      return { ok: true, ...(after && after.version !== before && { entry: after }), ...(sources.mesh === 'file' && options.configFile !== undefined && { note: `applied in memory; ${options.configFile} is unchanged, and its next edit is applied as usual` }) };
+      return {
+        ok: true,
+        ...(after && after.version !== before && { entry: after }),
+        ...(sources.mesh === 'file' &&
+          options.configFile !== undefined && { note: `applied in memory; ${options.configFile} is unchanged, and its next edit is applied as usual` }),
+      };
     };
 
     // Over etcd only the leader finishes a rotation (it drops the previous root for every replica).
@@ -166,7 +190,9 @@ export async function startServer(options: ServeOptions, report: (line: string) 
       adminHost: options.adminAddress.host,
       ca: ca.ca,
       logger: logger.child({ stage: 'admin' }),
-      ...(sources.ca === 'etcd' && etcd && options.etcd?.encryptionKey && { etcd: { client: etcd.client, keys: etcd.keys, encryptionKey: options.etcd.encryptionKey } }),
+      ...(sources.ca === 'etcd' &&
+        etcd &&
+        options.etcd?.encryptionKey && { etcd: { client: etcd.client, keys: etcd.keys, encryptionKey: options.etcd.encryptionKey } }),
     });
     opened.push(() => adminSecurity.close());
     xds.setCsdsAuthorizer(csdsAuthorizer(adminSecurity.access));
@@ -191,7 +217,15 @@ export async function startServer(options: ServeOptions, report: (line: string) 
     });
     opened.push(() => admin.close());
 
-    logger.info({ xds: `${options.xdsAddress.host}:${xds.port}`, admin: formatHostPort(admin.address), dataDir: options.dataDir, config: options.configFile ?? (sources.mesh === 'etcd' ? meshSource.name : '(embedded example mesh)') }, 'switchyard serving');
+    logger.info(
+      {
+        xds: `${options.xdsAddress.host}:${xds.port}`,
+        admin: formatHostPort(admin.address),
+        dataDir: options.dataDir,
+        config: options.configFile ?? (sources.mesh === 'etcd' ? meshSource.name : '(embedded example mesh)'),
+      },
+      'switchyard serving',
+    );
     adminSecurity.attach(admin);
     let stopped: Promise<void> | undefined;
     return {

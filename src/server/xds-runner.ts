@@ -45,7 +45,10 @@ export async function startXds(options: ServeOptions, states: MeshStateSource, c
   const csds = csdsService(xds, (metadata) => authorizeCsds(metadata));
   xds.addService(csds.definition, csds.implementation);
   const { xdsAddress, xdsSecurity } = options;
-  const port = await xds.listen(formatHostPort(xdsAddress), xdsSecurity.tls ? await xdsServerCredentials(ca.ca, xdsSecurity.tlsNames, xdsAddress.host) : undefined);
+  const port = await xds.listen(
+    formatHostPort(xdsAddress),
+    xdsSecurity.tls ? await xdsServerCredentials(ca.ca, xdsSecurity.tlsNames, xdsAddress.host) : undefined,
+  );
   return {
     xds,
     port,

@@ -182,11 +182,6 @@ export class DeltaStream extends XdsStream {
   }
 
   sentResources(): SentResources {
-    return new Map(
-      [...this.types].map(([typeUrl, st]) => [
-        typeUrl,
-        [...st.held.values()].flatMap((h) => (h.resource ? [h.resource] : [])),
-      ]),
-    );
+    return new Map([...this.types].map(([typeUrl, st]) => [typeUrl, [...st.held.values()].flatMap((h) => (h.resource ? [h.resource] : []))]));
   }
 }

@@ -137,7 +137,10 @@ export class XdsServer {
 
   /** Whether `nodeId` has ACKed everything it was sent and subscribed to every type it needs. */
   readiness(nodeId: string): ProxyReadiness {
-    return proxyReadiness(nodeId, this.streamsForNode(nodeId).map((s) => ({ status: s.status(), snapshot: s.currentSnapshot })));
+    return proxyReadiness(
+      nodeId,
+      this.streamsForNode(nodeId).map((s) => ({ status: s.status(), snapshot: s.currentSnapshot })),
+    );
   }
 
   get streamCount(): number {

@@ -191,7 +191,12 @@ export class SotwStream extends XdsStream {
    * wildcard, or names covering everything, with nothing held back for make-before-break) the
    * snapshot's own map is returned as is: no copy, and its version is already computed.
    */
-  private choose(st: SotwTypeState, available: ReadonlyMap<string, EncodedResource>, fullState: boolean, change: TypeChange | undefined): ReadonlyMap<string, EncodedResource> {
+  private choose(
+    st: SotwTypeState,
+    available: ReadonlyMap<string, EncodedResource>,
+    fullState: boolean,
+    change: TypeChange | undefined,
+  ): ReadonlyMap<string, EncodedResource> {
     const holding = fullState && this.holdRemovals;
     const covers = st.wildcard || this.namesCover(st, available, change);
     if (covers && (!holding || [...st.sent.keys()].every((n) => available.has(n)))) return available;

@@ -68,7 +68,7 @@ export abstract class XdsStream {
   /** Returns false if the request was refused and the stream is ending. */
   protected bindNode(node: Node__Output | null | undefined): boolean {
     if (this.info.group !== undefined) return true;
-    if (!node || !node.id && !node.cluster) {
+    if (!node || (!node.id && !node.cluster)) {
       this.reject('no_node', 'the first request on a stream must carry node (id or cluster)');
       this.deps.fail(3 /* INVALID_ARGUMENT */, 'the first request on a stream must carry node');
       return false;
@@ -84,7 +84,10 @@ export abstract class XdsStream {
     // A reconnecting delta client may hold resources that are gone; like any removal, they are
     // withdrawn only after the first push is answered.
     this.holdRemovals = true;
-    this.deps.logger.info({ stream: this.info.id, node: node.id, cluster: node.cluster, group: resolved.group, protocol: this.info.protocol }, 'xds stream bound');
+    this.deps.logger.info(
+      { stream: this.info.id, node: node.id, cluster: node.cluster, group: resolved.group, protocol: this.info.protocol },
+      'xds stream bound',
+    );
     this.snapshot = this.deps.cache.getSnapshot(resolved.group);
     this.unwatch = this.deps.cache.watch(resolved.group, (s) => {
       this.snapshot = s;

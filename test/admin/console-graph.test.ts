@@ -51,8 +51,17 @@ describe('consoleGraph', () => {
   });
 
   it('does not draw n² implicit edges in a large mesh', () => {
-    const config: MeshConfig = { mesh: { trustDomain: 't', mtls: 'disabled', defaultPolicy: 'allow' }, services: Array.from({ length: 100 }, (_, i) => service(`s${i}`)) };
-    const graph = consoleGraph({ config: () => config, instances: () => new Map(), streams: () => [], certificates: () => [], historyVersion: () => undefined }) as { edges: unknown[] };
+    const config: MeshConfig = {
+      mesh: { trustDomain: 't', mtls: 'disabled', defaultPolicy: 'allow' },
+      services: Array.from({ length: 100 }, (_, i) => service(`s${i}`)),
+    };
+    const graph = consoleGraph({
+      config: () => config,
+      instances: () => new Map(),
+      streams: () => [],
+      certificates: () => [],
+      historyVersion: () => undefined,
+    }) as { edges: unknown[] };
     expect(graph.edges).toEqual([]);
   });
 

@@ -140,17 +140,21 @@ describe('CSDS (envoy.service.status.v3.ClientStatusDiscoveryService)', () => {
     expect(answers.map((a) => a.config.map((c) => c.node?.id))).toEqual([['frontend-1'], ['orders-1']]);
   });
 
-  it('reports a delta stream\'s NACK with the resources it refused', async () => {
+  it("reports a delta stream's NACK with the resources it refused", async () => {
     const delta = deltaClient(serve.xdsAddress);
     try {
       delta.send({ node: { id: 'db-delta-1', cluster: 'catalog', user_agent_name: 'envoy' }, type_url: TypeUrl.Cluster });
       const first = await delta.inbox.next(10_000);
       expect(first.resources.length).toBeGreaterThan(0);
       delta.nack(first, 'delta clusters refused by the test');
-      await eventually(async () => {
-        const res = await fetchStatus({ node_matchers: [{ node_id: { exact: 'db-delta-1' } }] });
-        return res.config[0]?.generic_xds_configs.some((g) => g.client_status === 'NACKED') ?? false;
-      }, 10_000, 'the delta NACK in CSDS');
+      await eventually(
+        async () => {
+          const res = await fetchStatus({ node_matchers: [{ node_id: { exact: 'db-delta-1' } }] });
+          return res.config[0]?.generic_xds_configs.some((g) => g.client_status === 'NACKED') ?? false;
+        },
+        10_000,
+        'the delta NACK in CSDS',
+      );
       const res = await fetchStatus({ node_matchers: [{ node_id: { exact: 'db-delta-1' } }] });
       const refused = res.config[0]!.generic_xds_configs.filter((g) => g.client_status === 'NACKED');
       expect(refused.map((g) => g.name).sort()).toEqual(first.resources.map((r) => r.name).sort());

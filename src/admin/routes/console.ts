@@ -43,7 +43,8 @@ export function consoleGraph(deps: ConsoleDeps): unknown {
   // console names such services instead.
   const open = config.mesh.defaultPolicy === 'allow' ? config.services.filter((s) => s.allow === undefined) : [];
   if (config.services.length <= IMPLICIT_EDGES_UP_TO) {
-    for (const target of open) for (const caller of config.services) if (caller.name !== target.name) edges.push({ from: caller.name, to: target.name, implicit: true });
+    for (const target of open)
+      for (const caller of config.services) if (caller.name !== target.name) edges.push({ from: caller.name, to: target.name, implicit: true });
   }
   return {
     mesh: config.mesh,

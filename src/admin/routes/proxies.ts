@@ -43,7 +43,8 @@ export function proxyRoutes(xds: XdsServer): RouteDefinition[] {
       access: access.rule('read'),
       handler: (req) => {
         const streams = xds.streamsForNode(req.params.node!);
-        if (streams.length === 0) return jsonResponse(404, { error: { code: 'not_found', message: `no connected proxy has node id "${req.params.node}"`, field: 'node' } });
+        if (streams.length === 0)
+          return jsonResponse(404, { error: { code: 'not_found', message: `no connected proxy has node id "${req.params.node}"`, field: 'node' } });
         // Like Envoy's config_dump: each resource decoded, Anys expanded, with its version.
         const configs = streams.map((stream) => {
           const byType: Record<string, unknown[]> = {};
@@ -51,7 +52,10 @@ export function proxyRoutes(xds: XdsServer): RouteDefinition[] {
             byType[shortTypeName(typeUrl)] = resources.map((r) => ({
               name: r.name,
               version: r.version,
-              resource: redactPrivateKeys({ '@type': typeUrl, ...(expandAnys(decodeMessage(typeUrl, r.bytes, { longs: String, enums: String, bytes: Buffer, defaults: false, oneofs: false })) as object) }),
+              resource: redactPrivateKeys({
+                '@type': typeUrl,
+                ...(expandAnys(decodeMessage(typeUrl, r.bytes, { longs: String, enums: String, bytes: Buffer, defaults: false, oneofs: false })) as object),
+              }),
             }));
           }
           return { stream: stream.status().id, service: stream.info.service, protocol: stream.info.protocol, group: stream.info.group, resources: byType };

@@ -3,12 +3,15 @@
 # sidecar-init step (compose/sidecar-init.sh). Written for compose/docker-compose.yml; see the
 # README's "Demo: docker compose" for what has and has not been run.
 
-# Build: the full dependency set (TypeScript), compiled to dist/ by `npm ci`'s prepare step.
+# Build: the full dependency set (TypeScript, esbuild), compiled to dist/ and the web console
+# bundled into dist/ui by `npm run build`.
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json tsconfig.json ./
 COPY src ./src
-RUN npm ci --no-audit --no-fund
+COPY ui ./ui
+COPY scripts/build-ui.mjs ./scripts/
+RUN npm ci --no-audit --no-fund && npm run build --silent
 
 # Runtime: production dependencies only; no compiler, no tests.
 FROM node:20-bookworm-slim

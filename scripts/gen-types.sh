@@ -9,7 +9,7 @@ npx proto-loader-gen-types --keepCase --longs String --enums String --defaults -
   envoy/service/discovery/v3/ads.proto \
   envoy/service/cluster/v3/cds.proto envoy/service/endpoint/v3/eds.proto \
   envoy/service/listener/v3/lds.proto envoy/service/route/v3/rds.proto \
-  envoy/service/secret/v3/sds.proto \
+  envoy/service/secret/v3/sds.proto envoy/service/status/v3/csds.proto \
   envoy/config/bootstrap/v3/bootstrap.proto \
   envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.proto \
   envoy/extensions/filters/http/router/v3/router.proto \

@@ -5,6 +5,7 @@
 #   docker-compose            `docker-compose config` validates compose/docker-compose.yml
 #                             (the Compose schema only: no Docker engine is needed)
 #   python3-grpcio            the second real xDS client (gRPC C-core through Python)
+#   chromium                  the web console's tests (headless, driven by playwright-core)
 # As root it installs with apt-get; otherwise it says what to run and exits 0, and `npm test`
 # then skips the suites whose tool is missing, naming it.
 set -euo pipefail
@@ -18,11 +19,12 @@ present() {
     prometheus) command -v prometheus && command -v promtool ;;
     docker-compose) command -v docker-compose ;;
     python3-grpcio) /usr/bin/python3 -c 'import grpc' ;;
+    chromium) /usr/bin/chromium --version ;;
   esac
 } >/dev/null 2>&1
 
 need=()
-for pkg in etcd-client etcd-server prometheus docker-compose python3-grpcio; do
+for pkg in etcd-client etcd-server prometheus docker-compose python3-grpcio chromium; do
   dpkg -s "$pkg" >/dev/null 2>&1 || present "$pkg" || need+=("$pkg")
 done
 [ ${#need[@]} -eq 0 ] && { echo "test tools: all present"; exit 0; }

@@ -27,6 +27,8 @@ export interface AdminServerOptions {
   /** Serve HTTPS with this certificate (replaceable while running with `setCertificate`). */
   readonly tls?: TlsPair;
   readonly maxBodyBytes?: number;
+  /** Told of every write an ACL token made that succeeded: the history's audit trail. */
+  readonly audit?: (write: { method: string; path: string; caller: string; body: unknown; status: number }) => void;
 }
 
 export interface TlsPair {
@@ -47,10 +49,30 @@ export interface AdminServer {
 const METHODS: ReadonlySet<string> = new Set<HttpMethod>(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
 const CLOSE_GRACE_MS = 2_000;
 
-function send(response: http.ServerResponse, result: AdminResponse, headOnly: boolean): void {
+/** Open event streams, ended first when the server closes so a console never delays a shutdown. */
+const openStreams = new WeakMap<http.Server, Set<http.ServerResponse>>();
+
+function send(response: http.ServerResponse, result: AdminResponse, headOnly: boolean, streams?: Set<http.ServerResponse>): void {
   const headers: Record<string, string> = { 'cache-control': 'no-store', ...result.headers };
-  let payload: string | undefined;
-  if ('json' in result) {
+  if ('start' in result) {
+    response.writeHead(result.status, { ...headers, 'content-type': result.contentType, 'x-accel-buffering': 'no' });
+    if (headOnly) {
+      response.end();
+      return;
+    }
+    const stop = result.start((chunk) => response.write(chunk));
+    streams?.add(response);
+    response.on('close', () => {
+      streams?.delete(response);
+      stop();
+    });
+    return;
+  }
+  let payload: string | Buffer | undefined;
+  if ('bytes' in result) {
+    headers['content-type'] = result.contentType;
+    payload = result.bytes;
+  } else if ('json' in result) {
     headers['content-type'] = 'application/json; charset=utf-8';
     payload = `${JSON.stringify(result.json)}\n`;
   } else if ('text' in result) {
@@ -126,7 +148,15 @@ async function handle(
     return errorResponse('invalid_argument', body.message, 'body');
   }
 
-  const adminRequest = { method, path: url.pathname, params: match.params, query: url.searchParams, headers: request.headers, body: body.body };
+  const adminRequest = {
+    method,
+    path: url.pathname,
+    params: match.params,
+    query: url.searchParams,
+    headers: request.headers,
+    body: body.body,
+    ...(holder && { caller: holder.name }),
+  };
   if (routeAccess.kind === 'rule' && holder !== undefined) {
     const required = typeof routeAccess.rule === 'string' ? routeAccess.rule : routeAccess.rule(adminRequest);
     if (!grants(holder.rules, required)) {
@@ -139,7 +169,15 @@ async function handle(
   }
 
   try {
-    return await match.route.handler(adminRequest);
+    const response = await match.route.handler(adminRequest);
+    if (holder && method !== 'GET' && response.status < 400) {
+      try {
+        options.audit?.({ method, path: url.pathname, caller: holder.name, body: body.body, status: response.status });
+      } catch (error) {
+        logger.error({ err: error }, 'recording an admin write in the history failed');
+      }
+    }
+    return response;
   } catch (error) {
     if (isRegistryError(error)) return registryErrorResponse(error);
     logger.error({ err: error, method, path: url.pathname }, 'admin route failed');
@@ -163,7 +201,7 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
         return errorResponse('internal', 'internal error while handling the request; the server log has the details');
       })
       .then((result) => {
-        send(response, result, request.method === 'HEAD');
+        send(response, result, request.method === 'HEAD', openStreams.get(server));
         const ms = Number(process.hrtime.bigint() - started) / 1e6;
         logger.debug({ method: request.method, url: request.url, status: result.status, ms }, 'admin request');
       })
@@ -177,6 +215,7 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
     ? https.createServer({ ...serverOptions, cert: options.tls.certPem, key: options.tls.keyPem, minVersion: 'TLSv1.2' }, onRequest)
     : http.createServer(serverOptions, onRequest);
 
+  openStreams.set(server, new Set());
   await new Promise<void>((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) => {
       const where = `${options.host}:${options.port}`;
@@ -211,6 +250,7 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
           resolve();
         });
         server.closeIdleConnections();
+        for (const stream of openStreams.get(server) ?? []) stream.end();
       }),
   };
 }

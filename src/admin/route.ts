@@ -15,6 +15,8 @@ export interface AdminRequest {
   readonly headers: IncomingHttpHeaders;
   /** The parsed JSON body; undefined when the request had none. */
   readonly body: unknown;
+  /** The name of the ACL token the request was made with (routes that need one). */
+  readonly caller?: string;
 }
 
 interface ResponseBase {
@@ -32,7 +34,22 @@ export interface TextResponse extends ResponseBase {
   readonly contentType: string;
 }
 
-export type AdminResponse = JsonResponse | TextResponse | ResponseBase;
+/** Static files (the console's bundle). */
+export interface BytesResponse extends ResponseBase {
+  readonly bytes: Buffer;
+  readonly contentType: string;
+}
+
+/**
+ * A response written over time (server-sent events): the server writes the status and headers,
+ * then hands over the response; `start` returns how to stop when the client goes away.
+ */
+export interface StreamResponse extends ResponseBase {
+  readonly contentType: string;
+  readonly start: (write: (chunk: string) => void) => () => void;
+}
+
+export type AdminResponse = JsonResponse | TextResponse | BytesResponse | StreamResponse | ResponseBase;
 
 /** A handler may throw a RegistryError; the server answers it with the matching status. */
 export type RouteHandler = (request: AdminRequest) => AdminResponse | Promise<AdminResponse>;

@@ -22,6 +22,23 @@ const COMMANDS: Record<string, { summary: string; load: () => Command }> = {
     load: () => (require('./config-push') as typeof import('./config-push')).runConfig,
   },
   acl: { summary: 'create, list and revoke ACL tokens for the admin API', load: () => (require('./acl') as typeof import('./acl')).runAcl },
+  explain: {
+    summary: 'why a call is routed or refused, or what a NACK refused, with mesh-file lines',
+    load: () => (require('./explain') as typeof import('./explain')).runExplain,
+  },
+  history: {
+    summary: 'mesh versions and admin writes: who, when, what changed, which proxies ACKed',
+    load: () => (require('./history') as typeof import('./history')).runHistory,
+  },
+  diff: { summary: 'what changed in the mesh between two history versions', load: () => (require('./history') as typeof import('./history')).runDiff },
+  rollback: {
+    summary: 're-apply a past mesh version (validated and published like a reload)',
+    load: () => (require('./history') as typeof import('./history')).runRollback,
+  },
+  'wait-ready': {
+    summary: 'wait until a proxy has ACKed every type (start an app after its proxy)',
+    load: () => (require('./wait-ready') as typeof import('./wait-ready')).runWaitReady,
+  },
   deregister: { summary: 'remove a service instance through the admin API', load: () => (require('./register') as typeof import('./register')).runDeregister },
 };
 

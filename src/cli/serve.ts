@@ -12,7 +12,7 @@ import { parseDurationFlag, parseFlags, parseHostPort, stringFlag, type ParsedFl
 import { ETCD_ACCESS_FLAGS, etcdAccess } from './etcd-flags';
 import { EXIT_OK, EXIT_USAGE, UsageError, type CliIo } from './io';
 
-const USAGE = `usage: switchyard serve [--config FILE] [--data-dir DIR] [--xds-address H:P] [--admin-address H:P] [--admin-token T] ${ADMIN_SECURITY_USAGE} [--insecure-xds] [--ca-cert FILE --ca-key FILE] [--ca-key-type ecdsa-p256|rsa-2048] [--xds-tls-names localhost,…] [--xds-max-connection-age 30m] [--rotation-grace 10m] [--xds-max-streams N] [--xds-max-streams-per-connection N] [--xds-max-request-bytes N] [--xds-max-names-per-request N] [--xds-max-names-per-stream N] [--xds-max-groups N] [--max-mesh-file-bytes N] [--max-yaml-aliases N] [--log-max-field-length N] [--log-max-repeated-warnings N] [--debounce 100ms] [--log-level info] [--log-format auto|json|pretty] [--registry embedded|etcd] [--mesh-source file|etcd] [--ca-source data-dir|etcd] [--etcd-endpoints URL,… [--etcd-prefix /switchyard/]] [--ca-encryption-key-file FILE] [--etcd-ca-file FILE [--etcd-cert-file FILE --etcd-key-file FILE]] [--etcd-username U --etcd-password-file FILE]`;
+const USAGE = `usage: switchyard serve [--config FILE] [--data-dir DIR] [--xds-address H:P] [--admin-address H:P] [--admin-token T] ${ADMIN_SECURITY_USAGE} [--insecure-xds] [--ca-cert FILE --ca-key FILE] [--ca-key-type ecdsa-p256|rsa-2048] [--xds-tls-names localhost,…] [--xds-max-connection-age 30m] [--rotation-grace 10m] [--xds-max-streams N] [--xds-max-streams-per-connection N] [--xds-max-request-bytes N] [--xds-max-names-per-request N] [--xds-max-names-per-stream N] [--xds-max-groups N] [--max-mesh-file-bytes N] [--max-yaml-aliases N] [--log-max-field-length N] [--log-max-repeated-warnings N] [--debounce 100ms] [--history-keep 200] [--log-level info] [--log-format auto|json|pretty] [--registry embedded|etcd] [--mesh-source file|etcd] [--ca-source data-dir|etcd] [--etcd-endpoints URL,… [--etcd-prefix /switchyard/]] [--ca-encryption-key-file FILE] [--etcd-ca-file FILE [--etcd-cert-file FILE --etcd-key-file FILE]] [--etcd-username U --etcd-password-file FILE]`;
 
 export const SERVE_FLAGS = {
   config: { type: 'string', env: 'SWITCHYARD_CONFIG' },
@@ -46,6 +46,7 @@ export const SERVE_FLAGS = {
   'xds-tls': { type: 'boolean', env: 'SWITCHYARD_XDS_TLS' },
   'xds-tls-names': { type: 'string', env: 'SWITCHYARD_XDS_TLS_NAMES', default: 'localhost' },
   debounce: { type: 'string', env: 'SWITCHYARD_DEBOUNCE', default: '100ms' },
+  'history-keep': { type: 'string', env: 'SWITCHYARD_HISTORY_KEEP', default: '200' },
   'log-level': { type: 'string', env: 'SWITCHYARD_LOG_LEVEL', default: 'info' },
   'log-format': { type: 'string', env: 'SWITCHYARD_LOG_FORMAT', default: 'auto' },
   registry: { type: 'string', env: 'SWITCHYARD_REGISTRY', default: 'embedded' },
@@ -141,6 +142,7 @@ function serveOptions(flags: ServeFlags, argv: readonly string[]): ServeOptions 
     sources,
     etcd,
     debounceMs: parseDurationFlag(stringFlag(flags, 'debounce')!, 'debounce'),
+    historyKeep: historyKeep(stringFlag(flags, 'history-keep')!),
     logLevel: oneOf(flags, 'log-level', LOG_LEVELS),
     logFormat: oneOf(flags, 'log-format', ['json', 'pretty', 'auto'] as const),
     ca: { keyType: oneOf(flags, 'ca-key-type', ['ecdsa-p256', 'rsa-2048'] as const), certFile: caCert, keyFile: caKey },
@@ -196,4 +198,9 @@ function parseEncryptionKeyFlag(read: () => string, source: string): Buffer {
   } catch (err) {
     throw new UsageError(`serve: ${(err as Error).message}`);
   }
+}
+
+function historyKeep(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1) throw new UsageError(`--history-keep: expected a positive number of entries, got "${value}"`);
+  return Number(value);
 }

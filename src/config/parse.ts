@@ -1,7 +1,7 @@
 // parseMeshFile: mesh file text → MeshConfig, or every problem in it, each with file:line:column.
 
 import { LineCounter, isScalar, parseDocument, type YAMLError } from 'yaml';
-import type { Problem } from '../model/errors';
+import type { Location, Problem } from '../model/errors';
 import type { MeshConfig } from '../model/mesh';
 import { checkReferences } from './check-references';
 import { checkGrpcCompatibility } from './grpc-compat';
@@ -13,6 +13,22 @@ export interface MeshParseResult {
   config?: MeshConfig;
   /** Errors and warnings in file order. */
   problems: Problem[];
+  /**
+   * Where each setting of `config` was written (present with `config`): `switchyard explain`
+   * and NACK explanations point at the mesh-file line behind a resource with it.
+   */
+  locations?: MeshLocations;
+  /** The text parsed, as given: history records it so a past mesh can be shown, diffed and re-applied. */
+  text?: string;
+}
+
+/** Where a setting sits in the mesh file, by its path (`services[2].routes[0].match`). */
+export interface MeshLocations {
+  readonly file: string;
+  /** Its value's place, else its key's, else just the file. */
+  whereIs(path: string): Location;
+  /** Its key's place (a subset's name, say), else its value's. */
+  whereKeyIs(path: string): Location;
 }
 
 /**
@@ -75,7 +91,7 @@ export function parseMeshFile(text: string, file: string): MeshParseResult {
     doc.toJS({ maxAliasCount: meshFileLimits.maxAliases });
   } catch (err) {
     // Other failures here (an alias naming no anchor) are reported by the readers, with a place.
-    if (!(err instanceof ReferenceError) || !/excessive alias/i.test(err.message)) return readAndCheck(src, doc.contents);
+    if (!(err instanceof ReferenceError) || !/excessive alias/i.test(err.message)) return readAndCheck(src, doc.contents, text);
     meshFileLimits.onLimit?.('yaml_aliases');
     src.error(
       '',
@@ -84,10 +100,10 @@ export function parseMeshFile(text: string, file: string): MeshParseResult {
     );
     return finish(src, undefined);
   }
-  return readAndCheck(src, doc.contents);
+  return readAndCheck(src, doc.contents, text);
 }
 
-function readAndCheck(src: MeshSource, contents: Parameters<MeshSource['resolve']>[0]): MeshParseResult {
+function readAndCheck(src: MeshSource, contents: Parameters<MeshSource['resolve']>[0], text: string): MeshParseResult {
   const root = src.resolve(contents, '');
   if (root === undefined || root === null || (isScalar(root) && root.value === null)) {
     src.error('', src.locateOffset(0), 'the file is empty; a mesh file is a map with services: [...] and optionally mesh: {...}');
@@ -98,13 +114,18 @@ function readAndCheck(src: MeshSource, contents: Parameters<MeshSource['resolve'
     checkReferences(src, config);
     checkGrpcCompatibility(src, config);
   }
-  return finish(src, config);
+  return finish(src, config, text);
 }
 
-function finish(src: MeshSource, config: MeshConfig | undefined): MeshParseResult {
+function finish(src: MeshSource, config: MeshConfig | undefined, text?: string): MeshParseResult {
   const problems = [...src.problems].sort(byPosition);
   const valid = config !== undefined && !problems.some((p) => p.severity === 'error');
-  return valid ? { config, problems } : { problems };
+  if (!valid) return { problems };
+  const result: MeshParseResult = { config, problems, ...(text !== undefined && { text }) };
+  // Not enumerable: the locations are an index into this parse, not part of its value, so two
+  // parses of the same text still compare equal (and JSON of a result stays what it was).
+  Object.defineProperty(result, 'locations', { value: src, enumerable: false });
+  return result;
 }
 
 function byPosition(a: Problem, b: Problem): number {

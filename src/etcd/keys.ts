@@ -6,6 +6,7 @@
 //   <prefix>leader                             the replica id of the current leader, on its lease
 //   <prefix>config/mesh                        the mesh file pushed with `switchyard config push`
 //   <prefix>ca/…                               the shared CA and xDS token state (see src/ca/shared-ca.ts)
+//   <prefix>history/state, history/mesh/<hash> the shared history (see src/history/etcd-history.ts)
 //
 // Service names and ids are DNS labels, so '/' never occurs inside them and keys split cleanly.
 

@@ -12,6 +12,7 @@ const INCLUDE_DIRS = ['envoy-api', 'xds', 'googleapis', 'protoc-gen-validate'].m
 const ENTRY_FILES = [
   'envoy/service/discovery/v3/ads.proto',
   'envoy/service/discovery/v3/discovery.proto',
+  'envoy/service/status/v3/csds.proto',
   'envoy/config/bootstrap/v3/bootstrap.proto',
   'envoy/config/listener/v3/listener.proto',
   'envoy/config/route/v3/route.proto',

@@ -8,7 +8,12 @@ import { aclRoutes } from '../admin/routes/acl';
 import type { AdminSecurity } from '../admin/admin-security';
 import { certificateRoutes, securityRoutes } from '../admin/routes/security';
 import type { SwitchyardMetrics } from '../metrics/metrics';
-import type { MeshConfig } from '../model';
+import type { Instance, MeshConfig } from '../model';
+import type { MeshLocations } from '../config/parse';
+import { explainRoutes } from '../admin/routes/explain';
+import { historyRoutes, type HistoryDeps } from '../admin/routes/history';
+import { uiRoutes } from '../admin/routes/ui';
+import { consoleRoutes } from '../admin/routes/console';
 import type { Registry } from '../registry';
 import type { XdsServer } from '../xds';
 import type { CaRunner } from './ca-runner';
@@ -24,6 +29,11 @@ export interface AdminWiring {
   readonly ca: CaRunner;
   /** The mesh file in force (its services, for listings and token minting). */
   readonly config: () => MeshConfig;
+  /** The mesh in force with where each setting is written (explain points at its lines). */
+  readonly mesh: () => { config: MeshConfig; locations?: MeshLocations };
+  readonly history: HistoryDeps;
+  /** Instances by service as published (registry merged with the mesh file's static endpoints). */
+  readonly instances: () => ReadonlyMap<string, readonly Instance[]>;
   /** Named readiness checks besides registry writes: registry, ca, config. */
   readonly readiness: () => ReadonlyArray<{ name: string; ok: boolean; detail?: string }>;
   /** Whether registry writes can succeed now: the `registry-writes` check (etcd reachable with a quorum). */
@@ -39,6 +49,7 @@ export function startAdmin(w: AdminWiring): Promise<AdminServer> {
     allowedHosts: w.security.allowedHosts,
     ...(w.security.tls && { tls: w.security.tls }),
     logger: w.logger,
+    audit: (write) => void w.history.writer.change((h) => h.recordAdmin(write.caller, write.method, write.path, write.body)),
     routes: [
       ...registryRoutes({ registry: w.registry, meshServices: () => w.config().services }),
       ...healthRoutes({
@@ -78,6 +89,20 @@ export function startAdmin(w: AdminWiring): Promise<AdminServer> {
         trustBundlePem: () => ca.trustBundlePem(),
       }),
       ...aclRoutes(w.security.access),
+      ...explainRoutes({ xds: w.xds, mesh: w.mesh }),
+      ...historyRoutes(w.history),
+      ...uiRoutes(),
+      ...consoleRoutes({
+        config: w.config,
+        instances: () => w.instances(),
+        streams: () => w.xds.streams(),
+        certificates: () =>
+          w.config().services.flatMap((s) => {
+            const cert = ca.currentCertificate(s.name);
+            return cert ? [{ service: s.name, notBefore: cert.notBefore, notAfter: cert.notAfter, issuer: cert.issuerFingerprint }] : [];
+          }),
+        historyVersion: () => w.history.history.current()?.version,
+      }),
     ],
   });
 }

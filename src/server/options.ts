@@ -42,6 +42,8 @@ export interface ServeOptions {
   readonly sources: ServeSources;
   readonly etcd?: EtcdOptions;
   readonly debounceMs: number;
+  /** How many history entries (mesh versions and admin writes) to keep. */
+  readonly historyKeep: number;
   readonly logLevel: LogLevel;
   readonly logFormat: LogFormat;
   readonly ca: {

@@ -15,6 +15,14 @@ import { etcdMeshSource, fileMeshSource, type MeshSource } from './mesh-source';
 import { formatHostPort, type ServeOptions } from './options';
 import { openRegistry, type RegistryWiring } from './registry-runner';
 import { startXds } from './xds-runner';
+import * as path from 'node:path';
+import { parseMeshFile } from '../config';
+import { mergeInstances } from '../registry/merge';
+import { HistoryStore } from '../history/history-store';
+import { trackAcks } from '../history/ack-tracker';
+import { EtcdHistory, localHistoryWriter, type HistoryWriter } from '../history/etcd-history';
+import type { RollbackResult } from '../admin/routes/history';
+import { csdsAuthorizer } from './csds-access';
 
 export interface RunningServer {
   readonly xdsPort: number;
@@ -82,6 +90,8 @@ export async function startServer(options: ServeOptions, report: (line: string) 
     const meshSource = mesh;
     metrics.configValid.set(1);
     let lastConfigProblem: Problem[] = [];
+    // The mesh in force as parsed (config, where each setting is written, the text).
+    let currentMesh: MeshParseResult = meshSource.initial;
 
     // Certificate changes before the publisher exists need no re-publish.
     let republish = (): void => undefined;
@@ -108,7 +118,22 @@ export async function startServer(options: ServeOptions, report: (line: string) 
 
     const unwatchRegistry = registry.registry.watch(() => xds.changed());
     opened.push(unwatchRegistry);
-    const onMeshChange = (result: MeshParseResult) => {
+    // Every mesh version and admin write (src/history/).
+    // With the mesh in etcd the history is shared there too, so every replica shows the same one.
+    const sharedHistory = sources.mesh === 'etcd' && etcd !== undefined;
+    const history = new HistoryStore(sharedHistory ? undefined : path.join(options.dataDir, 'history'), options.historyKeep);
+    let historyWriter: HistoryWriter = localHistoryWriter(history);
+    if (sharedHistory) {
+      const shared = new EtcdHistory(history, etcd!.client, etcd!.keys.prefix, logger.child({ stage: 'history' }));
+      opened.push(await shared.start());
+      historyWriter = shared;
+    }
+    const sourceWho = sources.mesh === 'etcd' ? 'etcd' : 'file';
+    const initialText = meshSource.initial.text;
+    if (initialText !== undefined)
+      await historyWriter.change((h) => h.recordMesh(initialText, meshSource.initial.config!, 'serve', `serve started with ${meshSource.name}`));
+    opened.push(trackAcks(history, historyWriter, xds.xds, options.debounceMs));
+    const onMeshChange = (result: MeshParseResult, attribution?: { who: string; what: string }) => {
       if (!result.config) {
         lastConfigProblem = result.problems.filter((p) => p.severity === 'error');
         metrics.configReloadFailures.inc();
@@ -121,6 +146,12 @@ export async function startServer(options: ServeOptions, report: (line: string) 
       }
       lastConfigProblem = [];
       states.config = result.config;
+      currentMesh = result;
+      if (result.text !== undefined) {
+        const by = attribution ?? { who: sourceWho, what: sources.mesh === 'etcd' ? 'mesh pushed to etcd' : 'mesh file reloaded' };
+        const { text, config } = result;
+        void historyWriter.change((h) => h.recordMesh(text, config, by.who, by.what));
+      }
       metrics.configReloads.inc();
       metrics.configValid.set(1);
       logger.info({ file: meshSource.name }, 'mesh file reloaded');
@@ -130,7 +161,29 @@ export async function startServer(options: ServeOptions, report: (line: string) 
         (err: unknown) => logger.error({ err }, 'issuing certificates after reload failed'),
       );
     };
-    opened.push(await meshSource.watch(onMeshChange));
+    opened.push(await meshSource.watch((result) => onMeshChange(result)));
+    const rollback = async (version: number, who: string): Promise<RollbackResult> => {
+      const text = history.meshTextAt(version)!;
+      const parsed = parseMeshFile(text, meshSource.name);
+      if (!parsed.config) return { ok: false, problems: parsed.problems.filter((p) => p.severity === 'error') };
+      const what = `rollback to version ${version}`;
+      if (sources.mesh === 'etcd' && etcd) {
+        // Recorded first, with who asked: every replica's watch then sees this mesh already
+        // current and records nothing more. Then pushed through etcd, so every replica follows.
+        await historyWriter.change((h) => h.recordMesh(text, parsed.config!, who, what));
+        await etcd.client.put(etcd.keys.meshConfig).value(text).exec();
+        return { ok: true, note: 'pushed to etcd; every replica applies it from its watch' };
+      }
+      const before = history.current()?.version;
+      onMeshChange(parsed, { who, what });
+      const after = history.current();
+      return {
+        ok: true,
+        ...(after && after.version !== before && { entry: after }),
+        ...(sources.mesh === 'file' &&
+          options.configFile !== undefined && { note: `applied in memory; ${options.configFile} is unchanged, and its next edit is applied as usual` }),
+      };
+    };
 
     // Over etcd only the leader finishes a rotation (it drops the previous root for every replica).
     ca.startRotations(xds.xds, () => etcd?.leadership.isLeader ?? true);
@@ -147,6 +200,7 @@ export async function startServer(options: ServeOptions, report: (line: string) 
         options.etcd?.encryptionKey && { etcd: { client: etcd.client, keys: etcd.keys, encryptionKey: options.etcd.encryptionKey } }),
     });
     opened.push(() => adminSecurity.close());
+    xds.setCsdsAuthorizer(csdsAuthorizer(adminSecurity.access));
     const admin: AdminServer = await startAdmin({
       address: options.adminAddress,
       security: adminSecurity,
@@ -156,6 +210,9 @@ export async function startServer(options: ServeOptions, report: (line: string) 
       xds: xds.xds,
       ca,
       config: (): MeshConfig => states.config,
+      history: { history, rollback, writer: historyWriter },
+      instances: () => mergeInstances(states.config.services, registry.registry.snapshot().services),
+      mesh: () => ({ config: states.config, ...(currentMesh.locations && { locations: currentMesh.locations }) }),
       writable: () => registry.writable(),
       readiness: () => [
         { name: 'registry', ok: true },

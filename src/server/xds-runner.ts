@@ -11,6 +11,7 @@ import type { MeshStateSource } from '../publish/mesh-state';
 import { meshTranslator, resourceValidator } from '../publish/translator';
 import { meshSecurity } from '../translate/mesh-security';
 import { SnapshotCache, XdsServer } from '../xds';
+import { csdsService, type CsdsAuthorizer } from '../xds/csds';
 import type { CaRunner } from './ca-runner';
 import { formatHostPort, type ServeOptions } from './options';
 
@@ -19,6 +20,8 @@ export interface XdsRunner {
   readonly port: number;
   /** Something the mesh state depends on changed: publish a new state after the debounce window. */
   changed(): void;
+  /** Who may read CSDS; serve sets it once ACL tokens are open. */
+  setCsdsAuthorizer(authorize: CsdsAuthorizer): void;
   stop(): Promise<void>;
 }
 
@@ -53,6 +56,11 @@ export async function startXds(options: ServeOptions, states: MeshStateSource, c
       },
     }),
   });
+  // CSDS rides on the xDS port, as in other control planes, so xDS tooling finds it there.
+  // Refused until the admin side is open and supplies the ACL check (setCsdsAuthorizer).
+  let authorizeCsds: CsdsAuthorizer = () => ({ code: grpc.status.UNAVAILABLE, message: 'the control plane is still starting' });
+  const csds = csdsService(xds, (metadata) => authorizeCsds(metadata));
+  xds.addService(csds.definition, csds.implementation);
   // A revoked token ends the streams it opened at once (here, and on every replica that learns
   // of it through etcd), not at their next reconnect.
   const unwatchRevocations = ca.tokens.onRevoked((id) => {
@@ -81,6 +89,9 @@ export async function startXds(options: ServeOptions, states: MeshStateSource, c
       // States are built when the debounce window closes, stamped with the latest change in it.
       const changedAt = Date.now();
       publisher.update((): MeshState => states.build(changedAt));
+    },
+    setCsdsAuthorizer(authorize) {
+      authorizeCsds = authorize;
     },
     stop: async () => {
       unwatchRevocations();

@@ -25,6 +25,8 @@ interface DeltaTypeState extends TypeSubscriptionState {
   held: Map<string, Held>;
   /** Versions the proxy NACKed, by name: not offered again until the resource changes. */
   rejected: Map<string, string>;
+  /** The resources the latest NACKed response offered (for CSDS and `explain --nack`). */
+  lastRejected?: EncodedResource[];
   pending: Map<string, PendingResponse>;
   /**
    * The snapshot map this stream's held resources last matched in full (nothing rejected, no
@@ -76,9 +78,11 @@ export class DeltaStream extends XdsStream {
         st.pending.delete(req.response_nonce);
         if (req.error_detail && (req.error_detail.code !== 0 || req.error_detail.message)) {
           const message = req.error_detail.message || `code ${req.error_detail.code}`;
+          st.lastRejected = [];
           for (const [name, before] of pending.previous) {
             const offered = st.held.get(name);
             if (offered) st.rejected.set(name, offered.version);
+            if (offered?.resource) st.lastRejected.push(offered.resource);
             if (before) st.held.set(name, before);
             else st.held.delete(name);
           }
@@ -175,6 +179,12 @@ export class DeltaStream extends XdsStream {
 
   protected typeStatuses(): TypeSyncStatus[] {
     return [...this.types].map(([typeUrl, st]) => syncStatus(typeUrl, st, st.pending.size > 0, st.held.size));
+  }
+
+  override rejectedResources(): SentResources {
+    const out = new Map<string, EncodedResource[]>();
+    for (const [typeUrl, st] of this.types) if (st.lastRejected && st.lastNack) out.set(typeUrl, st.lastRejected);
+    return out;
   }
 
   sentResources(): SentResources {

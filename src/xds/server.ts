@@ -7,6 +7,7 @@ import type { SnapshotCache } from './snapshot-cache';
 import { SotwStream } from './sotw-stream';
 import type { GroupResolver, StreamDeps, XdsStream } from './stream-base';
 import type { StreamStatus } from './stream-status';
+import { proxyReadiness, type ProxyReadiness } from './readiness';
 import { DiscoveryResponseField, DeltaResponseField, encodeControlPlane } from './wire';
 
 export interface XdsServerOptions {
@@ -106,6 +107,16 @@ export class XdsServer {
         [service.deltaMethod]: (call: grpc.ServerDuplexStream<DeltaRequest, Buffer>) => this.serve(service, 'delta', call),
       });
     }
+  }
+
+  /** Adds another gRPC service on the xDS port (CSDS); before listen. */
+  addService(definition: grpc.ServiceDefinition, implementation: grpc.UntypedServiceImplementation): void {
+    this.server.addService(definition, implementation);
+  }
+
+  /** The open streams themselves, for readers that need their sent resources (CSDS). */
+  openStreams(): XdsStream[] {
+    return [...this.active.values()].map(({ stream }) => stream);
   }
 
   /** Binds and starts; resolves to the bound port (useful with port 0). */
@@ -280,6 +291,14 @@ export class XdsServer {
   /** Streams whose node.id is `nodeId` (a proxy may hold several, e.g. per-type services). */
   streamsForNode(nodeId: string): XdsStream[] {
     return [...this.active.values()].filter(({ stream }) => stream.info.node?.id === nodeId).map(({ stream }) => stream);
+  }
+
+  /** Whether `nodeId` has ACKed everything it was sent and subscribed to every type it needs. */
+  readiness(nodeId: string): ProxyReadiness {
+    return proxyReadiness(
+      nodeId,
+      this.streamsForNode(nodeId).map((s) => ({ status: s.status(), snapshot: s.currentSnapshot })),
+    );
   }
 
   get streamCount(): number {

@@ -11,6 +11,8 @@ interface SotwTypeState extends TypeSubscriptionState {
   sent: ReadonlyMap<string, EncodedResource>;
   /** What the proxy last ACKed: where a NACK leaves it. */
   acked: ReadonlyMap<string, EncodedResource>;
+  /** What the last NACKed response carried. */
+  rejected?: ReadonlyMap<string, EncodedResource>;
   sentChangedAt?: number;
   pendingAck: boolean;
   /** version_info of a first request on this stream: what a reconnecting proxy already holds. */
@@ -75,6 +77,8 @@ export class SotwStream extends XdsStream {
       if (req.error_detail && (req.error_detail.code !== 0 || req.error_detail.message)) {
         const message = req.error_detail.message || `code ${req.error_detail.code}`;
         st.lastNack = { version: st.sentVersion ?? '', message, at: Date.now() };
+        // Kept so CSDS and `explain --nack` can name what was refused, not only that something was.
+        st.rejected = st.sent;
         st.sent = new Map(st.acked);
         this.requestChanged(typeUrl);
         this.deps.logger.warn({ stream: this.info.id, node: this.info.node?.id, typeUrl, version: st.sentVersion }, `NACK: ${message}`);
@@ -234,6 +238,12 @@ export class SotwStream extends XdsStream {
 
   protected typeStatuses(): TypeSyncStatus[] {
     return [...this.types].map(([typeUrl, st]) => syncStatus(typeUrl, st, st.pendingAck, st.sent.size));
+  }
+
+  override rejectedResources(): SentResources {
+    const out = new Map<string, EncodedResource[]>();
+    for (const [typeUrl, st] of this.types) if (st.rejected && st.lastNack) out.set(typeUrl, [...st.rejected.values()]);
+    return out;
   }
 
   sentResources(): SentResources {

@@ -204,6 +204,11 @@ export abstract class XdsStream {
     this.deps.observer.streamClosed?.(this.info);
   }
 
+  /** The group snapshot the stream follows now (undefined before its group is built). */
+  get currentSnapshot(): Snapshot | undefined {
+    return this.snapshot;
+  }
+
   get isClosed(): boolean {
     return this.closed;
   }
@@ -233,4 +238,8 @@ export abstract class XdsStream {
   abstract subscribedNameCount(): number;
   protected abstract typeStatuses(): TypeSyncStatus[];
   abstract sentResources(): SentResources;
+  /** What the proxy refused in its latest NACK per type, where the protocol keeps it (SotW). */
+  rejectedResources(): SentResources {
+    return new Map();
+  }
 }

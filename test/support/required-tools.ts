@@ -36,6 +36,11 @@ export const REQUIRED_TOOLS: Readonly<Record<string, RequiredTool>> = {
     debianPackage: 'python3-grpcio',
     files: ['test/e2e/python-grpc-*.test.ts', 'test/translate/grpc-core-*.test.ts'],
   },
+  chromium: {
+    probe: ['/usr/bin/chromium', '--version'],
+    debianPackage: 'chromium',
+    files: ['test/console/**/*.test.ts'],
+  },
   'docker-compose': {
     probe: ['docker-compose', 'version'],
     debianPackage: 'docker-compose',

@@ -31,6 +31,13 @@ export function proxyRoutes(xds: XdsServer): RouteDefinition[] {
         }),
     },
     {
+      // Polled by `switchyard wait-ready`; always 200 so "not yet" is an answer, not an error.
+      method: 'GET',
+      path: '/v1/proxies/{node}/ready',
+      access: access.rule('read'),
+      handler: (req) => jsonResponse(200, xds.readiness(req.params.node!)),
+    },
+    {
       method: 'GET',
       path: '/v1/proxies/{node}/config',
       access: access.rule('read'),

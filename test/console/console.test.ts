@@ -83,14 +83,14 @@ describe('the web console', () => {
     await page.waitForSelector('[data-testid=graph] g[data-service=frontend]');
     await page.waitForSelector('[data-testid=live]:has-text("live")');
     const services = await page.$$eval('[data-testid=graph] g[data-service]', (gs) => gs.map((g) => g.getAttribute('data-service')).sort());
-    expect(services).toEqual(['catalog', 'db', 'frontend', 'gateway', 'orders', 'payments']);
+    expect(services).toEqual(['catalog', 'db', 'frontend', 'gateway', 'orders', 'payment-provider', 'payments']);
     const edges = await page.$$eval('[data-testid=graph] path[data-edge]', (ps) => ps.map((p) => p.getAttribute('data-edge')).sort());
-    expect(edges).toEqual(['catalog->db', 'frontend->catalog', 'frontend->orders', 'gateway->frontend', 'orders->db', 'orders->payments']);
+    expect(edges).toEqual(['catalog->db', 'frontend->catalog', 'frontend->orders', 'gateway->frontend', 'orders->db', 'orders->payments', 'payments->payment-provider']);
     // frontend's sidecar is synced: its node says so.
     await page.waitForSelector('g[data-service=frontend].synced');
     await page.click('g[data-service=frontend]');
     const refused = await page.$$eval('path[data-refused]', (ps) => ps.map((p) => p.getAttribute('data-refused')).sort());
-    expect(refused).toEqual(['frontend->db', 'frontend->gateway', 'frontend->payments']);
+    expect(refused).toEqual(['frontend->db', 'frontend->gateway', 'frontend->payment-provider', 'frontend->payments']);
     await shot('graph');
   });
 

@@ -80,9 +80,10 @@ describe('compose/docker-compose.yml', () => {
       payment: true,
       data: true,
     });
-    // Only the edge publishes ports to the host: the gateway's front door, the admin API, Prometheus.
+    // Only the edge publishes ports to the host: the gateway's front door, and, on loopback only,
+    // the admin API, Prometheus and Grafana.
     const published = Object.entries(config.services).filter(([, s]) => s.ports).map(([n]) => n).sort();
-    expect(published).toEqual(['gateway', 'prometheus', 'switchyard']);
+    expect(published).toEqual(['gateway', 'grafana', 'prometheus', 'switchyard']);
   });
 
   it("lists every app's fixed address as its service's endpoint in compose/mesh.yaml, at the sidecar port", () => {
@@ -149,5 +150,39 @@ describe('compose/prometheus.yml', () => {
     });
     // Prometheus can reach each of them: it is on every network.
     expect(Object.keys(config.services.prometheus!.networks ?? {}).sort()).toEqual(Object.keys(config.networks).sort());
+  });
+});
+
+describe('compose: Grafana, the alert rules and the OpenTelemetry collector', () => {
+  it("runs Grafana's official image with the provisioned datasource and dashboards, on loopback only", () => {
+    const grafana = config.services.grafana!;
+    expect(grafana.image).toMatch(/^grafana\/grafana:/);
+    expect(grafana.ports).toEqual(['127.0.0.1:3000:3000/tcp']);
+    const mounts = (grafana.volumes ?? []).map((v) => v.replace(`${COMPOSE_DIR}/`, './'));
+    expect(mounts).toEqual(['./grafana/provisioning:/etc/grafana/provisioning:ro', './grafana/dashboards:/var/lib/grafana/dashboards:ro']);
+    for (const dir of ['grafana/provisioning/datasources', 'grafana/provisioning/dashboards', 'grafana/dashboards']) expect(fs.readdirSync(path.join(COMPOSE_DIR, dir)).length).toBeGreaterThan(0);
+    // It reaches Prometheus on a shared network.
+    const promNets = Object.keys(config.services.prometheus!.networks ?? {});
+    expect(Object.keys(grafana.networks ?? {}).some((n) => promNets.includes(n))).toBe(true);
+  });
+
+  it('mounts the alert rules beside prometheus.yml, which loads them', () => {
+    const mounts = (config.services.prometheus!.volumes ?? []).map((v) => v.replace(`${COMPOSE_DIR}/`, './'));
+    expect(mounts).toContain('./alerts.yml:/etc/prometheus/alerts.yml:ro');
+    const prom = parse(fs.readFileSync(path.join(COMPOSE_DIR, 'prometheus.yml'), 'utf8')) as { rule_files: string[] };
+    expect(prom.rule_files).toEqual(['alerts.yml']);
+  });
+
+  it('runs an OpenTelemetry collector with an OTLP gRPC receiver on every network (every proxy sends it logs and traces)', () => {
+    const collector = config.services['otel-collector']!;
+    expect(collector.image).toMatch(/^otel\/opentelemetry-collector/);
+    expect(Object.keys(collector.networks ?? {}).sort()).toEqual(Object.keys(config.networks).sort());
+    expect(collector.ports).toBeUndefined();
+    const otel = parse(fs.readFileSync(path.join(COMPOSE_DIR, 'otel-collector.yaml'), 'utf8')) as {
+      receivers: { otlp: { protocols: { grpc: { endpoint: string } } } };
+      service: { pipelines: Record<string, { receivers: string[] }> };
+    };
+    expect(otel.receivers.otlp.protocols.grpc.endpoint).toBe('0.0.0.0:4317');
+    expect(Object.keys(otel.service.pipelines).sort()).toEqual(['logs', 'traces']);
   });
 });

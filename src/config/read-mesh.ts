@@ -4,7 +4,9 @@ import type { DefaultPolicy, MeshConfig, MeshSettings, MtlsMode, ServicePolicy }
 import { DEFAULT_MESH_SETTINGS } from '../model/mesh';
 import { MapFields, readEnum, readList, readString, type Field } from './fields';
 import { trustDomainProblem } from './names';
+import { definedOnly } from './objects';
 import { readService } from './read-service';
+import { readAccessLog, readTracing } from './read-telemetry';
 import type { MeshSource } from './source';
 
 export const MTLS_MODES: readonly MtlsMode[] = ['strict', 'permissive', 'disabled'];
@@ -21,15 +23,17 @@ export function readMeshConfig(src: MeshSource, root: Field): MeshConfig | undef
 }
 
 function readMeshSettings(src: MeshSource, f: Field): MeshSettings | undefined {
-  const fields = MapFields.read(src, f, ['trustDomain', 'mtls', 'defaultPolicy']);
+  const fields = MapFields.read(src, f, ['trustDomain', 'mtls', 'defaultPolicy', 'accessLog', 'tracing']);
   if (!fields) return undefined;
-  return {
+  return definedOnly<MeshSettings>({
     trustDomain: fields.read('trustDomain', (v) => readTrustDomain(src, v)) ?? DEFAULT_MESH_SETTINGS.trustDomain,
     mtls: fields.read('mtls', (v) => readEnum(src, v, MTLS_MODES, 'an mTLS mode')) ?? DEFAULT_MESH_SETTINGS.mtls,
     defaultPolicy:
       fields.read('defaultPolicy', (v) => readEnum(src, v, DEFAULT_POLICIES, 'a default policy')) ??
       DEFAULT_MESH_SETTINGS.defaultPolicy,
-  };
+    accessLog: fields.read('accessLog', (v) => readAccessLog(src, v, false)),
+    tracing: fields.read('tracing', (v) => readTracing(src, v)),
+  });
 }
 
 function readTrustDomain(src: MeshSource, f: Field): string | undefined {

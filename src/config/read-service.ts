@@ -16,12 +16,13 @@ import {
 import { endpointAddressProblem, serviceNameProblem, subsetNameProblem } from './names';
 import { definedOnly } from './objects';
 import { readRoutes } from './read-routes';
+import { readAccessLog } from './read-telemetry';
 import { readTrafficPolicy } from './read-traffic-policy';
 import type { MeshSource } from './source';
 
 export const PROTOCOLS: readonly ServiceProtocol[] = ['http', 'grpc', 'tcp'];
 
-const SERVICE_KEYS = ['name', 'protocol', 'port', 'subsets', 'trafficPolicy', 'routes', 'allow', 'endpoints'];
+const SERVICE_KEYS = ['name', 'protocol', 'port', 'subsets', 'trafficPolicy', 'routes', 'allow', 'endpoints', 'accessLog'];
 
 // Matches the registry's instance weight range (model/instance.ts).
 const ENDPOINT_WEIGHT: IntegerRange = { min: 1, max: 128, meaning: 'an endpoint weight, an integer from 1 to 128' };
@@ -47,6 +48,7 @@ export function readService(src: MeshSource, f: Field): ServicePolicy | undefine
     routes: fields.read('routes', (v) => readRoutes(src, v, protocol)) ?? [],
     allow: fields.read('allow', (v) => readAllow(src, v)),
     endpoints: fields.read('endpoints', (v) => readEndpoints(src, v, port)) ?? [],
+    accessLog: fields.read('accessLog', (v) => readAccessLog(src, v, true)),
   });
   return src.place(service, f.path);
 }

@@ -10,6 +10,33 @@ export interface MeshSettings {
   readonly trustDomain: string;
   readonly mtls: MtlsMode;
   readonly defaultPolicy: DefaultPolicy;
+  /** Access logs of every Envoy proxy's HTTP and TCP listeners, unless its service says otherwise. */
+  readonly accessLog?: AccessLog;
+  /** Traces from every Envoy proxy to an OTLP collector. */
+  readonly tracing?: Tracing;
+}
+
+/** host:port of a collector reached over OTLP/gRPC. */
+export interface OtlpAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+export type AccessLogSink =
+  | { readonly kind: 'stdout' }
+  | { readonly kind: 'file'; readonly path: string }
+  | { readonly kind: 'otlp'; readonly address: OtlpAddress };
+
+export interface AccessLog {
+  readonly sink: AccessLogSink;
+  /** One JSON object per line, or Envoy-style text; default json. An OTLP record always carries the fields as attributes. */
+  readonly format: 'json' | 'text';
+}
+
+export interface Tracing {
+  readonly otlp: OtlpAddress;
+  /** Percentage of requests a trace starts for, where no upstream decision was made (0 to 100). */
+  readonly samplingPercent: number;
 }
 
 export interface CircuitBreaker {
@@ -85,6 +112,8 @@ export interface ServicePolicy {
   /** Services allowed to call this one; undefined means "per mesh.defaultPolicy". */
   readonly allow?: readonly string[];
   readonly endpoints: readonly StaticEndpoint[];
+  /** Overrides mesh.accessLog for this service's proxies; `false` turns it off for them. */
+  readonly accessLog?: AccessLog | false;
 }
 
 export interface MeshConfig {

@@ -5,6 +5,11 @@ export const TypeName = {
   Router: 'envoy.extensions.filters.http.router.v3.Router',
   TcpProxy: 'envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy',
   UpstreamHttpProtocolOptions: 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions',
+  StdoutAccessLog: 'envoy.extensions.access_loggers.stream.v3.StdoutAccessLog',
+  FileAccessLog: 'envoy.extensions.access_loggers.file.v3.FileAccessLog',
+  OpenTelemetryAccessLog: 'envoy.extensions.access_loggers.open_telemetry.v3.OpenTelemetryAccessLogConfig',
+  OpenTelemetryTracer: 'envoy.config.trace.v3.OpenTelemetryConfig',
+  Cors: 'envoy.extensions.filters.http.cors.v3.Cors',
 } as const;
 
 /** Well-known extension names Envoy logs and matches on (the name field beside typed_config). */
@@ -12,4 +17,5 @@ export const FilterName = {
   HttpConnectionManager: 'envoy.filters.network.http_connection_manager',
   TcpProxy: 'envoy.filters.network.tcp_proxy',
   Router: 'envoy.filters.http.router',
+  Cors: 'envoy.filters.http.cors',
 } as const;

@@ -5,6 +5,7 @@ import type { Problem } from '../model/errors';
 import type { MeshConfig } from '../model/mesh';
 import { checkReferences } from './check-references';
 import { checkGrpcCompatibility } from './grpc-compat';
+import { checkGateways } from './read-gateways';
 import { readMeshConfig } from './read-mesh';
 import { MeshSource } from './source';
 
@@ -34,6 +35,7 @@ export function parseMeshFile(text: string, file: string): MeshParseResult {
   const config = readMeshConfig(src, { node: root, path: '', at: src.locate(root) });
   if (config) {
     checkReferences(src, config);
+    checkGateways(src, config);
     checkGrpcCompatibility(src, config);
   }
   return finish(src, config);

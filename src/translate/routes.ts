@@ -64,14 +64,14 @@ function buildCatchAllRoute(ctx: TranslateContext, service: ServicePolicy): Envo
  * streams and slow responses nobody asked to bound; as in Istio, no timeout unless one is
  * written (0 disables it). gRPC ignores route.timeout and takes max_stream_duration (gRFC A31).
  */
-function timeoutFields(ctx: TranslateContext, timeoutMs: number | undefined): Pick<RouteAction, 'timeout' | 'max_stream_duration'> {
+export function timeoutFields(ctx: TranslateContext, timeoutMs: number | undefined): Pick<RouteAction, 'timeout' | 'max_stream_duration'> {
   if (isGrpcClient(ctx)) {
     return timeoutMs === undefined ? {} : { max_stream_duration: { max_stream_duration: durationFromMs(timeoutMs) } };
   }
   return { timeout: durationFromMs(timeoutMs ?? 0) };
 }
 
-function buildRouteMatch(ctx: TranslateContext, service: ServicePolicy, match: RouteMatch): EnvoyRouteMatch {
+export function buildRouteMatch(ctx: TranslateContext, service: ServicePolicy, match: RouteMatch): EnvoyRouteMatch {
   if (match.path !== undefined && match.pathPrefix !== undefined) {
     ctx.warnings.add(service.name, `a route matches both path ${match.path} and pathPrefix ${match.pathPrefix}; the exact path is used`);
   }

@@ -155,7 +155,7 @@ export function httpTelemetry(
   side: TelemetrySide,
   startsTraces = false,
 ): Pick<HttpConnectionManager, 'access_log' | 'tracing'> {
-  if (ctx.proxy.kind !== 'envoy') return {};
+  if (ctx.proxy.kind === 'grpc') return {};
   const log = accessLogOf(ctx, subject);
   const tracing = ctx.state.config.mesh.tracing;
   return {
@@ -180,14 +180,14 @@ export function httpTelemetry(
 
 /** Access log settings for an Envoy tcp_proxy on `side`. */
 export function tcpTelemetry(ctx: TranslateContext, subject: TelemetrySubject, side: TelemetrySide): Pick<TcpProxy, 'access_log'> {
-  if (ctx.proxy.kind !== 'envoy') return {};
+  if (ctx.proxy.kind === 'grpc') return {};
   const log = accessLogOf(ctx, subject);
   return log ? { access_log: [envoyAccessLog(log, side, subject, false)] } : {};
 }
 
 /** The clusters the subject's OTLP access logger and tracer send to (one per collector address). */
 export function addTelemetryClusters(ctx: TranslateContext, subject: TelemetrySubject, out: ResourceCollector): void {
-  if (ctx.proxy.kind !== 'envoy') return;
+  if (ctx.proxy.kind === 'grpc') return;
   const addresses = new Map<string, OtlpAddress>();
   const log = accessLogOf(ctx, subject);
   if (log?.sink.kind === 'otlp') addresses.set(otlpClusterName(log.sink.address), log.sink.address);

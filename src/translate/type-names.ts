@@ -10,6 +10,7 @@ export const TypeName = {
   OpenTelemetryAccessLog: 'envoy.extensions.access_loggers.open_telemetry.v3.OpenTelemetryAccessLogConfig',
   OpenTelemetryTracer: 'envoy.config.trace.v3.OpenTelemetryConfig',
   Cors: 'envoy.extensions.filters.http.cors.v3.Cors',
+  CorsPolicy: 'envoy.extensions.filters.http.cors.v3.CorsPolicy',
 } as const;
 
 /** Well-known extension names Envoy logs and matches on (the name field beside typed_config). */

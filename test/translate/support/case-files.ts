@@ -163,17 +163,17 @@ class CaseReader {
     value.forEach((item: unknown, index) => {
       const at = ['proxies', index];
       if (!isRecord(item)) return this.problem(at, 'expected a map such as { envoy: frontend } or { grpc: frontend }');
-      const kinds = (['envoy', 'grpc'] as const).filter((k) => k in item);
-      const unknown = Object.keys(item).filter((k) => !['envoy', 'grpc', 'nodeId', 'authenticated'].includes(k));
-      if (unknown.length > 0) return this.problem([...at, unknown[0]], 'unknown key; a proxy has envoy or grpc, nodeId and authenticated');
+      const kinds = (['envoy', 'grpc', 'gateway'] as const).filter((k) => k in item);
+      const unknown = Object.keys(item).filter((k) => !['envoy', 'grpc', 'gateway', 'nodeId', 'authenticated'].includes(k));
+      if (unknown.length > 0) return this.problem([...at, unknown[0]], 'unknown key; a proxy has envoy, grpc or gateway, nodeId and authenticated');
       const kind = kinds[0];
-      if (kinds.length !== 1 || kind === undefined) return this.problem(at, 'say envoy: <service> or grpc: <service>, exactly one');
+      if (kinds.length !== 1 || kind === undefined) return this.problem(at, 'say envoy: <service>, grpc: <service> or gateway: <gateway>, exactly one');
       const service = item[kind];
       if (typeof service !== 'string') return this.problem([...at, kind], 'the service this proxy fronts, as a string ("" for none)');
-      if (kind === 'envoy' && service === '') return this.problem([...at, kind], 'an Envoy sidecar fronts a service');
-      const nodeId = item.nodeId ?? (kind === 'envoy' ? `${service}-1` : `${service || 'client'}-grpc-1`);
+      if (kind !== 'grpc' && service === '') return this.problem([...at, kind], 'an Envoy sidecar fronts a service, and a gateway has a name');
+      const nodeId = item.nodeId ?? (kind === 'grpc' ? `${service || 'client'}-grpc-1` : `${service}-1`);
       if (typeof nodeId !== 'string' || nodeId === '') return this.problem([...at, 'nodeId'], 'expected a non-empty string');
-      const authenticated = item.authenticated ?? kind === 'envoy';
+      const authenticated = item.authenticated ?? kind !== 'grpc';
       if (typeof authenticated !== 'boolean') return this.problem([...at, 'authenticated'], 'expected true or false');
       proxies.push({ kind, service, nodeId, authenticated });
     });
@@ -229,12 +229,13 @@ class CaseReader {
       this.problem(['ca'], 'expected { certificates: [ <service>, ... ] }: the services the CA has issued a certificate to');
       return undefined;
     }
-    const known = new Set(config.services.map((s) => s.name));
+    // Gateways hold workload certificates too, under their names.
+    const known = new Set([...config.services.map((s) => s.name), ...(config.gateways ?? []).map((g) => g.name)]);
     const issued: string[] = [];
     certificates.forEach((name: unknown, index) => {
       // A misspelt name would silently leave its service without a certificate.
       if (typeof name === 'string' && known.has(name)) issued.push(name);
-      else this.problem(['ca', 'certificates', index], 'not a service in the mesh file');
+      else this.problem(['ca', 'certificates', index], 'not a service or gateway in the mesh file');
     });
     return fakeMaterial(issued);
   }

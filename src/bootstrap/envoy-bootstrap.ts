@@ -20,9 +20,13 @@ export interface EnvoyBootstrapOptions {
    * loopback.
    */
   readonly prometheusPort?: number;
+  /** An ingress gateway (`service` is then the gateway's name): it is sent the mesh file's gateways entry of that name. */
+  readonly gateway?: boolean;
 }
 
 export const XDS_CLUSTER_NAME = 'switchyard-xds';
+/** Node metadata key marking an ingress gateway; its value is the gateway's name (= node.cluster). */
+export const GATEWAY_METADATA_KEY = 'switchyard.io/gateway';
 export const ADMIN_CLUSTER_NAME = 'envoy-admin';
 export const PROMETHEUS_LISTENER_NAME = 'prometheus_stats';
 
@@ -37,7 +41,7 @@ export function buildEnvoyBootstrap(o: EnvoyBootstrapOptions): { [key: string]: 
     node: {
       id: o.instance,
       cluster: o.service,
-      metadata: { 'switchyard.io/service': o.service },
+      metadata: o.gateway ? { [GATEWAY_METADATA_KEY]: o.service } : { 'switchyard.io/service': o.service },
     },
     admin: {
       address: { socket_address: { address: '127.0.0.1', port_value: o.adminPort } },

@@ -7,7 +7,7 @@ import { EXIT_OK, UsageError, type CliIo } from './io';
 import { parseFlags, parseHostPort, stringFlag } from './flags';
 
 const USAGE = `usage:
-  switchyard bootstrap envoy --service S --instance ID [--xds-address H:P] [--token T] [--admin-port 9901] [--prometheus-port 15090] [--format yaml|json] [--xds-ca-file FILE]
+  switchyard bootstrap envoy (--service S --instance ID | --gateway NAME [--instance ID]) [--xds-address H:P] [--token T] [--admin-port 9901] [--prometheus-port 15090] [--format yaml|json] [--xds-ca-file FILE]
   switchyard bootstrap grpc [--xds-address H:P] [--node-id ID] [--service S] [--cert-dir DIR]`;
 
 /** The address proxies dial: the server's own default binds 0.0.0.0, which no client can dial. */
@@ -28,6 +28,7 @@ export async function runBootstrap(argv: string[], io: CliIo): Promise<number> {
 function bootstrapEnvoy(argv: string[], io: CliIo): number {
   const flags = parseFlags('bootstrap envoy', argv, {
     service: { type: 'string' },
+    gateway: { type: 'string' },
     instance: { type: 'string' },
     'xds-address': { type: 'string', env: 'SWITCHYARD_XDS_ADDRESS', default: DEFAULT_XDS_ADDRESS },
     token: { type: 'string', env: 'SWITCHYARD_XDS_TOKEN' },
@@ -37,9 +38,13 @@ function bootstrapEnvoy(argv: string[], io: CliIo): number {
     'xds-ca-file': { type: 'string', env: 'SWITCHYARD_XDS_CA_FILE' },
   });
   if (flags.positionals.length > 0) throw new UsageError(`bootstrap envoy: unexpected argument "${flags.positionals[0]}"`);
-  const service = required(flags, 'service');
-  const instance = required(flags, 'instance');
-  if (!SERVICE_NAME.test(service)) throw new UsageError(`bootstrap envoy: --service: "${service}" is not a valid service name (lowercase letters, digits and '-', at most 63)`);
+  const gateway = stringFlag(flags, 'gateway');
+  if (gateway !== undefined && stringFlag(flags, 'service') !== undefined) throw new UsageError(`bootstrap envoy: --gateway and --service exclude each other: a gateway fronts no service\n${USAGE}`);
+  const service = gateway ?? required(flags, 'service');
+  // A gateway usually runs once per host; its instance id defaults to its name.
+  const instance = gateway !== undefined ? (stringFlag(flags, 'instance') ?? gateway) : required(flags, 'instance');
+  const flag = gateway !== undefined ? 'gateway' : 'service';
+  if (!SERVICE_NAME.test(service)) throw new UsageError(`bootstrap envoy: --${flag}: "${service}" is not a valid ${flag} name (lowercase letters, digits and '-', at most 63)`);
   const { host, port } = parseHostPort(stringFlag(flags, 'xds-address')!, 'xds-address');
   const adminPort = Number(stringFlag(flags, 'admin-port'));
   if (!Number.isInteger(adminPort) || adminPort < 1 || adminPort > 65535) throw new UsageError(`bootstrap envoy: --admin-port: expected a port 1-65535, got "${stringFlag(flags, 'admin-port')}"`);
@@ -50,7 +55,7 @@ function bootstrapEnvoy(argv: string[], io: CliIo): number {
   }
   const format = stringFlag(flags, 'format')!;
   if (format !== 'yaml' && format !== 'json') throw new UsageError(`bootstrap envoy: --format: expected yaml or json, got "${format}"`);
-  const bootstrap = buildEnvoyBootstrap({ service, instance, xdsHost: host, xdsPort: port, token: stringFlag(flags, 'token'), adminPort, prometheusPort, xdsCaFile: stringFlag(flags, 'xds-ca-file') });
+  const bootstrap = buildEnvoyBootstrap({ service, gateway: gateway !== undefined, instance, xdsHost: host, xdsPort: port, token: stringFlag(flags, 'token'), adminPort, prometheusPort, xdsCaFile: stringFlag(flags, 'xds-ca-file') });
   io.stdout(format === 'json' ? JSON.stringify(bootstrap, null, 2) : stringify(bootstrap));
   return EXIT_OK;
 }

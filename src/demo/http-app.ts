@@ -51,9 +51,16 @@ function nextHop(role: ServiceRole, pathname: string): { service: string; path: 
   return undefined;
 }
 
-function callThroughSidecar(ports: SidecarPorts, service: string, pathname: string, canary: string | undefined): Promise<Hop> {
+/**
+ * Headers copied from the request being served onto the calls it makes: the canary pin, and the
+ * trace context (W3C traceparent/tracestate, Envoy's x-request-id) so the trace the gateway
+ * started continues through every sidecar on the way.
+ */
+const PROPAGATED_HEADERS = ['x-canary', 'traceparent', 'tracestate', 'x-request-id'] as const;
+
+function callThroughSidecar(ports: SidecarPorts, service: string, pathname: string, forwarded: Readonly<Record<string, string>>): Promise<Hop> {
   return new Promise((resolve) => {
-    const req = http.request({ host: '127.0.0.1', port: ports.outbound, path: pathname, headers: { host: service, ...(canary && { 'x-canary': canary }) }, timeout: 5_000 }, (res) => {
+    const req = http.request({ host: '127.0.0.1', port: ports.outbound, path: pathname, headers: { ...forwarded, host: service }, timeout: 5_000 }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (d: string) => (text += d));
@@ -103,10 +110,14 @@ async function main(): Promise<void> {
 
   const handler = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     const pathname = new URL(req.url ?? '/', 'http://app').pathname;
-    const canary = typeof req.headers['x-canary'] === 'string' ? req.headers['x-canary'] : undefined;
+    const forwarded: Record<string, string> = {};
+    for (const name of PROPAGATED_HEADERS) {
+      const value = req.headers[name];
+      if (typeof value === 'string') forwarded[name] = value;
+    }
     const hop = nextHop(role, pathname);
     const [next, db] = await Promise.all([
-      hop ? callThroughSidecar(ports, hop.service, hop.path, canary) : undefined,
+      hop ? callThroughSidecar(ports, hop.service, hop.path, forwarded) : undefined,
       role === 'catalog' || role === 'orders' ? readDb(ports) : undefined,
     ]);
     const reply: HttpReply = { service: role, ...(version && { version }), instance, ...(next && { next }), ...(db && { db }) };

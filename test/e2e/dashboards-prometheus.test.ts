@@ -74,7 +74,7 @@ function labels(l: Record<string, string>): string {
  * One sidecar's /stats/prometheus: counters grow with every scrape, so rate() sees traffic.
  * `calls` are its upstream clusters; `tcp` makes its inbound side a tcp_proxy instead of an HCM.
  */
-function envoyStats(service: string, instance: string, calls: readonly string[], tcp: boolean): () => string {
+function envoyStats(service: string, instance: string, calls: readonly string[], tcp: boolean, gateway = false): () => string {
   let scrapes = 0;
   return () => {
     scrapes++;
@@ -84,7 +84,22 @@ function envoyStats(service: string, instance: string, calls: readonly string[],
       lines.push(`# TYPE ${name} counter`);
       for (const [l, v] of series) lines.push(`${name}${labels(l)} ${v}`);
     };
-    if (tcp) {
+    if (gateway) {
+      // An ingress gateway: its HCMs are gateway_<port>, and Envoy tags a listener's TLS stats
+      // with its address (envoy_listener_address="0.0.0.0_8443").
+      const l = { envoy_http_conn_manager_prefix: 'gateway_8443', ...tags };
+      const total = scrapes * 30;
+      counter('envoy_http_downstream_rq_xx', [
+        [{ ...l, envoy_response_code_class: '2' }, total - scrapes],
+        [{ ...l, envoy_response_code_class: '4' }, scrapes],
+      ]);
+      lines.push('# TYPE envoy_http_downstream_rq_time histogram');
+      for (const le of ENVOY_BUCKETS) lines.push(`envoy_http_downstream_rq_time_bucket${labels({ ...l, le: String(le) })} ${le < 10 ? 0 : total}`);
+      lines.push(`envoy_http_downstream_rq_time_bucket${labels({ ...l, le: '+Inf' })} ${total}`);
+      lines.push(`envoy_http_downstream_rq_time_sum${labels(l)} ${total * 15}`);
+      lines.push(`envoy_http_downstream_rq_time_count${labels(l)} ${total}`);
+      counter('envoy_listener_ssl_handshake', [[{ envoy_listener_address: '0.0.0.0_8443', ...tags }, scrapes * 5]]);
+    } else if (tcp) {
       const l = { envoy_tcp_prefix: `inbound_${service}`, ...tags };
       counter('envoy_tcp_downstream_cx_total', [[l, scrapes * 3]]);
       counter('envoy_tcp_downstream_cx_rx_bytes_total', [[l, scrapes * 4096]]);
@@ -159,6 +174,7 @@ beforeAll(async () => {
   ] as const) {
     fakes.push(await serveText(envoyStats(service, instance, calls, tcp)));
   }
+  fakes.push(await serveText(envoyStats('public', 'public', ['frontend'], false, true)));
   const dir = tempDir('switchyard-dashboards-');
   const envoyTargets = fakes.map((f) => `'${f.target}'`).join(', ');
   fs.copyFileSync(path.join(COMPOSE, 'alerts.yml'), path.join(dir, 'alerts.yml'));

@@ -167,6 +167,23 @@ describe('an ingress gateway proved by its token', () => {
     expect(metrics).toMatch(/switchyard_xds_streams\{proxy_kind="gateway",protocol="sotw",service="ads"\} 1/);
   });
 
+  it('is pushed a registry change of a service it routes to (the publisher knows what a gateway depends on)', async () => {
+    const { node } = gatewayBootstrap(token);
+    const s = gatewayStream(node, token);
+    s.ack(await s.inbox.next(10_000));
+    s.send({ type_url: TypeUrl.ClusterLoadAssignment, resource_names: ['catalog'] });
+    const first = await s.inbox.next(10_000);
+    expect(first.type_url).toBe(TypeUrl.ClusterLoadAssignment);
+    s.ack(first, ['catalog']);
+    expect((await adminJson(serve.adminUrl, 'PUT', '/v1/services/catalog/instances/catalog-2', { address: '10.0.0.2', port: 15006 })).status).toBe(200);
+    const pushed = await s.inbox.next(10_000);
+    const cla = decodeMessage<{ endpoints: Array<{ lb_endpoints: Array<{ endpoint: { address: { socket_address: { address: string } } } }> }> }>(
+      pushed.resources[0]!.type_url,
+      pushed.resources[0]!.value,
+    );
+    expect(cla.endpoints.flatMap((e) => e.lb_endpoints.map((l) => l.endpoint.address.socket_address.address)).sort()).toEqual(['10.0.0.1', '10.0.0.2']);
+  });
+
   it("a stream claiming the gateway with another name's token is refused", async () => {
     const frontendToken = cli(['token', 'create', '--service', 'frontend']).stdout.trim();
     const { node } = gatewayBootstrap(token);

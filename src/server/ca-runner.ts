@@ -9,7 +9,7 @@ import { RotationFinisher } from '../ca/rotation-finisher';
 import { openSharedCa, type SharedCa } from '../ca/shared-ca';
 import { TokenAuthority } from '../ca/tokens';
 import type { SwitchyardMetrics } from '../metrics/metrics';
-import type { MeshConfig, ServicePolicy } from '../model';
+import type { MeshConfig } from '../model';
 import type { XdsServer } from '../xds';
 import type { EtcdConnection } from './etcd-runner';
 import type { ServeOptions } from './options';

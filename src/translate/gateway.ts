@@ -87,7 +87,10 @@ export function addGatewayResources(ctx: TranslateContext, out: ResourceCollecto
   for (const listener of [...gateway.listeners].sort((a, b) => a.port - b.port)) {
     const name = gatewayListenerName(listener.port);
     if (listener.protocol === 'tls-passthrough') {
-      out.add(TypeUrl.Listener, name, passthroughListener(ctx, subject, listener, callable));
+      const passthrough = passthroughListener(ctx, subject, listener, callable);
+      // Envoy refuses a listener without filter chains, and the whole LDS update with it.
+      if (passthrough.filter_chains!.length > 0) out.add(TypeUrl.Listener, name, passthrough);
+      else ctx.warnings.add(gateway.name, `tls-passthrough listener on port ${listener.port} is left out: none of its routes leads to a service that allows gateway ${gateway.name}`);
       continue;
     }
     let tlsSecret: string | undefined;

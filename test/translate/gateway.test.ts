@@ -80,6 +80,16 @@ describe('gateway translation', () => {
     expect(proxyDependencies(state, gateway)).toEqual(['frontend', 'legacy']);
   });
 
+  it('leaves out a tls-passthrough listener none of whose routes is allowed (Envoy refuses a listener without filter chains)', () => {
+    const onlyDb: MeshState = {
+      ...state,
+      config: { ...state.config, gateways: [{ name: 'public', listeners: [{ port: 9443, protocol: 'tls-passthrough', routes: [], passthrough: [{ sni: ['db.example'], service: 'db' }] }] }] },
+    };
+    const { resources, warnings } = translateForProxy(onlyDb, gateway, { security: meshSecurity() });
+    expect(resources[TypeUrl.Listener]).toEqual([]);
+    expect(warnings).toContain('public: tls-passthrough listener on port 9443 is left out: none of its routes leads to a service that allows gateway public');
+  });
+
   it('reports gateway mistakes with their places', () => {
     const r = parseMeshFile(
       [

@@ -106,6 +106,8 @@ export function buildEnvoyBootstrap(o: EnvoyBootstrapOptions): { [key: string]: 
       stats_tags: [
         { tag_name: 'switchyard_service', fixed_value: o.service },
         { tag_name: 'switchyard_instance', fixed_value: o.instance },
+        // Lets dashboards tell a gateway's stats (e.g. its public TLS handshakes) from sidecars'.
+        ...(o.gateway ? [{ tag_name: 'switchyard_gateway', fixed_value: o.service }] : []),
       ],
     },
   };

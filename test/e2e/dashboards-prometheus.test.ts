@@ -98,7 +98,7 @@ function envoyStats(service: string, instance: string, calls: readonly string[],
       lines.push(`envoy_http_downstream_rq_time_bucket${labels({ ...l, le: '+Inf' })} ${total}`);
       lines.push(`envoy_http_downstream_rq_time_sum${labels(l)} ${total * 15}`);
       lines.push(`envoy_http_downstream_rq_time_count${labels(l)} ${total}`);
-      counter('envoy_listener_ssl_handshake', [[{ envoy_listener_address: '0.0.0.0_8443', ...tags }, scrapes * 5]]);
+      counter('envoy_listener_ssl_handshake', [[{ envoy_listener_address: '0.0.0.0_8443', ...tags, switchyard_gateway: service }, scrapes * 5]]);
     } else if (tcp) {
       const l = { envoy_tcp_prefix: `inbound_${service}`, ...tags };
       counter('envoy_tcp_downstream_cx_total', [[l, scrapes * 3]]);

@@ -90,7 +90,11 @@ export function addGatewayResources(ctx: TranslateContext, out: ResourceCollecto
       const passthrough = passthroughListener(ctx, subject, listener, callable);
       // Envoy refuses a listener without filter chains, and the whole LDS update with it.
       if (passthrough.filter_chains!.length > 0) out.add(TypeUrl.Listener, name, passthrough);
-      else ctx.warnings.add(gateway.name, `tls-passthrough listener on port ${listener.port} is left out: none of its routes leads to a service that allows gateway ${gateway.name}`);
+      else
+        ctx.warnings.add(
+          gateway.name,
+          `tls-passthrough listener on port ${listener.port} is left out: none of its routes leads to a service that allows gateway ${gateway.name}`,
+        );
       continue;
     }
     let tlsSecret: string | undefined;

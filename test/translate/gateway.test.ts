@@ -83,7 +83,12 @@ describe('gateway translation', () => {
   it('leaves out a tls-passthrough listener none of whose routes is allowed (Envoy refuses a listener without filter chains)', () => {
     const onlyDb: MeshState = {
       ...state,
-      config: { ...state.config, gateways: [{ name: 'public', listeners: [{ port: 9443, protocol: 'tls-passthrough', routes: [], passthrough: [{ sni: ['db.example'], service: 'db' }] }] }] },
+      config: {
+        ...state.config,
+        gateways: [
+          { name: 'public', listeners: [{ port: 9443, protocol: 'tls-passthrough', routes: [], passthrough: [{ sni: ['db.example'], service: 'db' }] }] },
+        ],
+      },
     };
     const { resources, warnings } = translateForProxy(onlyDb, gateway, { security: meshSecurity() });
     expect(resources[TypeUrl.Listener]).toEqual([]);

@@ -132,11 +132,18 @@ function prometheusListener(port: number): { [key: string]: JsonValue } {
                   {
                     name: PROMETHEUS_LISTENER_NAME,
                     domains: ['*'],
-                    routes: [{ match: { path: '/stats/prometheus', headers: [{ name: ':method', string_match: { exact: 'GET' } }] }, route: { cluster: ADMIN_CLUSTER_NAME } }],
+                    routes: [
+                      {
+                        match: { path: '/stats/prometheus', headers: [{ name: ':method', string_match: { exact: 'GET' } }] },
+                        route: { cluster: ADMIN_CLUSTER_NAME },
+                      },
+                    ],
                   },
                 ],
               },
-              http_filters: [{ name: 'envoy.filters.http.router', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router' } }],
+              http_filters: [
+                { name: 'envoy.filters.http.router', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router' } },
+              ],
             },
           },
         ],

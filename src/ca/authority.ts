@@ -259,7 +259,12 @@ export class CertificateAuthority {
     const expiries = [...this.certs.values()].map((c) => c.notAfter);
     return {
       trustDomain: this.options.trustDomain,
-      activeRoot: { subject: this.active.cert.subject, fingerprint: this.active.cert.fingerprint256, notAfter: this.active.cert.validTo, keyType: this.active.keyType },
+      activeRoot: {
+        subject: this.active.cert.subject,
+        fingerprint: this.active.cert.fingerprint256,
+        notAfter: this.active.cert.validTo,
+        keyType: this.active.keyType,
+      },
       previousRoot: this.previous ? { subject: this.previous.subject, fingerprint: this.previous.fingerprint256, notAfter: this.previous.validTo } : undefined,
       rotating: this.rotating,
       workloadCertificates: this.certs.size,

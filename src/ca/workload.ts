@@ -17,7 +17,6 @@ export interface WorkloadCertificate {
   readonly dnsNames: readonly string[];
 }
 
-
 /**
  * An X.509-SVID for a service: the SPIFFE ID as the only URI SAN, usable for both ends of
  * mutual TLS (serverAuth and clientAuth), never a CA.

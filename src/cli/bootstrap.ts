@@ -39,15 +39,18 @@ function bootstrapEnvoy(argv: string[], io: CliIo): number {
   });
   if (flags.positionals.length > 0) throw new UsageError(`bootstrap envoy: unexpected argument "${flags.positionals[0]}"`);
   const gateway = stringFlag(flags, 'gateway');
-  if (gateway !== undefined && stringFlag(flags, 'service') !== undefined) throw new UsageError(`bootstrap envoy: --gateway and --service exclude each other: a gateway fronts no service\n${USAGE}`);
+  if (gateway !== undefined && stringFlag(flags, 'service') !== undefined)
+    throw new UsageError(`bootstrap envoy: --gateway and --service exclude each other: a gateway fronts no service\n${USAGE}`);
   const service = gateway ?? required(flags, 'service');
   // A gateway usually runs once per host; its instance id defaults to its name.
   const instance = gateway !== undefined ? (stringFlag(flags, 'instance') ?? gateway) : required(flags, 'instance');
   const flag = gateway !== undefined ? 'gateway' : 'service';
-  if (!SERVICE_NAME.test(service)) throw new UsageError(`bootstrap envoy: --${flag}: "${service}" is not a valid ${flag} name (lowercase letters, digits and '-', at most 63)`);
+  if (!SERVICE_NAME.test(service))
+    throw new UsageError(`bootstrap envoy: --${flag}: "${service}" is not a valid ${flag} name (lowercase letters, digits and '-', at most 63)`);
   const { host, port } = parseHostPort(stringFlag(flags, 'xds-address')!, 'xds-address');
   const adminPort = Number(stringFlag(flags, 'admin-port'));
-  if (!Number.isInteger(adminPort) || adminPort < 1 || adminPort > 65535) throw new UsageError(`bootstrap envoy: --admin-port: expected a port 1-65535, got "${stringFlag(flags, 'admin-port')}"`);
+  if (!Number.isInteger(adminPort) || adminPort < 1 || adminPort > 65535)
+    throw new UsageError(`bootstrap envoy: --admin-port: expected a port 1-65535, got "${stringFlag(flags, 'admin-port')}"`);
   const prometheusPortFlag = stringFlag(flags, 'prometheus-port');
   const prometheusPort = prometheusPortFlag === undefined ? undefined : Number(prometheusPortFlag);
   if (prometheusPort !== undefined && (!Number.isInteger(prometheusPort) || prometheusPort < 1 || prometheusPort > 65535 || prometheusPort === adminPort)) {
@@ -55,7 +58,17 @@ function bootstrapEnvoy(argv: string[], io: CliIo): number {
   }
   const format = stringFlag(flags, 'format')!;
   if (format !== 'yaml' && format !== 'json') throw new UsageError(`bootstrap envoy: --format: expected yaml or json, got "${format}"`);
-  const bootstrap = buildEnvoyBootstrap({ service, gateway: gateway !== undefined, instance, xdsHost: host, xdsPort: port, token: stringFlag(flags, 'token'), adminPort, prometheusPort, xdsCaFile: stringFlag(flags, 'xds-ca-file') });
+  const bootstrap = buildEnvoyBootstrap({
+    service,
+    gateway: gateway !== undefined,
+    instance,
+    xdsHost: host,
+    xdsPort: port,
+    token: stringFlag(flags, 'token'),
+    adminPort,
+    prometheusPort,
+    xdsCaFile: stringFlag(flags, 'xds-ca-file'),
+  });
   io.stdout(format === 'json' ? JSON.stringify(bootstrap, null, 2) : stringify(bootstrap));
   return EXIT_OK;
 }
@@ -70,7 +83,9 @@ function bootstrapGrpc(argv: string[], io: CliIo): number {
   if (flags.positionals.length > 0) throw new UsageError(`bootstrap grpc: unexpected argument "${flags.positionals[0]}"`);
   const { host, port } = parseHostPort(stringFlag(flags, 'xds-address')!, 'xds-address');
   const nodeId = stringFlag(flags, 'node-id') ?? `${os.hostname()}-${process.pid}`;
-  io.stdout(JSON.stringify(buildGrpcBootstrap({ xdsHost: host, xdsPort: port, nodeId, service: stringFlag(flags, 'service'), certDir: certDirFlag(flags) }), null, 2));
+  io.stdout(
+    JSON.stringify(buildGrpcBootstrap({ xdsHost: host, xdsPort: port, nodeId, service: stringFlag(flags, 'service'), certDir: certDirFlag(flags) }), null, 2),
+  );
   return EXIT_OK;
 }
 

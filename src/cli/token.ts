@@ -6,8 +6,17 @@ import { parseFlags, stringFlag } from './flags';
 export async function runToken(argv: string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = argv;
   if (sub === 'revoke') return revokeToken(rest, io);
-  if (sub !== 'create') throw new UsageError(`token: expected "create" or "revoke"${sub ? `, got "${sub}"` : ''}\nusage: switchyard token create (--service S | --gateway NAME) [--ttl 720h] | switchyard token revoke ID`);
-  const flags = parseFlags('token create', rest, { ...ADMIN_FLAGS, service: { type: 'string' }, gateway: { type: 'string' }, ttl: { type: 'string' }, json: { type: 'boolean' } });
+  if (sub !== 'create')
+    throw new UsageError(
+      `token: expected "create" or "revoke"${sub ? `, got "${sub}"` : ''}\nusage: switchyard token create (--service S | --gateway NAME) [--ttl 720h] | switchyard token revoke ID`,
+    );
+  const flags = parseFlags('token create', rest, {
+    ...ADMIN_FLAGS,
+    service: { type: 'string' },
+    gateway: { type: 'string' },
+    ttl: { type: 'string' },
+    json: { type: 'boolean' },
+  });
   requirePositional('token create', flags.positionals, []);
   // Gateways and services share one namespace, and a token proves a name: --gateway is for clarity.
   const gateway = stringFlag(flags, 'gateway');
@@ -15,12 +24,19 @@ export async function runToken(argv: string[], io: CliIo): Promise<number> {
   const service = gateway ?? stringFlag(flags, 'service');
   if (!service) throw new UsageError('token create: --service (or --gateway) is required');
   try {
-    const body = await adminClient(stringFlag(flags, 'admin-address')!, stringFlag(flags, 'admin-token')).request<{ token: string; id: string; expiresAt: string }>('POST', '/v1/tokens', {
+    const body = await adminClient(stringFlag(flags, 'admin-address')!, stringFlag(flags, 'admin-token')).request<{
+      token: string;
+      id: string;
+      expiresAt: string;
+    }>('POST', '/v1/tokens', {
       service,
       ...(stringFlag(flags, 'ttl') !== undefined && { ttl: stringFlag(flags, 'ttl') }),
     });
     io.stdout(flags.values.json ? JSON.stringify(body, null, 2) : body.token);
-    if (!flags.values.json) io.stderr(`token ${body.id} for ${service}, expires ${body.expiresAt} (revoke with: switchyard token revoke ${body.id}); give it to the ${gateway ? 'gateway' : 'sidecar'} with: switchyard bootstrap envoy ${gateway ? `--gateway ${service}` : `--service ${service} --instance ID`} --token <token>`);
+    if (!flags.values.json)
+      io.stderr(
+        `token ${body.id} for ${service}, expires ${body.expiresAt} (revoke with: switchyard token revoke ${body.id}); give it to the ${gateway ? 'gateway' : 'sidecar'} with: switchyard bootstrap envoy ${gateway ? `--gateway ${service}` : `--service ${service} --instance ID`} --token <token>`,
+      );
     return EXIT_OK;
   } catch (err) {
     if (!(err instanceof AdminError)) throw err;

@@ -44,10 +44,7 @@ export async function runValidate(argv: string[], io: ValidateIo): Promise<numbe
   return EXIT_INVALID;
 }
 
-type ValidateArgs =
-  | { readonly kind: 'file'; readonly file: string }
-  | { readonly kind: 'help' }
-  | { readonly kind: 'usage-error'; readonly message: string };
+type ValidateArgs = { readonly kind: 'file'; readonly file: string } | { readonly kind: 'help' } | { readonly kind: 'usage-error'; readonly message: string };
 
 function parseValidateArgs(argv: readonly string[]): ValidateArgs {
   const files: string[] = [];

@@ -12,7 +12,11 @@ export function checkReferences(src: MeshSource, config: MeshConfig): void {
   // Taken before any check runs, so a check's own findings never count as "uncertain input".
   const readErrors = new ReadErrors(src.problems);
   checkUniqueServiceNames(src, config.services);
-  checkAllowLists(src, config.services, (config.gateways ?? []).map((g) => g.name));
+  checkAllowLists(
+    src,
+    config.services,
+    (config.gateways ?? []).map((g) => g.name),
+  );
   for (const service of config.services) {
     const path = src.pathOf(service);
     if (path === undefined) continue;
@@ -150,7 +154,11 @@ function checkUnreachableSubsets(src: MeshSource, readErrors: ReadErrors, servic
   for (const subset of Object.keys(service.subsets)) {
     if (reached.has(subset)) continue;
     const path = childPath(childPath(servicePath, 'subsets'), subset);
-    src.error(path, src.whereKeyIs(path), `subset ${subset} is unreachable: no route of ${service.name} sends traffic to it; name it in a route's destinations or remove it`);
+    src.error(
+      path,
+      src.whereKeyIs(path),
+      `subset ${subset} is unreachable: no route of ${service.name} sends traffic to it; name it in a route's destinations or remove it`,
+    );
   }
 }
 

@@ -18,8 +18,7 @@ export function readMeshConfig(src: MeshSource, root: Field): MeshConfig | undef
   if (!fields) return undefined;
   const mesh = fields.read('mesh', (v) => readMeshSettings(src, v)) ?? DEFAULT_MESH_SETTINGS;
   // Required even though it may be empty: a file without it is more likely a wrong file than an empty mesh.
-  const services =
-    fields.require('services', (v) => readServices(src, v), 'the list of services in the mesh (may be [])') ?? [];
+  const services = fields.require('services', (v) => readServices(src, v), 'the list of services in the mesh (may be [])') ?? [];
   const gateways = fields.read('gateways', (v) => readGateways(src, v));
   return gateways === undefined ? { mesh, services } : { mesh, services, gateways };
 }
@@ -30,9 +29,7 @@ function readMeshSettings(src: MeshSource, f: Field): MeshSettings | undefined {
   return definedOnly<MeshSettings>({
     trustDomain: fields.read('trustDomain', (v) => readTrustDomain(src, v)) ?? DEFAULT_MESH_SETTINGS.trustDomain,
     mtls: fields.read('mtls', (v) => readEnum(src, v, MTLS_MODES, 'an mTLS mode')) ?? DEFAULT_MESH_SETTINGS.mtls,
-    defaultPolicy:
-      fields.read('defaultPolicy', (v) => readEnum(src, v, DEFAULT_POLICIES, 'a default policy')) ??
-      DEFAULT_MESH_SETTINGS.defaultPolicy,
+    defaultPolicy: fields.read('defaultPolicy', (v) => readEnum(src, v, DEFAULT_POLICIES, 'a default policy')) ?? DEFAULT_MESH_SETTINGS.defaultPolicy,
     accessLog: fields.read('accessLog', (v) => readAccessLog(src, v, false)),
     tracing: fields.read('tracing', (v) => readTracing(src, v)),
   });

@@ -1,17 +1,7 @@
 // routes: ordered rules, first match wins, each splitting traffic over subsets by weight.
 
 import type { RetryPolicy, Route, RouteDestination, RouteMatch, ServiceProtocol } from '../model/mesh';
-import {
-  MapFields,
-  NON_NEGATIVE,
-  POSITIVE,
-  readDuration,
-  readEntries,
-  readInteger,
-  readList,
-  readString,
-  type Field,
-} from './fields';
+import { MapFields, NON_NEGATIVE, POSITIVE, readDuration, readEntries, readInteger, readList, readString, type Field } from './fields';
 import { headerNameProblem } from './names';
 import { definedOnly } from './objects';
 import { childPath, type MeshSource } from './source';
@@ -31,13 +21,7 @@ export const HTTP_RETRY_CONDITIONS = [
   'retriable-headers',
   'http3-post-connect-failure',
 ] as const;
-export const GRPC_RETRY_CONDITIONS = [
-  'cancelled',
-  'deadline-exceeded',
-  'internal',
-  'resource-exhausted',
-  'unavailable',
-] as const;
+export const GRPC_RETRY_CONDITIONS = ['cancelled', 'deadline-exceeded', 'internal', 'resource-exhausted', 'unavailable'] as const;
 const RETRY_CONDITIONS: readonly string[] = [...HTTP_RETRY_CONDITIONS, ...GRPC_RETRY_CONDITIONS];
 
 export function readRoutes(src: MeshSource, f: Field, protocol: ServiceProtocol | undefined): Route[] | undefined {

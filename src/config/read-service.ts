@@ -1,18 +1,7 @@
 // One entry of `services`: identity, port, subsets, policy, routes, callers and static endpoints.
 
 import type { ServicePolicy, ServiceProtocol, StaticEndpoint } from '../model/mesh';
-import {
-  MapFields,
-  PORT,
-  readEntries,
-  readEnum,
-  readInteger,
-  readList,
-  readString,
-  readStringMap,
-  type Field,
-  type IntegerRange,
-} from './fields';
+import { MapFields, PORT, readEntries, readEnum, readInteger, readList, readString, readStringMap, type Field, type IntegerRange } from './fields';
 import { endpointAddressProblem, serviceNameProblem, subsetNameProblem } from './names';
 import { definedOnly } from './objects';
 import { readRoutes } from './read-routes';
@@ -35,9 +24,7 @@ export function readService(src: MeshSource, f: Field): ServicePolicy | undefine
   const fields = MapFields.read(src, f, SERVICE_KEYS);
   if (!fields) return undefined;
   const name = fields.require('name', (v) => readServiceName(src, v), 'every service needs a name') ?? '';
-  const protocol = fields.has('protocol')
-    ? fields.read('protocol', (v) => readEnum(src, v, PROTOCOLS, 'a protocol'))
-    : 'http';
+  const protocol = fields.has('protocol') ? fields.read('protocol', (v) => readEnum(src, v, PROTOCOLS, 'a protocol')) : 'http';
   const port = fields.require('port', (v) => readInteger(src, v, PORT), 'the port clients address the service on') ?? 0;
   const service = definedOnly<ServicePolicy>({
     name,

@@ -10,13 +10,43 @@ const CONVERGENCE_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.15, 0.25, 0.5, 1, 2.5, 5,
 export class SwitchyardMetrics {
   readonly registry = new Registry();
 
-  readonly streams = new Gauge({ name: 'switchyard_xds_streams', help: 'Connected xDS streams', labelNames: ['proxy_kind', 'protocol', 'service'] as const, registers: [this.registry] });
-  readonly streamsOpened = new Counter({ name: 'switchyard_xds_streams_opened_total', help: 'xDS streams opened', labelNames: ['protocol', 'service'] as const, registers: [this.registry] });
-  readonly pushes = new Counter({ name: 'switchyard_xds_pushes_total', help: 'xDS responses sent', labelNames: ['type', 'protocol'] as const, registers: [this.registry] });
-  readonly pushBytes = new Counter({ name: 'switchyard_xds_push_bytes_total', help: 'Bytes of xDS responses sent', labelNames: ['type', 'protocol'] as const, registers: [this.registry] });
+  readonly streams = new Gauge({
+    name: 'switchyard_xds_streams',
+    help: 'Connected xDS streams',
+    labelNames: ['proxy_kind', 'protocol', 'service'] as const,
+    registers: [this.registry],
+  });
+  readonly streamsOpened = new Counter({
+    name: 'switchyard_xds_streams_opened_total',
+    help: 'xDS streams opened',
+    labelNames: ['protocol', 'service'] as const,
+    registers: [this.registry],
+  });
+  readonly pushes = new Counter({
+    name: 'switchyard_xds_pushes_total',
+    help: 'xDS responses sent',
+    labelNames: ['type', 'protocol'] as const,
+    registers: [this.registry],
+  });
+  readonly pushBytes = new Counter({
+    name: 'switchyard_xds_push_bytes_total',
+    help: 'Bytes of xDS responses sent',
+    labelNames: ['type', 'protocol'] as const,
+    registers: [this.registry],
+  });
   readonly acks = new Counter({ name: 'switchyard_xds_acks_total', help: 'xDS ACKs received', labelNames: ['type'] as const, registers: [this.registry] });
-  readonly nacks = new Counter({ name: 'switchyard_xds_nacks_total', help: 'xDS NACKs received (proxy rejected a push)', labelNames: ['type'] as const, registers: [this.registry] });
-  readonly rejectedRequests = new Counter({ name: 'switchyard_xds_rejected_requests_total', help: 'xDS requests refused or ignored', labelNames: ['reason'] as const, registers: [this.registry] });
+  readonly nacks = new Counter({
+    name: 'switchyard_xds_nacks_total',
+    help: 'xDS NACKs received (proxy rejected a push)',
+    labelNames: ['type'] as const,
+    registers: [this.registry],
+  });
+  readonly rejectedRequests = new Counter({
+    name: 'switchyard_xds_rejected_requests_total',
+    help: 'xDS requests refused or ignored',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
   readonly convergence = new Histogram({
     name: 'switchyard_xds_convergence_seconds',
     help: 'Time from a registry or config change to the proxy ACKing the push that carries it',
@@ -24,15 +54,50 @@ export class SwitchyardMetrics {
     buckets: CONVERGENCE_BUCKETS,
     registers: [this.registry],
   });
-  readonly translateSeconds = new Histogram({ name: 'switchyard_translate_duration_seconds', help: 'Time to translate and publish one proxy group', buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1], registers: [this.registry] });
-  readonly translationRejected = new Counter({ name: 'switchyard_translation_rejected_total', help: 'Translations refused by resource validation (the group keeps its last good config)', registers: [this.registry] });
-  readonly registryInstances = new Gauge({ name: 'switchyard_registry_instances', help: 'Registered and static instances', labelNames: ['service', 'health'] as const, registers: [this.registry] });
+  readonly translateSeconds = new Histogram({
+    name: 'switchyard_translate_duration_seconds',
+    help: 'Time to translate and publish one proxy group',
+    buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1],
+    registers: [this.registry],
+  });
+  readonly translationRejected = new Counter({
+    name: 'switchyard_translation_rejected_total',
+    help: 'Translations refused by resource validation (the group keeps its last good config)',
+    registers: [this.registry],
+  });
+  readonly registryInstances = new Gauge({
+    name: 'switchyard_registry_instances',
+    help: 'Registered and static instances',
+    labelNames: ['service', 'health'] as const,
+    registers: [this.registry],
+  });
   readonly configReloads = new Counter({ name: 'switchyard_config_reloads_total', help: 'Mesh file reloads applied', registers: [this.registry] });
-  readonly configReloadFailures = new Counter({ name: 'switchyard_config_reload_failures_total', help: 'Mesh file reloads rejected as invalid (the last valid config stays)', registers: [this.registry] });
-  readonly configValid = new Gauge({ name: 'switchyard_config_last_reload_successful', help: '1 if the last mesh file load was valid, else 0', registers: [this.registry] });
-  readonly certificatesIssued = new Counter({ name: 'switchyard_ca_certificates_issued_total', help: 'Workload certificates issued', labelNames: ['key_type'] as const, registers: [this.registry] });
-  readonly rootExpirySeconds = new Gauge({ name: 'switchyard_ca_root_expiry_seconds', help: 'Seconds until the active root certificate expires', registers: [this.registry] });
-  readonly workloadExpirySeconds = new Gauge({ name: 'switchyard_ca_workload_cert_earliest_expiry_seconds', help: 'Seconds until the earliest-expiring workload certificate in use expires', registers: [this.registry] });
+  readonly configReloadFailures = new Counter({
+    name: 'switchyard_config_reload_failures_total',
+    help: 'Mesh file reloads rejected as invalid (the last valid config stays)',
+    registers: [this.registry],
+  });
+  readonly configValid = new Gauge({
+    name: 'switchyard_config_last_reload_successful',
+    help: '1 if the last mesh file load was valid, else 0',
+    registers: [this.registry],
+  });
+  readonly certificatesIssued = new Counter({
+    name: 'switchyard_ca_certificates_issued_total',
+    help: 'Workload certificates issued',
+    labelNames: ['key_type'] as const,
+    registers: [this.registry],
+  });
+  readonly rootExpirySeconds = new Gauge({
+    name: 'switchyard_ca_root_expiry_seconds',
+    help: 'Seconds until the active root certificate expires',
+    registers: [this.registry],
+  });
+  readonly workloadExpirySeconds = new Gauge({
+    name: 'switchyard_ca_workload_cert_earliest_expiry_seconds',
+    help: 'Seconds until the earliest-expiring workload certificate in use expires',
+    registers: [this.registry],
+  });
 
   // Read at scrape time from the running stages (see track*): a gauge set on events could drift
   // from the truth, for example when a stream closes while a push is still un-ACKed.

@@ -45,7 +45,9 @@ const ENTRY_FILES = [
 // protobufjs bundles the well-known types but not descriptor.proto, which the validate and
 // annotation protos import; register it the way @grpc/proto-loader does.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const descriptorJson = require('protobufjs/google/protobuf/descriptor.json') as { nested: { google: { nested: { protobuf: { nested: protobuf.INamespace['nested'] } } } } };
+const descriptorJson = require('protobufjs/google/protobuf/descriptor.json') as {
+  nested: { google: { nested: { protobuf: { nested: protobuf.INamespace['nested'] } } } };
+};
 protobuf.common('descriptor', descriptorJson.nested.google.nested.protobuf.nested as Record<string, protobuf.AnyNestedObject>);
 
 let cachedRoot: protobuf.Root | undefined;

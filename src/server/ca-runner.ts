@@ -60,12 +60,26 @@ export async function openCa(r: CaRunnerOptions): Promise<CaRunner> {
   // the root lives there unless the operator supplied one on shared files.
   const fileCa =
     options.sources.ca === 'data-dir' || certFile !== undefined
-      ? await CertificateAuthority.open({ dir: path.join(options.dataDir, 'ca'), trustDomain: r.trustDomain, keyType, rootCertFile: certFile, rootKeyFile: keyFile })
+      ? await CertificateAuthority.open({
+          dir: path.join(options.dataDir, 'ca'),
+          trustDomain: r.trustDomain,
+          keyType,
+          rootCertFile: certFile,
+          rootKeyFile: keyFile,
+        })
       : undefined;
   let sharedCa: SharedCa | undefined;
   if (options.sources.ca === 'etcd') {
     if (r.etcd === undefined || options.etcd?.encryptionKey === undefined) throw new Error('a CA in etcd needs the etcd connection and the CA encryption key');
-    sharedCa = await openSharedCa({ client: r.etcd.client, keys: r.etcd.keys, encryptionKey: options.etcd.encryptionKey, trustDomain: r.trustDomain, keyType, logger, fileCa });
+    sharedCa = await openSharedCa({
+      client: r.etcd.client,
+      keys: r.etcd.keys,
+      encryptionKey: options.etcd.encryptionKey,
+      trustDomain: r.trustDomain,
+      keyType,
+      logger,
+      fileCa,
+    });
   }
   const ca = sharedCa?.ca ?? fileCa!;
   const tokens = sharedCa?.tokens ?? TokenAuthority.open(path.join(options.dataDir, 'ca'));
@@ -78,10 +92,15 @@ export async function openCa(r: CaRunnerOptions): Promise<CaRunner> {
   refreshGauges();
   const gaugeTimer = setInterval(refreshGauges, 30_000).unref();
 
-  const keeper = new CertificateKeeper(ca, logger, (n) => metrics.certificatesIssued.inc({ key_type: ca.facts().activeRoot.keyType }, n), () => {
-    refreshGauges();
-    r.onMaterialChanged();
-  });
+  const keeper = new CertificateKeeper(
+    ca,
+    logger,
+    (n) => metrics.certificatesIssued.inc({ key_type: ca.facts().activeRoot.keyType }, n),
+    () => {
+      refreshGauges();
+      r.onMaterialChanged();
+    },
+  );
 
   let rotation: RotationFinisher | undefined;
   return {

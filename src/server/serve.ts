@@ -30,7 +30,10 @@ export async function startServer(options: ServeOptions, report: (line: string) 
   const logger = createLogger(options.logLevel, options.logFormat);
   const metrics = new SwitchyardMetrics();
   const { sources } = options;
-  logger.info({ registry: sources.registry, mesh: sources.mesh === 'file' ? (options.configFile ?? '(embedded example mesh)') : 'etcd', ca: sources.ca }, 'state sources');
+  logger.info(
+    { registry: sources.registry, mesh: sources.mesh === 'file' ? (options.configFile ?? '(embedded example mesh)') : 'etcd', ca: sources.ca },
+    'state sources',
+  );
 
   const accept = (source: MeshSource): boolean => {
     for (const p of source.initial.problems) (p.severity === 'error' ? report : (s: string) => logger.warn(s))(formatProblem(p));
@@ -75,11 +78,23 @@ export async function startServer(options: ServeOptions, report: (line: string) 
 
     // Certificate changes before the publisher exists need no re-publish.
     let republish = (): void => undefined;
-    const ca: CaRunner = await openCa({ options, trustDomain: meshSource.initial.config!.mesh.trustDomain, etcd, logger, metrics, onMaterialChanged: () => republish() });
+    const ca: CaRunner = await openCa({
+      options,
+      trustDomain: meshSource.initial.config!.mesh.trustDomain,
+      etcd,
+      logger,
+      metrics,
+      onMaterialChanged: () => republish(),
+    });
     opened.push(() => ca.stop());
     await ca.keeper.ensure(servicesNeedingCertificates(meshSource.initial.config!));
 
-    const states = new MeshStateSource(meshSource.initial.config!, registry.registry, () => ca.keeper.current, (instances) => metrics.setInstances(instances));
+    const states = new MeshStateSource(
+      meshSource.initial.config!,
+      registry.registry,
+      () => ca.keeper.current,
+      (instances) => metrics.setInstances(instances),
+    );
     const xds = await startXds(options, states, ca, metrics, logger);
     opened.push(() => xds.stop());
     republish = () => xds.changed();
@@ -94,7 +109,10 @@ export async function startServer(options: ServeOptions, report: (line: string) 
         lastConfigProblem = result.problems.filter((p) => p.severity === 'error');
         metrics.configReloadFailures.inc();
         metrics.configValid.set(0);
-        logger.error({ file: meshSource.name, problems: lastConfigProblem.map(formatProblem) }, 'mesh file reload rejected; still serving the last valid config');
+        logger.error(
+          { file: meshSource.name, problems: lastConfigProblem.map(formatProblem) },
+          'mesh file reload rejected; still serving the last valid config',
+        );
         return;
       }
       lastConfigProblem = [];
@@ -131,7 +149,15 @@ export async function startServer(options: ServeOptions, report: (line: string) 
     });
     opened.push(() => admin.close());
 
-    logger.info({ xds: `${options.xdsAddress.host}:${xds.port}`, admin: formatHostPort(admin.address), dataDir: options.dataDir, config: options.configFile ?? (sources.mesh === 'etcd' ? meshSource.name : '(embedded example mesh)') }, 'switchyard serving');
+    logger.info(
+      {
+        xds: `${options.xdsAddress.host}:${xds.port}`,
+        admin: formatHostPort(admin.address),
+        dataDir: options.dataDir,
+        config: options.configFile ?? (sources.mesh === 'etcd' ? meshSource.name : '(embedded example mesh)'),
+      },
+      'switchyard serving',
+    );
     let stopped: Promise<void> | undefined;
     return {
       xdsPort: xds.port,

@@ -40,7 +40,10 @@ export function addEnvoySidecarResources(ctx: TranslateContext, out: ResourceCol
       out.add(TypeUrl.Listener, sidecarListenerName('outbound', outboundHttpPort), buildSidecarHttpOutboundListener(ctx));
       out.add(TypeUrl.RouteConfiguration, sidecarOutboundRouteConfigName(outboundHttpPort), buildSidecarOutboundRouteConfiguration(ctx, http));
     } else {
-      ctx.warnings.add(ctx.proxy.service, `cannot open the HTTP outbound listener on ${outboundAddress}:${outboundHttpPort}: the port is taken by ${holder}; no HTTP service is reachable from this sidecar`);
+      ctx.warnings.add(
+        ctx.proxy.service,
+        `cannot open the HTTP outbound listener on ${outboundAddress}:${outboundHttpPort}: the port is taken by ${holder}; no HTTP service is reachable from this sidecar`,
+      );
       http = [];
     }
   }
@@ -50,7 +53,10 @@ export function addEnvoySidecarResources(ctx: TranslateContext, out: ResourceCol
     const holder = taken.get(service.port);
     if (holder !== undefined) {
       // Nothing is sent for a service without a listener: clusters nobody can use are only noise.
-      ctx.warnings.add(ctx.proxy.service, `cannot give tcp service ${service.name} an outbound listener on ${outboundAddress}:${service.port}: the port is taken by ${holder}; ${service.name} is unreachable from this sidecar`);
+      ctx.warnings.add(
+        ctx.proxy.service,
+        `cannot give tcp service ${service.name} an outbound listener on ${outboundAddress}:${service.port}: the port is taken by ${holder}; ${service.name} is unreachable from this sidecar`,
+      );
       continue;
     }
     taken.set(service.port, `the outbound listener for ${service.name}`);

@@ -75,7 +75,11 @@ export function buildSidecarTcpOutboundListener(ctx: TranslateContext, service: 
   return {
     name: sidecarListenerName('outbound', service.port),
     address: { socket_address: { address: ctx.options.outboundAddress, port_value: service.port } },
-    filter_chains: [{ filters: [tcpProxyFilter(statPrefix('outbound', service.name), { ...tcpTarget(ctx, service), ...tcpTelemetry(ctx, sidecarSubject(ctx), 'outbound') })] }],
+    filter_chains: [
+      {
+        filters: [tcpProxyFilter(statPrefix('outbound', service.name), { ...tcpTarget(ctx, service), ...tcpTelemetry(ctx, sidecarSubject(ctx), 'outbound') })],
+      },
+    ],
     traffic_direction: 'OUTBOUND',
   };
 }

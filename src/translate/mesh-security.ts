@@ -55,11 +55,17 @@ function postureOf(state: MeshState, proxy: ProxyIdentity): Posture {
     return { kind: 'no-certificate', reason: `proxy did not prove service ${service} with an xDS token: it gets no certificates and cannot take part in mTLS` };
   }
   if (!state.security) {
-    return { kind: 'no-certificate', reason: `no certificate authority material is available for service ${service}: it gets no certificates and cannot take part in mTLS` };
+    return {
+      kind: 'no-certificate',
+      reason: `no certificate authority material is available for service ${service}: it gets no certificates and cannot take part in mTLS`,
+    };
   }
   const keyPair = state.security.certificates.get(service);
   if (!keyPair) {
-    return { kind: 'no-certificate', reason: `no workload certificate has been issued for service ${service} yet: it gets no certificates and cannot take part in mTLS` };
+    return {
+      kind: 'no-certificate',
+      reason: `no workload certificate has been issued for service ${service} yet: it gets no certificates and cannot take part in mTLS`,
+    };
   }
   return { kind: 'mtls', keyPair, trustBundlePem: state.security.trustBundlePem };
 }

@@ -19,7 +19,10 @@ import { buildRetryPolicy } from './retry-policy';
 
 /** A proxyless gRPC client's routes for `xds:///<service>`. */
 export function buildServiceRouteConfiguration(ctx: TranslateContext, service: ServicePolicy): RouteConfiguration {
-  return memoized(ctx, [service], 'service-routes', ctx.proxy.kind, () => ({ name: serviceRouteConfigName(service.name), virtual_hosts: [buildVirtualHost(ctx, service, ['*'])] }));
+  return memoized(ctx, [service], 'service-routes', ctx.proxy.kind, () => ({
+    name: serviceRouteConfigName(service.name),
+    virtual_hosts: [buildVirtualHost(ctx, service, ['*'])],
+  }));
 }
 
 /**
@@ -31,7 +34,9 @@ export function buildServiceRouteConfiguration(ctx: TranslateContext, service: S
 export function buildSidecarOutboundRouteConfiguration(ctx: TranslateContext, services: readonly ServicePolicy[]): RouteConfiguration {
   return {
     name: sidecarOutboundRouteConfigName(ctx.options.outboundHttpPort),
-    virtual_hosts: services.map((s) => memoized(ctx, [s], 'vhost-by-authority', ctx.proxy.kind, () => buildVirtualHost(ctx, s, [s.name, `${s.name}:${s.port}`]))),
+    virtual_hosts: services.map((s) =>
+      memoized(ctx, [s], 'vhost-by-authority', ctx.proxy.kind, () => buildVirtualHost(ctx, s, [s.name, `${s.name}:${s.port}`])),
+    ),
   };
 }
 

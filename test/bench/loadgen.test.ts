@@ -21,7 +21,10 @@ async function metricSum(name: string, labels: Record<string, string> = {}): Pro
   return sum;
 }
 
-interface ProxyView { nodeId: string; types: Array<{ type: string; sentVersion?: string; ackedVersion?: string; lastNack?: { message: string } }> }
+interface ProxyView {
+  nodeId: string;
+  types: Array<{ type: string; sentVersion?: string; ackedVersion?: string; lastNack?: { message: string } }>;
+}
 
 async function proxies(): Promise<ProxyView[]> {
   return ((await adminJson(server.adminUrl, 'GET', '/v1/proxies')).body as { proxies: ProxyView[] }).proxies;
@@ -32,7 +35,11 @@ beforeAll(async () => {
   let port = 20000;
   for (const service of SHOP) {
     for (const version of service === 'catalog' ? ['v1', 'v2'] : ['v1']) {
-      const res = await adminJson(server.adminUrl, 'PUT', `/v1/services/${service}/instances/${service}-${version}`, { address: '10.0.0.1', port: port++, labels: { version } });
+      const res = await adminJson(server.adminUrl, 'PUT', `/v1/services/${service}/instances/${service}-${version}`, {
+        address: '10.0.0.1',
+        port: port++,
+        labels: { version },
+      });
       expect(res.status).toBe(200);
     }
   }
@@ -50,10 +57,34 @@ async function run(lg: Loadgen): Promise<void> {
 
 describe('load generator', () => {
   it('syncs Envoy-shaped SotW and delta streams and proxyless named ones, and counts exactly what the server counts', async () => {
-    const before = { pushes: await metricSum('switchyard_xds_pushes_total'), acks: await metricSum('switchyard_xds_acks_total'), bytes: await metricSum('switchyard_xds_push_bytes_total') };
-    const sotw = new Loadgen({ target: server.xdsAddress, count: SHOP.length, mode: 'sotw', shape: 'envoy', node: (i) => ({ id: `sotw-${i}`, cluster: SHOP[i]!, userAgentName: 'envoy' }) });
-    const delta = new Loadgen({ target: server.xdsAddress, count: SHOP.length, mode: 'delta', shape: 'envoy', streamsPerConnection: 3, node: (i) => ({ id: `delta-${i}`, cluster: SHOP[i]!, userAgentName: 'envoy' }) });
-    const grpc = new Loadgen({ target: server.xdsAddress, count: 2, mode: 'sotw', shape: 'grpc', node: (i) => ({ id: `grpc-${i}`, cluster: 'frontend', userAgentName: 'gRPC Node' }), listeners: () => ['catalog', 'orders'] });
+    const before = {
+      pushes: await metricSum('switchyard_xds_pushes_total'),
+      acks: await metricSum('switchyard_xds_acks_total'),
+      bytes: await metricSum('switchyard_xds_push_bytes_total'),
+    };
+    const sotw = new Loadgen({
+      target: server.xdsAddress,
+      count: SHOP.length,
+      mode: 'sotw',
+      shape: 'envoy',
+      node: (i) => ({ id: `sotw-${i}`, cluster: SHOP[i]!, userAgentName: 'envoy' }),
+    });
+    const delta = new Loadgen({
+      target: server.xdsAddress,
+      count: SHOP.length,
+      mode: 'delta',
+      shape: 'envoy',
+      streamsPerConnection: 3,
+      node: (i) => ({ id: `delta-${i}`, cluster: SHOP[i]!, userAgentName: 'envoy' }),
+    });
+    const grpc = new Loadgen({
+      target: server.xdsAddress,
+      count: 2,
+      mode: 'sotw',
+      shape: 'grpc',
+      node: (i) => ({ id: `grpc-${i}`, cluster: 'frontend', userAgentName: 'gRPC Node' }),
+      listeners: () => ['catalog', 'orders'],
+    });
     await Promise.all([run(sotw), run(delta), run(grpc)]);
 
     // Envoy-shaped streams went through all four types; the frontend's sidecar reaches catalog's subsets.
@@ -86,7 +117,10 @@ describe('load generator', () => {
   it('NACKs on request and counts each NACK once, as the server does; a NACKed type never counts as synced', async () => {
     const nacksBefore = await metricSum('switchyard_xds_nacks_total', { type: 'LDS' });
     const lg = new Loadgen({
-      target: server.xdsAddress, count: 4, mode: 'delta', shape: 'envoy',
+      target: server.xdsAddress,
+      count: 4,
+      mode: 'delta',
+      shape: 'envoy',
       node: (i) => ({ id: `nack-${i}`, cluster: SHOP[i]!, userAgentName: 'envoy' }),
       nack: (typeUrl) => (typeUrl === LDS ? 'listener rejected by the load generator' : undefined),
     });

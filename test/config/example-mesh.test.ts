@@ -12,13 +12,16 @@ describe('the embedded shop mesh', () => {
   });
 
   it('is a strict-mTLS, deny-by-default mesh in switchyard.local', () => {
-    expect(result.config?.mesh).toEqual({ trustDomain: 'switchyard.local', mtls: 'strict', defaultPolicy: 'deny', accessLog: { sink: { kind: 'stdout' }, format: 'json' } });
+    expect(result.config?.mesh).toEqual({
+      trustDomain: 'switchyard.local',
+      mtls: 'strict',
+      defaultPolicy: 'deny',
+      accessLog: { sink: { kind: 'stdout' }, format: 'json' },
+    });
   });
 
   it('has the shop services, ports, protocols and callers', () => {
-    expect(
-      result.config?.services.map((s) => [s.name, s.protocol, s.port, s.allow]),
-    ).toEqual([
+    expect(result.config?.services.map((s) => [s.name, s.protocol, s.port, s.allow])).toEqual([
       ['frontend', 'http', 8080, ['public']],
       ['catalog', 'http', 8080, ['frontend']],
       ['orders', 'http', 8080, ['frontend']],

@@ -29,7 +29,10 @@ interface Bootstrap {
   dynamic_resources: { ads_config: { grpc_services: Array<{ initial_metadata?: Array<{ key: string; value: string }> }> } };
   static_resources: {
     listeners?: Array<{ name: string; address: { socket_address: { address: string; port_value: number } } }>;
-    clusters: Array<{ name: string; load_assignment: { endpoints: Array<{ lb_endpoints: Array<{ endpoint: { address: { socket_address: { address: string; port_value: number } } } }> }> } }>;
+    clusters: Array<{
+      name: string;
+      load_assignment: { endpoints: Array<{ lb_endpoints: Array<{ endpoint: { address: { socket_address: { address: string; port_value: number } } } }> }> };
+    }>;
   };
 }
 
@@ -77,12 +80,18 @@ describe('the bootstraps compose/sidecar-init.sh writes for each app', () => {
     const xds = bootstrap.static_resources.clusters.find((c) => c.name === 'switchyard-xds')!;
     expect(xds.load_assignment.endpoints[0]!.lb_endpoints[0]!.endpoint.address.socket_address).toEqual({ address: 'switchyard', port_value: 18000 });
     expect(bootstrap.admin.address.socket_address.address).toBe('127.0.0.1');
-    expect(bootstrap.static_resources.listeners?.map((l) => [l.name, l.address.socket_address])).toEqual([['prometheus_stats', { address: '0.0.0.0', port_value: 15090 }]]);
+    expect(bootstrap.static_resources.listeners?.map((l) => [l.name, l.address.socket_address])).toEqual([
+      ['prometheus_stats', { address: '0.0.0.0', port_value: 15090 }],
+    ]);
 
     // The token was minted by the server for this service: the server accepts it as proof of it.
     const auth = bootstrap.dynamic_resources.ads_config.grpc_services[0]!.initial_metadata?.find((m) => m.key === 'authorization');
     expect(auth?.value).toMatch(/^Bearer \S+$/);
-    const res = await fetch(`${serve.adminUrl}/v1/certificates`, { method: 'POST', headers: { authorization: auth!.value, 'content-type': 'application/json' }, body: '{}' });
+    const res = await fetch(`${serve.adminUrl}/v1/certificates`, {
+      method: 'POST',
+      headers: { authorization: auth!.value, 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(res.status).toBe(200);
     expect(((await res.json()) as { service: string }).service).toBe(service);
 
@@ -108,7 +117,9 @@ describe('the bootstraps compose/sidecar-init.sh writes for each app', () => {
     const bootstrap = parse(fs.readFileSync(r.file, 'utf8')) as Bootstrap & { node: { metadata: Record<string, string> } };
     expect(validateJsonMessage('envoy.config.bootstrap.v3.Bootstrap', bootstrap)).toEqual([]);
     expect(bootstrap.node).toEqual({ id: 'public', cluster: 'public', metadata: { 'switchyard.io/gateway': 'public' } });
-    expect(bootstrap.static_resources.listeners?.map((l) => [l.name, l.address.socket_address])).toEqual([['prometheus_stats', { address: '0.0.0.0', port_value: 15090 }]]);
+    expect(bootstrap.static_resources.listeners?.map((l) => [l.name, l.address.socket_address])).toEqual([
+      ['prometheus_stats', { address: '0.0.0.0', port_value: 15090 }],
+    ]);
     const auth = bootstrap.dynamic_resources.ads_config.grpc_services[0]!.initial_metadata?.find((m) => m.key === 'authorization');
     const metadata = new grpc.Metadata();
     metadata.set('authorization', auth!.value);
@@ -131,7 +142,13 @@ describe('the bootstraps compose/sidecar-init.sh writes for each app', () => {
     const file = path.join(dir, 'refused.yaml');
     const r = spawnSync('sh', [path.join(COMPOSE_DIR, 'sidecar-init.sh'), ...init.command!], {
       encoding: 'utf8',
-      env: { PATH: `${path.join(dir, 'bin')}:${process.env.PATH}`, ...init.environment, SWITCHYARD_ADMIN_ADDRESS: serve.adminUrl.replace('http://', ''), SWITCHYARD_ADMIN_TOKEN: 'wrong', BOOTSTRAP_FILE: file },
+      env: {
+        PATH: `${path.join(dir, 'bin')}:${process.env.PATH}`,
+        ...init.environment,
+        SWITCHYARD_ADMIN_ADDRESS: serve.adminUrl.replace('http://', ''),
+        SWITCHYARD_ADMIN_TOKEN: 'wrong',
+        BOOTSTRAP_FILE: file,
+      },
       timeout: 30_000,
     });
     expect(r.status).not.toBe(0);

@@ -82,7 +82,10 @@ describe('compose/docker-compose.yml', () => {
     });
     // Only the edge publishes ports to the host: the gateway's front door, and, on loopback only,
     // the admin API, Prometheus and Grafana. Of the mesh's containers, only the gateway.
-    const published = Object.entries(config.services).filter(([, s]) => s.ports).map(([n]) => n).sort();
+    const published = Object.entries(config.services)
+      .filter(([, s]) => s.ports)
+      .map(([n]) => n)
+      .sort();
     expect(published).toEqual(['gateway', 'grafana', 'prometheus', 'switchyard']);
   });
 
@@ -117,7 +120,10 @@ describe('compose/docker-compose.yml', () => {
     const nets = Object.keys(addressesOf('gateway'));
     for (const service of new Set(listeners.flatMap((l) => l.routes.flatMap((r) => r.destinations.map((d) => d.service))))) {
       const endpointNets = mesh.config!.services.find((s) => s.name === service)!.endpoints.map((e) => networkOfAddress(e.address));
-      expect(endpointNets.some((n) => nets.includes(n)), service).toBe(true);
+      expect(
+        endpointNets.some((n) => nets.includes(n)),
+        service,
+      ).toBe(true);
     }
   });
 
@@ -150,7 +156,11 @@ describe('compose/docker-compose.yml', () => {
 describe('compose/mesh.yaml', () => {
   it("has exactly the embedded shop mesh's policy (only the static endpoints differ)", () => {
     // Compose alone sends traces, to its OpenTelemetry collector (the embedded mesh has none to send to).
-    const withoutEndpoints = (c: MeshConfig) => ({ ...c, mesh: { ...c.mesh, tracing: undefined }, services: c.services.map(({ endpoints: _endpoints, ...s }) => s) });
+    const withoutEndpoints = (c: MeshConfig) => ({
+      ...c,
+      mesh: { ...c.mesh, tracing: undefined },
+      services: c.services.map(({ endpoints: _endpoints, ...s }) => s),
+    });
     const embedded = parseExampleMesh().config!;
     expect(withoutEndpoints(mesh.config!)).toEqual(withoutEndpoints(embedded));
     expect(mesh.config!.mesh.tracing).toEqual({ otlp: { host: 'otel-collector', port: 4317 }, samplingPercent: 100 });
@@ -169,7 +179,9 @@ describe('compose/prometheus.yml', () => {
     const prom = parse(fs.readFileSync(path.join(COMPOSE_DIR, 'prometheus.yml'), 'utf8')) as {
       scrape_configs: Array<{ job_name: string; metrics_path: string; static_configs: Array<{ targets: string[] }> }>;
     };
-    const jobs = Object.fromEntries(prom.scrape_configs.map((j) => [j.job_name, { path: j.metrics_path, targets: j.static_configs.flatMap((s) => s.targets).sort() }]));
+    const jobs = Object.fromEntries(
+      prom.scrape_configs.map((j) => [j.job_name, { path: j.metrics_path, targets: j.static_configs.flatMap((s) => s.targets).sort() }]),
+    );
     expect(jobs).toEqual({
       switchyard: { path: '/metrics', targets: [`switchyard:${config.services.switchyard!.environment!.SWITCHYARD_ADMIN_ADDRESS!.split(':')[1]}`] },
       envoy: { path: '/stats/prometheus', targets: [...apps.map(([n]) => n), 'gateway'].map((n) => `${n}:15090`).sort() },
@@ -186,7 +198,8 @@ describe('compose: Grafana, the alert rules and the OpenTelemetry collector', ()
     expect(grafana.ports).toEqual(['127.0.0.1:3000:3000/tcp']);
     const mounts = (grafana.volumes ?? []).map((v) => v.replace(`${COMPOSE_DIR}/`, './'));
     expect(mounts).toEqual(['./grafana/provisioning:/etc/grafana/provisioning:ro', './grafana/dashboards:/var/lib/grafana/dashboards:ro']);
-    for (const dir of ['grafana/provisioning/datasources', 'grafana/provisioning/dashboards', 'grafana/dashboards']) expect(fs.readdirSync(path.join(COMPOSE_DIR, dir)).length).toBeGreaterThan(0);
+    for (const dir of ['grafana/provisioning/datasources', 'grafana/provisioning/dashboards', 'grafana/dashboards'])
+      expect(fs.readdirSync(path.join(COMPOSE_DIR, dir)).length).toBeGreaterThan(0);
     // It reaches Prometheus on a shared network.
     const promNets = Object.keys(config.services.prometheus!.networks ?? {});
     expect(Object.keys(grafana.networks ?? {}).some((n) => promNets.includes(n))).toBe(true);

@@ -47,7 +47,12 @@ beforeAll(async () => {
   // The stand-in outbound listener: frontend's sidecar knows catalog only.
   sidecar = http.createServer((req, res) => {
     seenTraceHeaders.push({ tracestate: req.headers.tracestate as string | undefined, 'x-request-id': req.headers['x-request-id'] as string | undefined });
-    seenBySidecar.push({ host: req.headers.host, canary: req.headers['x-canary'] as string | undefined, path: req.url, traceparent: req.headers.traceparent as string | undefined });
+    seenBySidecar.push({
+      host: req.headers.host,
+      canary: req.headers['x-canary'] as string | undefined,
+      path: req.url,
+      traceparent: req.headers.traceparent as string | undefined,
+    });
     if (req.headers.host !== 'catalog') {
       res.writeHead(404).end();
       return;

@@ -12,14 +12,16 @@ const SERVICES = ['frontend', 'catalog', 'orders', 'payments', 'db'];
 
 describe('envoy/ example bootstraps', () => {
   it.each(SERVICES)('envoy/%s.yaml is current (regenerate with scripts/envoy-examples.sh) and valid', (svc) => {
-    const printed = spawnSync(process.execPath, [BIN, 'bootstrap', 'envoy', '--service', svc, '--instance', `${svc}-1`, '--xds-address', 'switchyard:18000'], { encoding: 'utf8' });
+    const printed = spawnSync(process.execPath, [BIN, 'bootstrap', 'envoy', '--service', svc, '--instance', `${svc}-1`, '--xds-address', 'switchyard:18000'], {
+      encoding: 'utf8',
+    });
     expect(printed.status).toBe(0);
     const committed = fs.readFileSync(path.join(REPO_ROOT, 'envoy', `${svc}.yaml`), 'utf8');
     expect(committed).toBe(printed.stdout);
     expect(validateJsonMessage('envoy.config.bootstrap.v3.Bootstrap', parse(committed))).toEqual([]);
   });
 
-  it('envoy/gateway.yaml is the shop\'s ingress gateway (bootstrap envoy --gateway public), current and valid', () => {
+  it("envoy/gateway.yaml is the shop's ingress gateway (bootstrap envoy --gateway public), current and valid", () => {
     const printed = spawnSync(process.execPath, [BIN, 'bootstrap', 'envoy', '--gateway', 'public', '--xds-address', 'switchyard:18000'], { encoding: 'utf8' });
     expect(printed.status).toBe(0);
     const committed = fs.readFileSync(path.join(REPO_ROOT, 'envoy', 'gateway.yaml'), 'utf8');

@@ -89,7 +89,11 @@ function agent(service: string): string {
 
 /** A gRPC bootstrap for node.cluster `service` naming the certificate files in certDir. */
 function bootstrap(name: string, service: string, certDir: string): string {
-  const r = spawnSync(process.execPath, [BIN, 'bootstrap', 'grpc', '--xds-address', serve.xdsAddress, '--node-id', name, '--service', service, '--cert-dir', certDir], { encoding: 'utf8' });
+  const r = spawnSync(
+    process.execPath,
+    [BIN, 'bootstrap', 'grpc', '--xds-address', serve.xdsAddress, '--node-id', name, '--service', service, '--cert-dir', certDir],
+    { encoding: 'utf8' },
+  );
   expect(r.status).toBe(0);
   const file = path.join(dir, `${name}.json`);
   fs.writeFileSync(file, r.stdout);
@@ -158,10 +162,12 @@ function callCatalog(nodeId: string, bootstrapFile: string): Promise<{ reply?: s
       } catch {
         failure = new Error(`client printed no result:\n${line}\n${err}`);
       }
-      settledStreams(nodeId).then(
-        (streams) => clientStreams.set(nodeId, streams),
-        (error: Error) => (failure ??= error),
-      ).finally(() => child.stdin.end());
+      settledStreams(nodeId)
+        .then(
+          (streams) => clientStreams.set(nodeId, streams),
+          (error: Error) => (failure ??= error),
+        )
+        .finally(() => child.stdin.end());
     });
     child.on('exit', () => {
       clearTimeout(timer);
@@ -232,8 +238,14 @@ describe('an xDS-enabled gRPC server through switchyard serve', () => {
     expect([...streams.keys()].sort()).toEqual(['catalog-1', 'frontend-1', 'orders-as-frontend']);
     for (const [node, held] of streams) {
       // Each was sent something (at least a listener), and NACKed none of it.
-      expect(held.flatMap((p) => p.types).some((t) => t.type === 'LDS' && t.sentVersion !== undefined), node).toBe(true);
-      expect(held.flatMap((p) => p.types).filter((t) => t.lastNack), node).toEqual([]);
+      expect(
+        held.flatMap((p) => p.types).some((t) => t.type === 'LDS' && t.sentVersion !== undefined),
+        node,
+      ).toBe(true);
+      expect(
+        held.flatMap((p) => p.types).filter((t) => t.lastNack),
+        node,
+      ).toEqual([]);
     }
     // And the server's NACK counter, which outlives the streams, counted none at all.
     const metrics = (await adminJson(serve.adminUrl, 'GET', '/metrics')).body as string;

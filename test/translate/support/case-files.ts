@@ -49,7 +49,10 @@ export function loadSuite(suite: Suite): readonly GoldenCase[] {
   let cases = loaded.get(suite);
   if (!cases) {
     const dir = path.join(TESTDATA_DIR, suite);
-    const files = fs.readdirSync(dir).filter((f) => f.endsWith(INPUT_SUFFIX)).sort();
+    const files = fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith(INPUT_SUFFIX))
+      .sort();
     cases = files.map((f) => loadCaseFile(path.join(dir, f)));
     loaded.set(suite, cases);
   }

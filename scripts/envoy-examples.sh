@@ -5,6 +5,7 @@
 # and trusts the control plane's TLS listener with the CA bundle beside it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-for svc in gateway frontend catalog orders payments db; do
+node bin/switchyard.js bootstrap envoy --gateway public --xds-address switchyard:18000 --cert-dir /etc/switchyard > envoy/gateway.yaml
+for svc in frontend catalog orders payments db; do
   node bin/switchyard.js bootstrap envoy --service "$svc" --instance "$svc-1" --xds-address switchyard:18000 --cert-dir /etc/switchyard > "envoy/$svc.yaml"
 done

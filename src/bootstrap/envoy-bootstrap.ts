@@ -34,9 +34,13 @@ export interface EnvoyBootstrapOptions {
   /** node.locality: where this sidecar runs; endpoints are prioritised relative to it. */
   readonly zone?: string;
   readonly region?: string;
+  /** An ingress gateway (`service` is then the gateway's name): it is sent the mesh file's gateways entry of that name. */
+  readonly gateway?: boolean;
 }
 
 export const XDS_CLUSTER_NAME = 'switchyard-xds';
+/** Node metadata key marking an ingress gateway; its value is the gateway's name (= node.cluster). */
+export const GATEWAY_METADATA_KEY = 'switchyard.io/gateway';
 export const ADMIN_CLUSTER_NAME = 'envoy-admin';
 export const PROMETHEUS_LISTENER_NAME = 'prometheus_stats';
 
@@ -51,7 +55,7 @@ export function buildEnvoyBootstrap(o: EnvoyBootstrapOptions): { [key: string]: 
     node: {
       id: o.instance,
       cluster: o.service,
-      metadata: { 'switchyard.io/service': o.service },
+      metadata: o.gateway ? { [GATEWAY_METADATA_KEY]: o.service } : { 'switchyard.io/service': o.service },
       ...((o.zone !== undefined || o.region !== undefined) && {
         locality: { ...(o.region !== undefined && { region: o.region }), ...(o.zone !== undefined && { zone: o.zone }) },
       }),
@@ -103,6 +107,8 @@ export function buildEnvoyBootstrap(o: EnvoyBootstrapOptions): { [key: string]: 
       stats_tags: [
         { tag_name: 'switchyard_service', fixed_value: o.service },
         { tag_name: 'switchyard_instance', fixed_value: o.instance },
+        // Lets dashboards tell a gateway's stats (e.g. its public TLS handshakes) from sidecars'.
+        ...(o.gateway ? [{ tag_name: 'switchyard_gateway', fixed_value: o.service }] : []),
       ],
     },
   };

@@ -145,10 +145,17 @@ export class CertificateAuthority {
     return this.certs.get(service);
   }
 
-  /** The service's certificate, issuing or renewing it if due. Concurrent callers share one issuance. */
-  async certificateFor(service: string): Promise<WorkloadCertificate> {
+  /**
+   * The service's certificate, issuing or renewing it if due. Concurrent callers share one issuance.
+   * `dnsNames` (a gateway's internal names) are SANs besides the SPIFFE ID; a held certificate with
+   * other names is re-issued. Undefined keeps whatever names the held certificate has (the agent
+   * and renewals ask without knowing them).
+   */
+  async certificateFor(service: string, dnsNames?: readonly string[]): Promise<WorkloadCertificate> {
     const held = this.certs.get(service);
-    if (held && !this.isDue(held)) return held;
+    const names = dnsNames ?? held?.dnsNames ?? [];
+    const sameNames = held !== undefined && held.dnsNames.join(',') === names.join(',');
+    if (held && sameNames && !this.isDue(held)) return held;
     let pending = this.inFlight.get(service);
     if (!pending) {
       pending = issueWorkloadCertificate(this.active, {
@@ -157,6 +164,7 @@ export class CertificateAuthority {
         keyType: this.options.keyType ?? 'ecdsa-p256',
         ttlMs: this.workloadTtlMs,
         now: this.now(),
+        dnsNames: names,
       }).then((cert) => {
         this.certs.set(service, cert);
         this.inFlight.delete(service);

@@ -1,6 +1,12 @@
 import type { Logger } from 'pino';
 import type { CertificateAuthority } from './authority';
-import type { MeshSecurityMaterial, ServicePolicy, WorkloadKeyPair } from '../model';
+import type { MeshSecurityMaterial, WorkloadKeyPair } from '../model';
+
+/** What needs a workload certificate: a service, or a gateway with the DNS names its https listeners present. */
+export interface CertificateSubject {
+  readonly name: string;
+  readonly dnsNames?: readonly string[];
+}
 
 /**
  * Keeps a workload certificate for every service in the mesh, renewed at half life, and hands
@@ -10,7 +16,7 @@ import type { MeshSecurityMaterial, ServicePolicy, WorkloadKeyPair } from '../mo
 export class CertificateKeeper {
   private material: MeshSecurityMaterial;
   private timer?: NodeJS.Timeout;
-  private services: readonly ServicePolicy[] = [];
+  private services: readonly CertificateSubject[] = [];
 
   constructor(
     private readonly ca: CertificateAuthority,
@@ -27,13 +33,13 @@ export class CertificateKeeper {
   }
 
   /** Issues what is missing or due for these services; resolves once the material is current. */
-  async ensure(services: readonly ServicePolicy[] = this.services): Promise<void> {
+  async ensure(services: readonly CertificateSubject[] = this.services): Promise<void> {
     this.services = services;
     const before = this.ca.issuedCount;
     const previous = this.material;
     const certificates = new Map<string, WorkloadKeyPair>();
     for (const svc of services) {
-      const cert = await this.ca.certificateFor(svc.name);
+      const cert = await this.ca.certificateFor(svc.name, svc.dnsNames ?? []);
       certificates.set(svc.name, { certPem: cert.certPem, keyPem: cert.keyPem });
     }
     this.material = { trustBundlePem: this.ca.trustBundlePem(), certificates };

@@ -13,6 +13,8 @@ export interface WorkloadCertificate {
   /** Fingerprint of the root that signed it (to know who still holds an old root's certificate). */
   readonly issuerFingerprint: string;
   readonly keyType: KeyType;
+  /** DNS SANs besides the SPIFFE ID (a gateway's internal names; the xDS listener's host names). */
+  readonly dnsNames: readonly string[];
 }
 
 /**
@@ -74,5 +76,6 @@ export async function issueWorkloadCertificate(
     notAfter,
     issuerFingerprint: root.cert.fingerprint256,
     keyType: o.keyType,
+    dnsNames: [...(o.dnsNames ?? [])],
   };
 }

@@ -7,7 +7,7 @@ import { EXIT_OK, UsageError, type CliIo } from './io';
 import { parseFlags, parseHostPort, stringFlag } from './flags';
 
 const USAGE = `usage:
-  switchyard bootstrap envoy --service S --instance ID [--xds-address H:P] [--token T | --cert-dir DIR] [--xds-ca-file FILE] [--insecure-xds] [--admin-port 9901] [--prometheus-port 15090] [--zone Z] [--region R] [--format yaml|json]
+  switchyard bootstrap envoy (--service S --instance ID | --gateway NAME [--instance ID]) [--xds-address H:P] [--token T | --cert-dir DIR] [--xds-ca-file FILE] [--insecure-xds] [--admin-port 9901] [--prometheus-port 15090] [--zone Z] [--region R] [--format yaml|json]
   switchyard bootstrap grpc [--xds-address H:P (the agent's relay)] [--node-id ID] [--service S] [--cert-dir DIR] [--zone Z] [--region R]`;
 
 /** Where the control plane's CA bundle is on the proxy's host unless --xds-ca-file or --cert-dir say otherwise. */
@@ -31,6 +31,7 @@ export async function runBootstrap(argv: string[], io: CliIo): Promise<number> {
 function bootstrapEnvoy(argv: string[], io: CliIo): number {
   const flags = parseFlags('bootstrap envoy', argv, {
     service: { type: 'string' },
+    gateway: { type: 'string' },
     instance: { type: 'string' },
     'xds-address': { type: 'string', env: 'SWITCHYARD_XDS_ADDRESS', default: DEFAULT_XDS_ADDRESS },
     token: { type: 'string', env: 'SWITCHYARD_XDS_TOKEN' },
@@ -51,10 +52,15 @@ function bootstrapEnvoy(argv: string[], io: CliIo): number {
     throw new UsageError('bootstrap envoy: --insecure-xds (plaintext) contradicts --cert-dir and --xds-ca-file');
   const caFlag = stringFlag(flags, 'xds-ca-file');
   const xdsCaFile = insecure ? undefined : (caFlag ?? (certDir !== undefined ? `${certDir.replace(/\/+$/, '')}/ca.pem` : DEFAULT_XDS_CA_FILE));
-  const service = required(flags, 'service');
-  const instance = required(flags, 'instance');
+  const gateway = stringFlag(flags, 'gateway');
+  if (gateway !== undefined && stringFlag(flags, 'service') !== undefined)
+    throw new UsageError(`bootstrap envoy: --gateway and --service exclude each other: a gateway fronts no service\n${USAGE}`);
+  const service = gateway ?? required(flags, 'service');
+  // A gateway usually runs once per host; its instance id defaults to its name.
+  const instance = gateway !== undefined ? (stringFlag(flags, 'instance') ?? gateway) : required(flags, 'instance');
+  const flag = gateway !== undefined ? 'gateway' : 'service';
   if (!SERVICE_NAME.test(service))
-    throw new UsageError(`bootstrap envoy: --service: "${service}" is not a valid service name (lowercase letters, digits and '-', at most 63)`);
+    throw new UsageError(`bootstrap envoy: --${flag}: "${service}" is not a valid ${flag} name (lowercase letters, digits and '-', at most 63)`);
   const { host, port } = parseHostPort(stringFlag(flags, 'xds-address')!, 'xds-address');
   const adminPort = Number(stringFlag(flags, 'admin-port'));
   if (!Number.isInteger(adminPort) || adminPort < 1 || adminPort > 65535)
@@ -68,6 +74,7 @@ function bootstrapEnvoy(argv: string[], io: CliIo): number {
   if (format !== 'yaml' && format !== 'json') throw new UsageError(`bootstrap envoy: --format: expected yaml or json, got "${format}"`);
   const bootstrap = buildEnvoyBootstrap({
     service,
+    gateway: gateway !== undefined,
     instance,
     xdsHost: host,
     xdsPort: port,

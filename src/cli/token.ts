@@ -2,18 +2,27 @@ import { adminClient, adminTargetFromFlags, AdminError, ADMIN_FLAGS, exitCodeFor
 import { EXIT_OK, UsageError, type CliIo } from './io';
 import { parseFlags, stringFlag } from './flags';
 
-/** `switchyard token create --service S [--ttl 720h]`: an xDS credential proving service S. */
+/** `switchyard token create --service S [--ttl 720h]`: an xDS credential proving service S (or, with --gateway NAME, gateway NAME). */
 export async function runToken(argv: string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = argv;
   if (sub === 'revoke') return revokeToken(rest, io);
   if (sub !== 'create')
     throw new UsageError(
-      `token: expected "create" or "revoke"${sub ? `, got "${sub}"` : ''}\nusage: switchyard token create --service S [--ttl 720h] | switchyard token revoke ID`,
+      `token: expected "create" or "revoke"${sub ? `, got "${sub}"` : ''}\nusage: switchyard token create (--service S | --gateway NAME) [--ttl 720h] | switchyard token revoke ID`,
     );
-  const flags = parseFlags('token create', rest, { ...ADMIN_FLAGS, service: { type: 'string' }, ttl: { type: 'string' }, json: { type: 'boolean' } });
+  const flags = parseFlags('token create', rest, {
+    ...ADMIN_FLAGS,
+    service: { type: 'string' },
+    gateway: { type: 'string' },
+    ttl: { type: 'string' },
+    json: { type: 'boolean' },
+  });
   requirePositional('token create', flags.positionals, []);
-  const service = stringFlag(flags, 'service');
-  if (!service) throw new UsageError('token create: --service is required');
+  // Gateways and services share one namespace, and a token proves a name: --gateway is for clarity.
+  const gateway = stringFlag(flags, 'gateway');
+  if (gateway && stringFlag(flags, 'service')) throw new UsageError('token create: give --service or --gateway, not both');
+  const service = gateway ?? stringFlag(flags, 'service');
+  if (!service) throw new UsageError('token create: --service (or --gateway) is required');
   try {
     const body = await adminClient(adminTargetFromFlags(flags)).request<{ token: string; id: string; expiresAt: string }>('POST', '/v1/tokens', {
       service,
@@ -22,7 +31,7 @@ export async function runToken(argv: string[], io: CliIo): Promise<number> {
     io.stdout(flags.values.json ? JSON.stringify(body, null, 2) : body.token);
     if (!flags.values.json)
       io.stderr(
-        `token ${body.id} for ${service}, expires ${body.expiresAt} (revoke with: switchyard token revoke ${body.id}); give it to the sidecar with: switchyard bootstrap envoy --service ${service} --instance ID --token <token>`,
+        `token ${body.id} for ${service}, expires ${body.expiresAt} (revoke with: switchyard token revoke ${body.id}); give it to the ${gateway ? 'gateway' : 'sidecar'} with: switchyard bootstrap envoy ${gateway ? `--gateway ${service}` : `--service ${service} --instance ID`} --token <token>`,
       );
     return EXIT_OK;
   } catch (err) {

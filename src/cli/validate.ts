@@ -36,7 +36,8 @@ export async function runValidate(argv: string[], io: ValidateIo): Promise<numbe
   const errors = problems.filter((p) => p.severity === 'error').length;
   const warnings = problems.length - errors;
   if (config && errors === 0) {
-    io.stdout(`${parsed.file}: valid: ${count(config.services.length, 'service')}, ${count(warnings, 'warning')}`);
+    const gateways = config.gateways?.length ? `${count(config.gateways.length, 'gateway')}, ` : '';
+    io.stdout(`${parsed.file}: valid: ${count(config.services.length, 'service')}, ${gateways}${count(warnings, 'warning')}`);
     return EXIT_VALID;
   }
   io.stdout(`${parsed.file}: invalid: ${count(errors, 'error')}, ${count(warnings, 'warning')}`);

@@ -12,7 +12,11 @@ export function checkReferences(src: MeshSource, config: MeshConfig): void {
   // Taken before any check runs, so a check's own findings never count as "uncertain input".
   const readErrors = new ReadErrors(src.problems);
   checkUniqueServiceNames(src, config.services);
-  checkAllowLists(src, config.services);
+  checkAllowLists(
+    src,
+    config.services,
+    (config.gateways ?? []).map((g) => g.name),
+  );
   for (const service of config.services) {
     const path = src.pathOf(service);
     if (path === undefined) continue;
@@ -115,8 +119,9 @@ function checkUniqueServiceNames(src: MeshSource, services: readonly ServicePoli
   }
 }
 
-function checkAllowLists(src: MeshSource, services: readonly ServicePolicy[]): void {
-  const known = services.map((s) => s.name).filter((name) => name !== '');
+function checkAllowLists(src: MeshSource, services: readonly ServicePolicy[], gateways: readonly string[]): void {
+  // A gateway's identity is spiffe://<trustDomain>/svc/<name>, so allow lists may name gateways too.
+  const known = [...services.map((s) => s.name), ...gateways].filter((name) => name !== '');
   for (const service of services) {
     if (!service.allow) continue;
     const paths = src.itemPathsOf(service.allow);

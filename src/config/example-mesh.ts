@@ -6,22 +6,32 @@ import { parseMeshFile, type MeshParseResult } from './parse';
 
 export const EXAMPLE_MESH_FILE_NAME = '<embedded shop mesh>';
 
-export const EXAMPLE_MESH_YAML = `# The e-commerce shop: gateway -> frontend -> catalog / orders -> payments, db.
+export const EXAMPLE_MESH_YAML = `# The e-commerce shop: the public gateway -> frontend -> catalog / orders -> payments, db.
 mesh:
   trustDomain: switchyard.local
   mtls: strict
   defaultPolicy: deny             # only the calls listed under allow are permitted
+  accessLog: { to: stdout, format: json }   # every proxy logs each request and connection
+
+# What the public may reach: an Envoy started with \`bootstrap envoy --gateway public\`.
+gateways:
+  - name: public                  # calls the mesh as spiffe://switchyard.local/svc/public
+    listeners:
+      - port: 8000
+        protocol: http
+        routes:
+          - destinations: [ { service: frontend } ]
+      - port: 8443
+        protocol: https
+        tls: { issuer: mesh, names: [ localhost ] }   # the mesh CA issues it; trust /v1/ca/bundle
+        routes:
+          - destinations: [ { service: frontend } ]
 
 services:
-  - name: gateway
-    protocol: http
-    port: 8080
-    allow: []                     # the ingress: no service in the mesh calls it
-
   - name: frontend
     protocol: http
     port: 8080
-    allow: [ gateway ]
+    allow: [ public ]             # the gateway: the public reaches frontend and nothing else
 
   - name: catalog
     protocol: http

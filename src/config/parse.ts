@@ -5,6 +5,7 @@ import type { Location, Problem } from '../model/errors';
 import type { MeshConfig } from '../model/mesh';
 import { checkReferences } from './check-references';
 import { checkGrpcCompatibility } from './grpc-compat';
+import { checkGateways } from './read-gateways';
 import { readMeshConfig } from './read-mesh';
 import { MeshSource } from './source';
 
@@ -112,6 +113,7 @@ function readAndCheck(src: MeshSource, contents: Parameters<MeshSource['resolve'
   const config = readMeshConfig(src, { node: root, path: '', at: src.locate(root) });
   if (config) {
     checkReferences(src, config);
+    checkGateways(src, config);
     checkGrpcCompatibility(src, config);
   }
   return finish(src, config, text);

@@ -100,7 +100,7 @@ function rejectHttpOnlyFields(src: MeshSource, fields: MapFields): void {
   }
 }
 
-function readMatch(src: MeshSource, f: Field): RouteMatch | undefined {
+export function readMatch(src: MeshSource, f: Field): RouteMatch | undefined {
   const fields = MapFields.read(src, f, ['pathPrefix', 'path', 'headers']);
   if (!fields) return undefined;
   const pathPrefix = fields.read('pathPrefix', (v) => readUrlPath(src, v));
@@ -155,7 +155,7 @@ function readDestinations(src: MeshSource, f: Field): RouteDestination[] | undef
   return destinations;
 }
 
-function readRetries(src: MeshSource, f: Field): RetryPolicy | undefined {
+export function readRetries(src: MeshSource, f: Field): RetryPolicy | undefined {
   const fields = MapFields.read(src, f, ['attempts', 'perTryTimeout', 'retryOn', 'budget']);
   if (!fields) return undefined;
   const attempts = fields.require('attempts', (v) => readInteger(src, v, POSITIVE), 'how many times to retry (omit retries for none)');

@@ -6,12 +6,13 @@ import { endpointAddressProblem, serviceNameProblem, subsetNameProblem } from '.
 import { definedOnly } from './objects';
 import { readExternal } from './read-external';
 import { readRoutes } from './read-routes';
+import { readAccessLog } from './read-telemetry';
 import { readTrafficPolicy } from './read-traffic-policy';
 import { childPath, type MeshSource } from './source';
 
 export const PROTOCOLS: readonly ServiceProtocol[] = ['http', 'grpc', 'tcp'];
 
-const SERVICE_KEYS = ['name', 'protocol', 'port', 'subsets', 'trafficPolicy', 'routes', 'allow', 'endpoints', 'external', 'rateLimit'];
+const SERVICE_KEYS = ['name', 'protocol', 'port', 'subsets', 'trafficPolicy', 'routes', 'allow', 'endpoints', 'external', 'rateLimit', 'accessLog'];
 
 // Matches the registry's instance weight range (model/instance.ts).
 const ENDPOINT_WEIGHT: IntegerRange = { min: 1, max: 128, meaning: 'an endpoint weight, an integer from 1 to 128' };
@@ -42,6 +43,7 @@ export function readService(src: MeshSource, f: Field): ServicePolicy | undefine
     endpoints: fields.read('endpoints', (v) => readEndpoints(src, v, port)) ?? [],
     external,
     rateLimit: fields.read('rateLimit', (v) => readRateLimit(src, v, protocol)),
+    accessLog: fields.read('accessLog', (v) => readAccessLog(src, v, true)),
   });
   if (fields.has('external')) checkExternalService(src, fields, protocol, external);
   checkHealthCheckProtocol(src, service, protocol, f.path);

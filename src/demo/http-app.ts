@@ -71,25 +71,29 @@ function nextHop(role: ServiceRole, pathname: string): { service: string; path: 
   return undefined;
 }
 
-function callThroughSidecar(ports: SidecarPorts, service: string, pathname: string, canary: string | undefined): Promise<Hop> {
+/**
+ * Headers copied from the request being served onto the calls it makes: the canary pin, and the
+ * trace context (W3C traceparent/tracestate, Envoy's x-request-id) so the trace the gateway
+ * started continues through every sidecar on the way.
+ */
+const PROPAGATED_HEADERS = ['x-canary', 'traceparent', 'tracestate', 'x-request-id'] as const;
+
+function callThroughSidecar(ports: SidecarPorts, service: string, pathname: string, forwarded: Readonly<Record<string, string>>): Promise<Hop> {
   return new Promise((resolve) => {
-    const req = http.request(
-      { host: '127.0.0.1', port: ports.outbound, path: pathname, headers: { host: service, ...(canary && { 'x-canary': canary }) }, timeout: 5_000 },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (d: string) => (text += d));
-        res.on('end', () => {
-          let body: unknown = text;
-          try {
-            body = JSON.parse(text);
-          } catch {
-            // Envoy's own answers (404 no route, 503 overflow) are plain text.
-          }
-          resolve({ status: res.statusCode ?? 0, body });
-        });
-      },
-    );
+    const req = http.request({ host: '127.0.0.1', port: ports.outbound, path: pathname, headers: { ...forwarded, host: service }, timeout: 5_000 }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (text += d));
+      res.on('end', () => {
+        let body: unknown = text;
+        try {
+          body = JSON.parse(text);
+        } catch {
+          // Envoy's own answers (404 no route, 503 overflow) are plain text.
+        }
+        resolve({ status: res.statusCode ?? 0, body });
+      });
+    });
     req.on('timeout', () => req.destroy(new Error('timed out')));
     req.on('error', (err) => resolve({ status: 0, body: `${service}: ${err.message}` }));
     req.end();
@@ -126,12 +130,16 @@ async function main(): Promise<void> {
 
   const handler = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     const pathname = new URL(req.url ?? '/', 'http://app').pathname;
-    const canary = typeof req.headers['x-canary'] === 'string' ? req.headers['x-canary'] : undefined;
+    const forwarded: Record<string, string> = {};
+    for (const name of PROPAGATED_HEADERS) {
+      const value = req.headers[name];
+      if (typeof value === 'string') forwarded[name] = value;
+    }
     const hop = nextHop(role, pathname);
     const [next, db, provider] = await Promise.all([
-      hop ? callThroughSidecar(ports, hop.service, hop.path, canary) : undefined,
+      hop ? callThroughSidecar(ports, hop.service, hop.path, forwarded) : undefined,
       role === 'catalog' || role === 'orders' ? readDb(ports) : undefined,
-      role === 'payments' ? callThroughSidecar(ports, 'payment-provider', '/charges', undefined) : undefined,
+      role === 'payments' ? callThroughSidecar(ports, 'payment-provider', '/charges', forwarded) : undefined,
     ]);
     const caller = callerFromXfcc(req.headers['x-forwarded-client-cert']);
     const reply: HttpReply = {

@@ -2,6 +2,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { shortTypeName } from '../proto/type-urls';
 import type { RejectReason, StreamInfo, XdsObserver } from '../xds/observer';
+import type { StreamStatus } from '../xds/stream-status';
 
 /** Convergence spans debounce (~100 ms) to seconds for big meshes or slow proxies. */
 const CONVERGENCE_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.15, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -104,12 +105,66 @@ export class SwitchyardMetrics {
     registers: [this.registry],
   });
 
+  // Read at scrape time from the running stages (see track*): a gauge set on events could drift
+  // from the truth, for example when a stream closes while a push is still un-ACKed.
+  private syncSource: () => readonly StreamStatus[] = () => [];
+  private rotationSource: () => boolean = () => false;
+  readonly proxiesUnsynced: Gauge = new Gauge({
+    name: 'switchyard_xds_proxies_unsynced',
+    help: 'Connected proxies holding something other than the latest push for some type (un-ACKed or NACKed)',
+    registers: [this.registry],
+    collect: (): void => {
+      let unsynced = 0;
+      for (const s of this.syncSource()) if (s.nodeId !== undefined && s.types.some((t) => t.pendingAck || t.sentVersion !== t.ackedVersion)) unsynced++;
+      this.proxiesUnsynced.set(unsynced);
+    },
+  });
+  readonly rotationInProgress: Gauge = new Gauge({
+    name: 'switchyard_ca_rotation_in_progress',
+    help: '1 while a CA root rotation is under way (both roots in the bundle), else 0',
+    registers: [this.registry],
+    collect: (): void => this.rotationInProgress.set(this.rotationSource() ? 1 : 0),
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
     // prom-client also exports three gauges named *_total, a suffix Prometheus reserves for
     // counters (promtool rejects them); their information is in nodejs_active_handles,
     // nodejs_active_requests and nodejs_active_resources, which it exports as well.
+    // A labelled counter has no series until its first increment, and Prometheus' increase()
+    // cannot see a series' first sample as an increase: the first NACK of a type would never
+    // fire SwitchyardXdsNacks. Every type starts at 0 instead.
+    for (const type of ['CDS', 'EDS', 'LDS', 'RDS', 'SDS']) this.nacks.inc({ type }, 0);
     for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) this.registry.removeSingleMetric(name);
+  }
+
+  /** Where switchyard_xds_proxies_unsynced reads the streams' sync state from. */
+  trackSync(streams: () => readonly StreamStatus[]): void {
+    this.syncSource = streams;
+  }
+
+  /** Where switchyard_ca_rotation_in_progress reads the CA's rotation state from. */
+  trackRotation(rotating: () => boolean): void {
+    this.rotationSource = rotating;
+  }
+
+  /**
+   * Adds switchyard_etcd_up, probed at each scrape: only a server with a registry in etcd has it,
+   * so an alert on it never fires for an embedded registry (where there is no etcd to lose).
+   */
+  trackEtcd(writable: () => Promise<{ ready: boolean }>): void {
+    const gauge: Gauge = new Gauge({
+      name: 'switchyard_etcd_up',
+      help: '1 if etcd answered this replica (registry writes can succeed), else 0',
+      registers: [this.registry],
+      collect: async () => {
+        const ready = await writable().then(
+          (r) => r.ready,
+          () => false,
+        );
+        gauge.set(ready ? 1 : 0);
+      },
+    });
   }
 
   /** Records instance counts from a registry view (service → instances with health). */

@@ -10,6 +10,33 @@ export interface MeshSettings {
   readonly trustDomain: string;
   readonly mtls: MtlsMode;
   readonly defaultPolicy: DefaultPolicy;
+  /** Access logs of every Envoy proxy's HTTP and TCP listeners, unless its service says otherwise. */
+  readonly accessLog?: AccessLog;
+  /** Traces from every Envoy proxy to an OTLP collector. */
+  readonly tracing?: Tracing;
+}
+
+/** host:port of a collector reached over OTLP/gRPC. */
+export interface OtlpAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+export type AccessLogSink =
+  | { readonly kind: 'stdout' }
+  | { readonly kind: 'file'; readonly path: string }
+  | { readonly kind: 'otlp'; readonly address: OtlpAddress };
+
+export interface AccessLog {
+  readonly sink: AccessLogSink;
+  /** One JSON object per line, or Envoy-style text; default json. An OTLP record always carries the fields as attributes. */
+  readonly format: 'json' | 'text';
+}
+
+export interface Tracing {
+  readonly otlp: OtlpAddress;
+  /** Percentage of requests a trace starts for, where no upstream decision was made (0 to 100). */
+  readonly samplingPercent: number;
 }
 
 export interface CircuitBreaker {
@@ -179,11 +206,78 @@ export interface ServicePolicy {
   readonly rateLimit?: { readonly requestsPerSecond: number; readonly burst: number };
   /** Present for a service outside the mesh: no instances, a DNS cluster to these hosts. */
   readonly external?: ExternalService;
+  /** Overrides mesh.accessLog for this service's proxies; `false` turns it off for them. */
+  readonly accessLog?: AccessLog | false;
 }
 
 export interface MeshConfig {
   readonly mesh: MeshSettings;
   readonly services: readonly ServicePolicy[];
+  /** Ingress gateways: what the public may reach. Absent when the file has none. */
+  readonly gateways?: readonly GatewayPolicy[];
+}
+
+// ---- ingress gateways ---------------------------------------------------------------------------
+
+export type GatewayProtocol = 'http' | 'https' | 'tls-passthrough';
+
+/** The certificate an https listener presents to the public. */
+export type GatewayCertificate =
+  /** Files on the gateway's host; Envoy reads (and re-reads, on change) them itself: the key never passes through the control plane. */
+  | { readonly kind: 'files'; readonly certFile: string; readonly keyFile: string }
+  /** Issued by the mesh CA for internal names: the gateway's workload certificate, with these DNS names added. */
+  | { readonly kind: 'mesh'; readonly names: readonly string[] };
+
+export interface Cors {
+  /** Exact origins, or "*" for any. */
+  readonly allowOrigins: readonly string[];
+  readonly allowMethods?: readonly string[];
+  readonly allowHeaders?: readonly string[];
+  readonly exposeHeaders?: readonly string[];
+  readonly maxAgeMs?: number;
+  readonly allowCredentials?: boolean;
+}
+
+export interface GatewayDestination {
+  readonly service: string;
+  readonly subset?: string;
+  readonly weight: number;
+}
+
+/** Like a service route, but by host as well as path, to any mesh service, with CORS. */
+export interface GatewayRoute {
+  /** Host header values ("*" any, "*.example.com" a suffix); default ["*"]. */
+  readonly hosts: readonly string[];
+  readonly match: RouteMatch;
+  readonly destinations: readonly GatewayDestination[];
+  readonly timeoutMs?: number;
+  readonly retries?: RetryPolicy;
+  readonly cors?: Cors;
+}
+
+/** tls-passthrough: connections whose SNI matches go, still encrypted, to a tcp service. */
+export interface PassthroughRoute {
+  readonly sni: readonly string[];
+  readonly service: string;
+}
+
+export interface GatewayListener {
+  readonly port: number;
+  readonly protocol: GatewayProtocol;
+  /** https only. */
+  readonly certificate?: GatewayCertificate;
+  /** http and https. */
+  readonly routes: readonly GatewayRoute[];
+  /** tls-passthrough. */
+  readonly passthrough: readonly PassthroughRoute[];
+}
+
+export interface GatewayPolicy {
+  /** Unique among services and gateways: the gateway's SPIFFE ID is spiffe://<trustDomain>/svc/<name>, so `allow` lists name it like a service. */
+  readonly name: string;
+  readonly listeners: readonly GatewayListener[];
+  /** Overrides mesh.accessLog; false turns it off. */
+  readonly accessLog?: AccessLog | false;
 }
 
 export const DEFAULT_MESH_SETTINGS: MeshSettings = {

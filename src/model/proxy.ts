@@ -1,7 +1,10 @@
 // Who is asking for config. Derived from the xDS node plus what the stream proved.
 
-/** Envoy sidecars get full listeners; proxyless gRPC gets API listeners and a narrower feature set. */
-export type ProxyKind = 'envoy' | 'grpc';
+/**
+ * Envoy sidecars get full listeners; proxyless gRPC gets API listeners and a narrower feature set;
+ * an Envoy ingress gateway (`service` is then the gateway's name) gets its gateway's listeners.
+ */
+export type ProxyKind = 'envoy' | 'grpc' | 'gateway';
 
 /**
  * The xDS client software as the node describes it. Implementations of one kind differ in which

@@ -6,7 +6,7 @@ import * as protobuf from 'protobufjs';
 import { TYPE_PREFIX } from './type-urls';
 
 const PROTO_DIR = path.resolve(__dirname, '../../protos');
-const INCLUDE_DIRS = ['envoy-api', 'xds', 'googleapis', 'protoc-gen-validate'].map((d) => path.join(PROTO_DIR, d));
+const INCLUDE_DIRS = ['envoy-api', 'xds', 'googleapis', 'protoc-gen-validate', 'opentelemetry-proto'].map((d) => path.join(PROTO_DIR, d));
 
 /** Every message type Switchyard writes or reads, directly or inside an Any. */
 const ENTRY_FILES = [
@@ -28,6 +28,12 @@ const ENTRY_FILES = [
   'envoy/extensions/filters/http/fault/v3/fault.proto',
   'envoy/extensions/filters/http/local_ratelimit/v3/local_rate_limit.proto',
   'envoy/extensions/filters/listener/tls_inspector/v3/tls_inspector.proto',
+  // Access logs and tracing (translate/telemetry.ts), CORS for gateway routes (translate/gateway.ts).
+  'envoy/extensions/access_loggers/stream/v3/stream.proto',
+  'envoy/extensions/access_loggers/file/v3/file.proto',
+  'envoy/extensions/access_loggers/open_telemetry/v3/logs_service.proto',
+  'envoy/config/trace/v3/opentelemetry.proto',
+  'envoy/extensions/filters/http/cors/v3/cors.proto',
   'envoy/extensions/upstreams/http/v3/http_protocol_options.proto',
   'envoy/extensions/load_balancing_policies/ring_hash/v3/ring_hash.proto',
   'envoy/extensions/load_balancing_policies/wrr_locality/v3/wrr_locality.proto',

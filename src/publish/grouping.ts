@@ -9,14 +9,21 @@ import { authenticateStream, type StreamAuthPolicy } from '../ca/stream-auth';
 import type { Node__Output } from '../generated/envoy/config/core/v3/Node';
 import type { ProxyClient, ProxyIdentity, ProxyKind } from '../model';
 import type { GroupResolver } from '../xds';
+import { GATEWAY_METADATA_KEY } from '../bootstrap/envoy-bootstrap';
 
 /**
+ * A node whose metadata names a gateway is that ingress gateway. Otherwise:
  * Envoy says `user_agent_name: envoy`; gRPC libraries say "gRPC Node", "gRPC C-core", "gRPC Go"
  * and so on. Anything else is treated as Envoy, the richer consumer, since Envoy-compatible
  * data planes are the common case.
  */
 export function proxyKindOf(node: Node__Output): ProxyKind {
-  return /grpc/i.test(node.user_agent_name ?? '') ? 'grpc' : 'envoy';
+  if (/grpc/i.test(node.user_agent_name ?? '')) return 'grpc';
+  // `bootstrap envoy --gateway NAME` marks the node; NAME must also be node.cluster, which is
+  // what an xDS token proves, so a gateway's identity is proved exactly as a sidecar's is.
+  const gateway = node.metadata?.fields?.[GATEWAY_METADATA_KEY];
+  if (gateway?.stringValue !== undefined && gateway.stringValue !== '' && gateway.stringValue === node.cluster) return 'gateway';
+  return 'envoy';
 }
 
 /**

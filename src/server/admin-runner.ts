@@ -68,7 +68,8 @@ export function startAdmin(w: AdminWiring): Promise<AdminServer> {
       ...proxyRoutes(w.xds),
       ...caRoutes(ca),
       ...securityRoutes({
-        knownService: (name) => w.config().services.some((svc) => svc.name === name),
+        // A gateway proves its name with a token just as a sidecar proves its service.
+        knownService: (name) => w.config().services.some((svc) => svc.name === name) || (w.config().gateways ?? []).some((g) => g.name === name),
         createToken: (service, ttlMs) => {
           const { token, claims } = tokens.create(service, ttlMs);
           return { token, id: claims.id, expiresAt: claims.expiresAt };

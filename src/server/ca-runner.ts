@@ -4,12 +4,12 @@
 import * as path from 'node:path';
 import type { Logger } from 'pino';
 import { CertificateAuthority } from '../ca/authority';
-import { CertificateKeeper } from '../ca/keeper';
+import { CertificateKeeper, type CertificateSubject } from '../ca/keeper';
 import { RotationFinisher } from '../ca/rotation-finisher';
 import { openSharedCa, type SharedCa } from '../ca/shared-ca';
 import { TokenAuthority } from '../ca/tokens';
 import type { SwitchyardMetrics } from '../metrics/metrics';
-import type { MeshConfig, ServicePolicy } from '../model';
+import type { MeshConfig } from '../model';
 import type { XdsServer } from '../xds';
 import type { EtcdConnection } from './etcd-runner';
 import type { ServeOptions } from './options';
@@ -20,8 +20,15 @@ import type { ServeOptions } from './options';
  * workloads still get theirs from `switchyard agent` on demand). A reload that turns mTLS on
  * issues them then, before the first push that needs them.
  */
-export function servicesNeedingCertificates(config: MeshConfig): readonly ServicePolicy[] {
-  return config.mesh.mtls === 'disabled' ? [] : config.services;
+export function servicesNeedingCertificates(config: MeshConfig): readonly CertificateSubject[] {
+  if (config.mesh.mtls === 'disabled') return [];
+  // A gateway calls services over mTLS like a sidecar, as spiffe://<trustDomain>/svc/<gateway>;
+  // its https listeners with issuer: mesh present that same certificate, so it carries their names.
+  const gateways = (config.gateways ?? []).map((g) => ({
+    name: g.name,
+    dnsNames: [...new Set(g.listeners.flatMap((l) => (l.certificate?.kind === 'mesh' ? l.certificate.names : [])))].sort(),
+  }));
+  return [...config.services, ...gateways];
 }
 
 export interface CaRunner {

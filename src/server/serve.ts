@@ -115,6 +115,9 @@ export async function startServer(options: ServeOptions, report: (line: string) 
     const xds = await startXds(options, states, ca, metrics, logger);
     opened.push(() => xds.stop());
     republish = () => xds.changed();
+    metrics.trackSync(() => xds.xds.streams());
+    metrics.trackRotation(() => ca.ca.rotating);
+    if (sources.registry === 'etcd') metrics.trackEtcd(() => registry.writable());
 
     const unwatchRegistry = registry.registry.watch(() => xds.changed());
     opened.push(unwatchRegistry);

@@ -45,7 +45,7 @@ export async function startXds(options: ServeOptions, states: MeshStateSource, c
       tokens: ca.tokens,
       allowAnonymous: xdsSecurity.insecure,
       trustDomain: () => ca.ca.trustDomain,
-      knownService: (service) => states.config.services.some((s) => s.name === service),
+      knownService: (service) => states.config.services.some((s) => s.name === service) || (states.config.gateways ?? []).some((g) => g.name === service),
       unknownService: () => metrics.limitHits.inc({ limit: 'unknown_service' }),
       groupFor: (proxy) => publisher.groupFor(proxy),
       maxGroups: {

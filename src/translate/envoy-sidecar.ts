@@ -10,6 +10,7 @@ import { addServiceClusters } from './outbound-service';
 import { reachableServices } from './reachability';
 import type { ResourceCollector } from './resource-collector';
 import { buildSidecarOutboundRouteConfiguration } from './routes';
+import { addTelemetryClusters, sidecarSubject } from './telemetry';
 
 export function addEnvoySidecarResources(ctx: TranslateContext, out: ResourceCollector): void {
   const own = ctx.services.get(ctx.proxy.service);
@@ -64,5 +65,6 @@ export function addEnvoySidecarResources(ctx: TranslateContext, out: ResourceCol
   }
 
   for (const service of [...http, ...tcp]) addServiceClusters(ctx, service, out);
+  addTelemetryClusters(ctx, sidecarSubject(ctx), out);
   out.addAll(TypeUrl.Secret, ctx.security.secrets(ctx));
 }

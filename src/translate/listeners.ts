@@ -17,6 +17,7 @@ import {
   sidecarOutboundRouteConfigName,
   statPrefix,
 } from './names';
+import { httpTelemetry, sidecarSubject, tcpTelemetry } from './telemetry';
 import { FilterName, TypeName } from './type-names';
 import { inboundClientCertFields, inboundHttpFilters, outboundHttpFilters } from './traffic-filters';
 
@@ -31,10 +32,10 @@ export function buildInboundListener(ctx: TranslateContext, service: ServicePoli
   // RBAC is a network filter ahead of tcp_proxy for tcp, an HTTP filter ahead of the router otherwise.
   const filters: Filter[] =
     service.protocol === 'tcp'
-      ? [...ctx.security.inboundNetworkFilters(ctx, service), tcpProxyFilter(prefix, { cluster })]
+      ? [...ctx.security.inboundNetworkFilters(ctx, service), tcpProxyFilter(prefix, { cluster, ...tcpTelemetry(ctx, sidecarSubject(ctx), 'inbound') })]
       : [
-          connectionManagerFilter(
-            inlineConnectionManager(
+          connectionManagerFilter({
+            ...inlineConnectionManager(
               prefix,
               {
                 name: cluster,
@@ -43,7 +44,8 @@ export function buildInboundListener(ctx: TranslateContext, service: ServicePoli
               [...ctx.security.inboundHttpFilters(ctx, service), ...inboundHttpFilters(service)],
               inboundClientCertFields(ctx, service),
             ),
-          ),
+            ...httpTelemetry(ctx, sidecarSubject(ctx), 'inbound'),
+          }),
         ];
   const { filterChains, listenerFilters } = ctx.security.inboundFilterChains(ctx, service, { filters });
   return {
@@ -58,12 +60,10 @@ export function buildInboundListener(ctx: TranslateContext, service: ServicePoli
 /** The one listener the app sends all its HTTP and gRPC calls to; routes pick the service by authority. */
 export function buildSidecarHttpOutboundListener(ctx: TranslateContext, services: readonly ServicePolicy[]): Listener {
   const { outboundAddress, outboundHttpPort } = ctx.options;
-  const hcm = rdsConnectionManager(
-    statPrefix('outbound', outboundHttpPort),
-    sidecarOutboundRouteConfigName(outboundHttpPort),
-    outboundHttpFilters(services),
-    'AUTO',
-  );
+  const hcm = {
+    ...rdsConnectionManager(statPrefix('outbound', outboundHttpPort), sidecarOutboundRouteConfigName(outboundHttpPort), outboundHttpFilters(services), 'AUTO'),
+    ...httpTelemetry(ctx, sidecarSubject(ctx), 'outbound'),
+  };
   return {
     name: sidecarListenerName('outbound', outboundHttpPort),
     address: { socket_address: { address: outboundAddress, port_value: outboundHttpPort } },
@@ -77,7 +77,11 @@ export function buildSidecarTcpOutboundListener(ctx: TranslateContext, service: 
   return {
     name: sidecarListenerName('outbound', service.port),
     address: { socket_address: { address: ctx.options.outboundAddress, port_value: service.port } },
-    filter_chains: [{ filters: [tcpProxyFilter(statPrefix('outbound', service.name), tcpTarget(ctx, service))] }],
+    filter_chains: [
+      {
+        filters: [tcpProxyFilter(statPrefix('outbound', service.name), { ...tcpTarget(ctx, service), ...tcpTelemetry(ctx, sidecarSubject(ctx), 'outbound') })],
+      },
+    ],
     traffic_direction: 'OUTBOUND',
   };
 }
@@ -90,7 +94,7 @@ export function buildApiListener(service: ServicePolicy): Listener {
 }
 
 /** A tcp service cannot match requests: its first route's split (if any) applies to whole connections. */
-function tcpTarget(ctx: TranslateContext, service: ServicePolicy): Pick<TcpProxy, 'cluster' | 'weighted_clusters'> {
+export function tcpTarget(ctx: TranslateContext, service: ServicePolicy): Pick<TcpProxy, 'cluster' | 'weighted_clusters'> {
   const first = service.routes[0];
   if (!first) return { cluster: serviceClusterName(service.name) };
   if (service.routes.length > 1) {
@@ -101,7 +105,7 @@ function tcpTarget(ctx: TranslateContext, service: ServicePolicy): Pick<TcpProxy
   return { weighted_clusters: { clusters: targets.map((t) => ({ name: t.cluster, weight: t.weight })) } };
 }
 
-function tcpProxyFilter(prefix: string, target: Pick<TcpProxy, 'cluster' | 'weighted_clusters'>): Filter {
+export function tcpProxyFilter(prefix: string, target: Pick<TcpProxy, 'cluster' | 'weighted_clusters' | 'access_log'>): Filter {
   const proxy: TcpProxy = { stat_prefix: prefix, ...target };
   return { name: FilterName.TcpProxy, typed_config: packAny(TypeName.TcpProxy, proxy) };
 }

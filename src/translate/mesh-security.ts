@@ -93,7 +93,7 @@ export function meshSecurity(): SecurityHooks {
 
   return {
     groupKeyPart(state, proxy) {
-      if (state.config.mesh.mtls === 'disabled' || proxy.kind !== 'envoy') return '';
+      if (state.config.mesh.mtls === 'disabled' || proxy.kind === 'grpc') return '';
       // By what the stream proved, not by whether a certificate exists yet: a new certificate is a
       // new MeshState, so the group is re-translated then anyway.
       return proxy.authenticated ? GROUP_KEY_AUTHENTICATED : GROUP_KEY_ANONYMOUS;

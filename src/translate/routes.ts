@@ -98,7 +98,11 @@ function hostRewrite(ctx: TranslateContext, service: ServicePolicy): Pick<RouteA
  * streams and slow responses nobody asked to bound; as in Istio, no timeout unless one is
  * written (0 disables it). gRPC ignores route.timeout and takes max_stream_duration (gRFC A31).
  */
-function timeoutFields(ctx: TranslateContext, timeoutMs: number | undefined, service?: ServicePolicy): Pick<RouteAction, 'timeout' | 'max_stream_duration'> {
+export function timeoutFields(
+  ctx: TranslateContext,
+  timeoutMs: number | undefined,
+  service?: ServicePolicy,
+): Pick<RouteAction, 'timeout' | 'max_stream_duration'> {
   if (isGrpcClient(ctx)) {
     if (timeoutMs === undefined) return {};
     // consumers.ts, timeout-clock-skew: C-core's timer starts 1-2 s early; 0 (no limit) stays 0.
@@ -114,7 +118,7 @@ function timeoutFields(ctx: TranslateContext, timeoutMs: number | undefined, ser
   return { timeout: durationFromMs(timeoutMs ?? 0) };
 }
 
-function buildRouteMatch(ctx: TranslateContext, service: ServicePolicy, match: RouteMatch): EnvoyRouteMatch {
+export function buildRouteMatch(ctx: TranslateContext, service: ServicePolicy, match: RouteMatch): EnvoyRouteMatch {
   if (match.path !== undefined && match.pathPrefix !== undefined) {
     ctx.warnings.add(service.name, `a route matches both path ${match.path} and pathPrefix ${match.pathPrefix}; the exact path is used`);
   }

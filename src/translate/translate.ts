@@ -45,6 +45,7 @@ import type { MeshState, ProxyIdentity, ServicePolicy } from '../model';
 import { consumerVariantOf, Warnings, type TranslateContext } from './context';
 import { consumerDialect } from './consumers';
 import { addEnvoySidecarResources } from './envoy-sidecar';
+import { addGatewayResources, gatewayServices } from './gateway';
 import { addGrpcClientResources } from './grpc-client';
 import { TranslationMemo } from './memo';
 import { onlyInstancesChanged, patchServiceBundles } from './patch';
@@ -91,6 +92,7 @@ export function translateForProxy(state: MeshState, proxy: ProxyIdentity, opts?:
   }
   const out = new ResourceCollector();
   if (proxy.kind === 'grpc') addGrpcClientResources(ctx, out);
+  else if (proxy.kind === 'gateway') addGatewayResources(ctx, out);
   else addEnvoySidecarResources(ctx, out);
   return { resources: out.toResourceSet(), warnings: ctx.warnings.list() };
 }
@@ -119,6 +121,11 @@ function localityKeyPart(proxy: ProxyIdentity): string {
  * list and on mesh.defaultPolicy, so a change there must re-translate every group.
  */
 export function proxyDependencies(state: MeshState, proxy: ProxyIdentity): string[] {
+  if (proxy.kind === 'gateway') {
+    const gateway = state.config.gateways?.find((g) => g.name === proxy.service);
+    const services = new Map(state.config.services.map((s) => [s.name, s]));
+    return gateway ? gatewayServices({ state, services }, gateway).map((s) => s.name) : [];
+  }
   const reachable = reachableServices(state.config, proxy.service);
   const own = state.config.services.some((s) => s.name === proxy.service) && !reachable.includes(proxy.service) ? [proxy.service] : [];
   return [...own, ...reachable].sort(compareNames);

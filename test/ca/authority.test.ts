@@ -57,6 +57,22 @@ describe('CertificateAuthority', () => {
     expect(reopened.facts().activeRoot.fingerprint).toBe(ca.facts().activeRoot.fingerprint);
   });
 
+  it("puts a gateway's DNS names beside its SPIFFE ID, re-issues when they change, and keeps them through renewal", async () => {
+    let now = Date.now();
+    const ca = await CertificateAuthority.open({ dir: dir(), trustDomain: 'switchyard.local', workloadTtlMs: 24 * HOUR, now: () => now });
+    const first = await ca.certificateFor('public', ['shop.internal']);
+    expect(new X509Certificate(first.certPem).subjectAltName).toBe('URI:spiffe://switchyard.local/svc/public, DNS:shop.internal');
+    expect(await ca.certificateFor('public', ['shop.internal'])).toBe(first);
+    // Asking without names (the agent's route, renewal) keeps the names it has.
+    expect(await ca.certificateFor('public')).toBe(first);
+    const renamed = await ca.certificateFor('public', ['shop.internal', 'www.shop.internal']);
+    expect(renamed).not.toBe(first);
+    expect(new X509Certificate(renamed.certPem).subjectAltName).toBe('URI:spiffe://switchyard.local/svc/public, DNS:shop.internal, DNS:www.shop.internal');
+    now += 13 * HOUR;
+    expect(await ca.renewDue()).toBe(1);
+    expect(ca.currentCertificate('public')!.dnsNames).toEqual(['shop.internal', 'www.shop.internal']);
+  });
+
   it('rotates the root without a failed handshake: both roots are trusted until every workload is re-issued', async () => {
     const d = dir();
     const ca = await CertificateAuthority.open({ dir: d, trustDomain: 'switchyard.local' });

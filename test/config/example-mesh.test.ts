@@ -12,13 +12,17 @@ describe('the embedded shop mesh', () => {
   });
 
   it('is a strict-mTLS, deny-by-default mesh in switchyard.local', () => {
-    expect(result.config?.mesh).toEqual({ trustDomain: 'switchyard.local', mtls: 'strict', defaultPolicy: 'deny' });
+    expect(result.config?.mesh).toEqual({
+      trustDomain: 'switchyard.local',
+      mtls: 'strict',
+      defaultPolicy: 'deny',
+      accessLog: { sink: { kind: 'stdout' }, format: 'json' },
+    });
   });
 
   it('has the shop services, ports, protocols and callers', () => {
     expect(result.config?.services.map((s) => [s.name, s.protocol, s.port, s.allow])).toEqual([
-      ['gateway', 'http', 8080, []],
-      ['frontend', 'http', 8080, ['gateway']],
+      ['frontend', 'http', 8080, ['public']],
       ['catalog', 'http', 8080, ['frontend']],
       ['orders', 'http', 8080, ['frontend']],
       ['payments', 'http', 8080, ['orders']],
@@ -29,6 +33,16 @@ describe('the embedded shop mesh', () => {
 
   it('has the payment provider as an external service only payments may call', () => {
     expect(service('payment-provider')?.external).toEqual({ hosts: ['api.payments-provider.example'], port: 443, tls: 'originate' });
+  });
+
+  it('lets the public reach frontend, and only frontend, through gateway public (http 8000, https 8443 with a mesh certificate for localhost)', () => {
+    const gateways = result.config?.gateways ?? [];
+    expect(gateways.map((g) => g.name)).toEqual(['public']);
+    expect(gateways[0]!.listeners.map((l) => [l.port, l.protocol, l.certificate, l.routes.flatMap((r) => r.destinations.map((d) => d.service))])).toEqual([
+      [8000, 'http', undefined, ['frontend']],
+      [8443, 'https', { kind: 'mesh', names: ['localhost'] }, ['frontend']],
+    ]);
+    expect(result.config?.services.filter((s) => s.allow?.includes('public')).map((s) => s.name)).toEqual(['frontend']);
   });
 
   it('sends canary-header traffic to catalog v2 and splits the rest 90/10', () => {

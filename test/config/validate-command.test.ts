@@ -24,7 +24,7 @@ async function run(argv: string[]): Promise<{ code: number; stdout: string[]; st
 describe('switchyard validate', () => {
   it('exits 0 on a valid file and says so', async () => {
     const file = write('shop.yaml', EXAMPLE_MESH_YAML);
-    expect(await run([file])).toEqual({ code: 0, stdout: [`${file}: valid: 7 services, 0 warnings`], stderr: [] });
+    expect(await run([file])).toEqual({ code: 0, stdout: [`${file}: valid: 6 services, 1 gateway, 0 warnings`], stderr: [] });
   });
 
   it('prints warnings but still exits 0', async () => {

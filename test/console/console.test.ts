@@ -36,7 +36,7 @@ beforeAll(async () => {
   await register('frontend', 'frontend-1', '10.0.0.2');
   await register('payments', 'payments-1', '10.0.0.21');
   proxies.push(envoyLike(serve.xdsAddress, { id: 'frontend-1', cluster: 'frontend' }));
-  proxies.push(envoyLike(serve.xdsAddress, { id: 'gateway-1', cluster: 'gateway' }));
+  proxies.push(envoyLike(serve.xdsAddress, { id: 'catalog-v1-a', cluster: 'catalog' }));
   // A fresh profile each run (playwright passes it as --user-data-dir); the network here is closed,
   // so everything Chromium would fetch in the background is switched off.
   browser = await chromium.launchPersistentContext(tempDir('switchyard-chromium-'), {
@@ -83,14 +83,21 @@ describe('the web console', () => {
     await page.waitForSelector('[data-testid=graph] g[data-service=frontend]');
     await page.waitForSelector('[data-testid=live]:has-text("live")');
     const services = await page.$$eval('[data-testid=graph] g[data-service]', (gs) => gs.map((g) => g.getAttribute('data-service')).sort());
-    expect(services).toEqual(['catalog', 'db', 'frontend', 'gateway', 'orders', 'payment-provider', 'payments']);
+    expect(services).toEqual(['catalog', 'db', 'frontend', 'orders', 'payment-provider', 'payments']);
     const edges = await page.$$eval('[data-testid=graph] path[data-edge]', (ps) => ps.map((p) => p.getAttribute('data-edge')).sort());
-    expect(edges).toEqual(['catalog->db', 'frontend->catalog', 'frontend->orders', 'gateway->frontend', 'orders->db', 'orders->payments', 'payments->payment-provider']);
+    expect(edges).toEqual([
+      'catalog->db',
+      'frontend->catalog',
+      'frontend->orders',
+      'orders->db',
+      'orders->payments',
+      'payments->payment-provider',
+    ]);
     // frontend's sidecar is synced: its node says so.
     await page.waitForSelector('g[data-service=frontend].synced');
     await page.click('g[data-service=frontend]');
     const refused = await page.$$eval('path[data-refused]', (ps) => ps.map((p) => p.getAttribute('data-refused')).sort());
-    expect(refused).toEqual(['frontend->db', 'frontend->gateway', 'frontend->payment-provider', 'frontend->payments']);
+    expect(refused).toEqual(['frontend->db', 'frontend->payment-provider', 'frontend->payments']);
     await shot('graph');
   });
 

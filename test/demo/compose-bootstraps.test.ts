@@ -11,6 +11,7 @@ import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as grpc from '@grpc/grpc-js';
 import { SECRET_NAMES } from '../../src/model';
+import { decodeMessage } from '../../src/proto/codec';
 import { TypeUrl } from '../../src/proto/type-urls';
 import { validateJsonMessage } from '../support/proto-json';
 import { sotwClient } from '../support/ads-client';
@@ -121,6 +122,34 @@ describe('the bootstraps compose/sidecar-init.sh writes for each app', () => {
       ads.send({ node: { ...bootstrap.node, user_agent_name: 'envoy' }, type_url: TypeUrl.Secret, resource_names: names });
       const secrets = await ads.inbox.next(10_000);
       expect(secrets.type_url).toBe(TypeUrl.Secret);
+      expect(secrets.resources).toHaveLength(2);
+    } finally {
+      ads.close();
+    }
+  });
+
+  it("gateway: sidecar-init --gateway public writes a valid gateway bootstrap, and its node and token get gateway public's listeners and certificate", async () => {
+    const r = runInit('gateway');
+    expect(r.status, r.stderr).toBe(0);
+    const bootstrap = parse(fs.readFileSync(r.file, 'utf8')) as Bootstrap & { node: { metadata: Record<string, string> } };
+    expect(validateJsonMessage('envoy.config.bootstrap.v3.Bootstrap', bootstrap)).toEqual([]);
+    expect(bootstrap.node).toEqual({ id: 'public', cluster: 'public', metadata: { 'switchyard.io/gateway': 'public' } });
+    expect(bootstrap.static_resources.listeners?.map((l) => [l.name, l.address.socket_address])).toEqual([
+      ['prometheus_stats', { address: '0.0.0.0', port_value: 15090 }],
+    ]);
+    const auth = bootstrap.dynamic_resources.ads_config.grpc_services[0]!.initial_metadata?.find((m) => m.key === 'authorization');
+    const metadata = new grpc.Metadata();
+    metadata.set('authorization', auth!.value);
+    // The gateway verifies the TLS xDS listener with the CA bundle its init command wrote beside the bootstrap.
+    const caFile = path.join(path.dirname(r.file), 'ca.pem');
+    const ads = sotwClient(serve.xdsAddress, metadata, grpc.credentials.createSsl(fs.readFileSync(caFile)));
+    try {
+      const node = { ...bootstrap.node, metadata: { fields: { 'switchyard.io/gateway': { stringValue: 'public' } } }, user_agent_name: 'envoy' };
+      ads.send({ node, type_url: TypeUrl.Listener });
+      const lds = await ads.inbox.next(10_000);
+      expect(lds.resources.map((x) => decodeMessage<{ name: string }>(x.type_url, x.value).name)).toEqual(['gateway|8000', 'gateway|8443']);
+      ads.send({ type_url: TypeUrl.Secret, resource_names: [SECRET_NAMES.workload, SECRET_NAMES.trustBundle] });
+      const secrets = await ads.inbox.next(10_000);
       expect(secrets.resources).toHaveLength(2);
     } finally {
       ads.close();

@@ -54,7 +54,7 @@ describe('compose/docker-compose.yml', () => {
   });
 
   it('gives every app an official Envoy sidecar in its network namespace, started only after its bootstrap was written', () => {
-    expect(apps.map(([name]) => name).sort()).toEqual(['catalog-v1', 'catalog-v2', 'db', 'frontend', 'gateway', 'orders', 'payments']);
+    expect(apps.map(([name]) => name).sort()).toEqual(['catalog-v1', 'catalog-v2', 'db', 'frontend', 'orders', 'payments']);
     for (const [name, app] of apps) {
       const envoy = config.services[`${name}-envoy`]!;
       const init = config.services[`${name}-bootstrap`]!;
@@ -80,12 +80,13 @@ describe('compose/docker-compose.yml', () => {
       payment: true,
       data: true,
     });
-    // Only the edge publishes ports to the host: the gateway's front door, the admin API, Prometheus.
+    // Only the edge publishes ports to the host: the gateway's front door, and, on loopback only,
+    // the admin API, Prometheus and Grafana. Of the mesh's containers, only the gateway.
     const published = Object.entries(config.services)
       .filter(([, s]) => s.ports)
       .map(([n]) => n)
       .sort();
-    expect(published).toEqual(['gateway', 'prometheus', 'switchyard']);
+    expect(published).toEqual(['gateway', 'grafana', 'prometheus', 'switchyard']);
   });
 
   it("lists every app's fixed address as its service's endpoint in compose/mesh.yaml, at the sidecar port", () => {
@@ -100,9 +101,36 @@ describe('compose/docker-compose.yml', () => {
     }
   });
 
+  it("runs the DMZ's gateway as an Envoy alone, configured as the mesh's gateway public, publishing exactly its listeners' ports", () => {
+    const gateway = config.services.gateway!;
+    const init = config.services['gateway-bootstrap']!;
+    expect(gateway.image).toMatch(/^envoyproxy\/envoy:v\d+\.\d+/);
+    expect(gateway.environment?.DEMO_SERVICE).toBeUndefined(); // no app behind it
+    expect(gateway.command).toEqual(['envoy', '-c', '/etc/envoy/bootstrap/envoy.yaml', '--log-level', 'warn']);
+    expect(gateway.volumes).toEqual(['gateway-envoy:/etc/envoy/bootstrap:ro']);
+    expect(gateway.depends_on).toEqual({ 'gateway-bootstrap': { condition: 'service_completed_successfully' } });
+    expect(init.entrypoint).toEqual(['sidecar-init']);
+    expect(init.command).toEqual(['--gateway', 'public']);
+    expect(init.depends_on).toEqual({ switchyard: { condition: 'service_healthy' } });
+    // Its bootstrap container reaches the control plane on the dmz network.
+    expect(Object.keys(init.networks ?? {})).toEqual(['dmz']);
+    const listeners = mesh.config!.gateways!.find((g) => g.name === 'public')!.listeners;
+    expect(gateway.ports).toEqual(listeners.map((l) => `127.0.0.1:${l.port}:${l.port}/tcp`));
+    // It shares a network with every service it routes to.
+    const nets = Object.keys(addressesOf('gateway'));
+    for (const service of new Set(listeners.flatMap((l) => l.routes.flatMap((r) => r.destinations.map((d) => d.service))))) {
+      const endpointNets = mesh.config!.services.find((s) => s.name === service)!.endpoints.map((e) => networkOfAddress(e.address));
+      expect(
+        endpointNets.some((n) => nets.includes(n)),
+        service,
+      ).toBe(true);
+    }
+  });
+
   it('segments by network as the mesh does: every allowed call has a network path, and across tiers no refused call has one', () => {
-    const services = mesh.config!.services;
-    const appsOf = (service: string) => apps.filter(([, a]) => a.environment.DEMO_SERVICE === service).map(([n]) => n);
+    // Callers are the services and the gateway (container `gateway`, gateway `public`).
+    const services = [...mesh.config!.services, { name: 'public', endpoints: [] } as unknown as NonNullable<typeof mesh.config>['services'][number]];
+    const appsOf = (service: string) => (service === 'public' ? ['gateway'] : apps.filter(([, a]) => a.environment.DEMO_SERVICE === service).map(([n]) => n));
     const reachable: string[] = [];
     const allowed: string[] = [];
     // An external service is outside every compose network: its caller's sidecar reaches it by DNS.
@@ -128,9 +156,15 @@ describe('compose/docker-compose.yml', () => {
 
 describe('compose/mesh.yaml', () => {
   it("has exactly the embedded shop mesh's policy (only the static endpoints differ)", () => {
-    const withoutEndpoints = (c: MeshConfig) => ({ ...c, services: c.services.map(({ endpoints: _endpoints, ...s }) => s) });
+    // Compose alone sends traces, to its OpenTelemetry collector (the embedded mesh has none to send to).
+    const withoutEndpoints = (c: MeshConfig) => ({
+      ...c,
+      mesh: { ...c.mesh, tracing: undefined },
+      services: c.services.map(({ endpoints: _endpoints, ...s }) => s),
+    });
     const embedded = parseExampleMesh().config!;
     expect(withoutEndpoints(mesh.config!)).toEqual(withoutEndpoints(embedded));
+    expect(mesh.config!.mesh.tracing).toEqual({ otlp: { host: 'otel-collector', port: 4317 }, samplingPercent: 100 });
     expect(embedded.services.every((s) => (s.endpoints ?? []).length === 0)).toBe(true);
   });
 });
@@ -151,9 +185,44 @@ describe('compose/prometheus.yml', () => {
     );
     expect(jobs).toEqual({
       switchyard: { path: '/metrics', targets: [`switchyard:${config.services.switchyard!.environment!.SWITCHYARD_ADMIN_ADDRESS!.split(':')[1]}`] },
-      envoy: { path: '/stats/prometheus', targets: apps.map(([n]) => `${n}:15090`).sort() },
+      envoy: { path: '/stats/prometheus', targets: [...apps.map(([n]) => n), 'gateway'].map((n) => `${n}:15090`).sort() },
     });
     // Prometheus can reach each of them: it is on every network.
     expect(Object.keys(config.services.prometheus!.networks ?? {}).sort()).toEqual(Object.keys(config.networks).sort());
+  });
+});
+
+describe('compose: Grafana, the alert rules and the OpenTelemetry collector', () => {
+  it("runs Grafana's official image with the provisioned datasource and dashboards, on loopback only", () => {
+    const grafana = config.services.grafana!;
+    expect(grafana.image).toMatch(/^grafana\/grafana:/);
+    expect(grafana.ports).toEqual(['127.0.0.1:3000:3000/tcp']);
+    const mounts = (grafana.volumes ?? []).map((v) => v.replace(`${COMPOSE_DIR}/`, './'));
+    expect(mounts).toEqual(['./grafana/provisioning:/etc/grafana/provisioning:ro', './grafana/dashboards:/var/lib/grafana/dashboards:ro']);
+    for (const dir of ['grafana/provisioning/datasources', 'grafana/provisioning/dashboards', 'grafana/dashboards'])
+      expect(fs.readdirSync(path.join(COMPOSE_DIR, dir)).length).toBeGreaterThan(0);
+    // It reaches Prometheus on a shared network.
+    const promNets = Object.keys(config.services.prometheus!.networks ?? {});
+    expect(Object.keys(grafana.networks ?? {}).some((n) => promNets.includes(n))).toBe(true);
+  });
+
+  it('mounts the alert rules beside prometheus.yml, which loads them', () => {
+    const mounts = (config.services.prometheus!.volumes ?? []).map((v) => v.replace(`${COMPOSE_DIR}/`, './'));
+    expect(mounts).toContain('./alerts.yml:/etc/prometheus/alerts.yml:ro');
+    const prom = parse(fs.readFileSync(path.join(COMPOSE_DIR, 'prometheus.yml'), 'utf8')) as { rule_files: string[] };
+    expect(prom.rule_files).toEqual(['alerts.yml']);
+  });
+
+  it('runs an OpenTelemetry collector with an OTLP gRPC receiver on every network (every proxy sends it logs and traces)', () => {
+    const collector = config.services['otel-collector']!;
+    expect(collector.image).toMatch(/^otel\/opentelemetry-collector/);
+    expect(Object.keys(collector.networks ?? {}).sort()).toEqual(Object.keys(config.networks).sort());
+    expect(collector.ports).toBeUndefined();
+    const otel = parse(fs.readFileSync(path.join(COMPOSE_DIR, 'otel-collector.yaml'), 'utf8')) as {
+      receivers: { otlp: { protocols: { grpc: { endpoint: string } } } };
+      service: { pipelines: Record<string, { receivers: string[] }> };
+    };
+    expect(otel.receivers.otlp.protocols.grpc.endpoint).toBe('0.0.0.0:4317');
+    expect(Object.keys(otel.service.pipelines).sort()).toEqual(['logs', 'traces']);
   });
 });

@@ -13,7 +13,8 @@ import { REPO_ROOT } from '../support/serve-process';
 
 const APP = path.join(REPO_ROOT, 'dist/demo/http-app.js');
 const children: ChildProcess[] = [];
-const seenBySidecar: Array<{ host?: string; canary?: string; path?: string }> = [];
+const seenBySidecar: Array<{ host?: string; canary?: string; path?: string; traceparent?: string }> = [];
+const seenTraceHeaders: Array<Record<string, string | undefined>> = [];
 let sidecar: http.Server;
 let frontendPort: number;
 
@@ -45,7 +46,13 @@ beforeAll(async () => {
   await startApp({ DEMO_SERVICE: 'catalog', DEMO_INSTANCE: 'catalog-v2', DEMO_VERSION: 'v2', DEMO_PORT: String(catalogPort), DEMO_DB_PORT: String(dbPort) });
   // The stand-in outbound listener: frontend's sidecar knows catalog only.
   sidecar = http.createServer((req, res) => {
-    seenBySidecar.push({ host: req.headers.host, canary: req.headers['x-canary'] as string | undefined, path: req.url });
+    seenTraceHeaders.push({ tracestate: req.headers.tracestate as string | undefined, 'x-request-id': req.headers['x-request-id'] as string | undefined });
+    seenBySidecar.push({
+      host: req.headers.host,
+      canary: req.headers['x-canary'] as string | undefined,
+      path: req.url,
+      traceparent: req.headers.traceparent as string | undefined,
+    });
     if (req.headers.host !== 'catalog') {
       res.writeHead(404).end();
       return;
@@ -90,6 +97,13 @@ describe('the compose-mode demo app', () => {
         },
       },
     });
+  });
+
+  it('passes the trace context on (traceparent, tracestate, x-request-id), so a trace the gateway started continues', async () => {
+    const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    await get(frontendPort, '/', { traceparent, tracestate: 'a=b', 'x-request-id': 'req-1' });
+    expect(seenBySidecar.at(-1)).toMatchObject({ host: 'catalog', path: '/', traceparent });
+    expect(seenTraceHeaders.at(-1)).toEqual({ tracestate: 'a=b', 'x-request-id': 'req-1' });
   });
 
   it("passes a refusal on as 502: frontend → payments, which frontend's sidecar has no route for", async () => {

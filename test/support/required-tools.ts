@@ -17,17 +17,17 @@ export interface RequiredTool {
 const ETCD_BIN = process.env.SWITCHYARD_TEST_ETCD ?? '/usr/bin/etcd';
 
 export const REQUIRED_TOOLS: Readonly<Record<string, RequiredTool>> = {
-  etcd: { probe: [ETCD_BIN, '--version'], debianPackage: 'etcd-server', files: ['test/etcd/**/*.test.ts'] },
+  etcd: { probe: [ETCD_BIN, '--version'], debianPackage: 'etcd-server', files: ['test/etcd/**/*.test.ts', 'test/e2e/dashboards-prometheus.test.ts'] },
   etcdctl: { probe: [process.env.SWITCHYARD_TEST_ETCDCTL ?? '/usr/bin/etcdctl', 'version'], debianPackage: 'etcd-client', files: ['test/etcd/**/*.test.ts'] },
   prometheus: {
     probe: ['prometheus', '--version'],
     debianPackage: 'prometheus',
-    files: ['test/e2e/prometheus-scrape.test.ts', 'test/demo/compose-file.test.ts'],
+    files: ['test/e2e/prometheus-scrape.test.ts', 'test/demo/compose-file.test.ts', 'test/e2e/dashboards-prometheus.test.ts'],
   },
   promtool: {
     probe: ['promtool', '--version'],
     debianPackage: 'prometheus',
-    files: ['test/e2e/prometheus-scrape.test.ts', 'test/demo/compose-file.test.ts'],
+    files: ['test/e2e/prometheus-scrape.test.ts', 'test/demo/compose-file.test.ts', 'test/demo/alerts.test.ts'],
   },
   // The second real xDS client: gRPC C-core through Debian's Python (not whatever python3 is first
   // on PATH, which may be a pyenv or venv build without grpcio).

@@ -169,15 +169,15 @@ class CaseReader {
         this.problem(at, 'expected a map such as { envoy: frontend } or { grpc: frontend }');
         continue;
       }
-      const kinds = (['envoy', 'grpc'] as const).filter((k) => k in item);
-      const unknown = Object.keys(item).filter((k) => !['envoy', 'grpc', 'nodeId', 'authenticated', 'zone', 'region'].includes(k));
+      const kinds = (['envoy', 'grpc', 'gateway'] as const).filter((k) => k in item);
+      const unknown = Object.keys(item).filter((k) => !['envoy', 'grpc', 'gateway', 'nodeId', 'authenticated', 'zone', 'region'].includes(k));
       if (unknown.length > 0) {
-        this.problem([...at, unknown[0]], 'unknown key; a proxy has envoy or grpc, nodeId, authenticated, zone and region');
+        this.problem([...at, unknown[0]], 'unknown key; a proxy has envoy, grpc or gateway, nodeId, authenticated, zone and region');
         continue;
       }
       const kind = kinds[0];
       if (kinds.length !== 1 || kind === undefined) {
-        this.problem(at, 'say envoy: <service> or grpc: <service>, exactly one');
+        this.problem(at, 'say envoy: <service>, grpc: <service> or gateway: <gateway>, exactly one');
         continue;
       }
       const service = item[kind];
@@ -185,16 +185,16 @@ class CaseReader {
         this.problem([...at, kind], 'the service this proxy fronts, as a string ("" for none)');
         continue;
       }
-      if (kind === 'envoy' && service === '') {
-        this.problem([...at, kind], 'an Envoy sidecar fronts a service');
+      if (kind !== 'grpc' && service === '') {
+        this.problem([...at, kind], 'an Envoy sidecar fronts a service, and a gateway has a name');
         continue;
       }
-      const nodeId = item.nodeId ?? (kind === 'envoy' ? `${service}-1` : `${service || 'client'}-grpc-1`);
+      const nodeId = item.nodeId ?? (kind === 'grpc' ? `${service || 'client'}-grpc-1` : `${service}-1`);
       if (typeof nodeId !== 'string' || nodeId === '') {
         this.problem([...at, 'nodeId'], 'expected a non-empty string');
         continue;
       }
-      const authenticated = item.authenticated ?? kind === 'envoy';
+      const authenticated = item.authenticated ?? kind !== 'grpc';
       if (typeof authenticated !== 'boolean') {
         this.problem([...at, 'authenticated'], 'expected true or false');
         continue;
@@ -273,12 +273,13 @@ class CaseReader {
       this.problem(['ca'], 'expected { certificates: [ <service>, ... ] }: the services the CA has issued a certificate to');
       return undefined;
     }
-    const known = new Set(config.services.map((s) => s.name));
+    // Gateways hold workload certificates too, under their names.
+    const known = new Set([...config.services.map((s) => s.name), ...(config.gateways ?? []).map((g) => g.name)]);
     const issued: string[] = [];
     for (const [index, name] of (certificates as unknown[]).entries()) {
       // A misspelt name would silently leave its service without a certificate.
       if (typeof name === 'string' && known.has(name)) issued.push(name);
-      else this.problem(['ca', 'certificates', index], 'not a service in the mesh file');
+      else this.problem(['ca', 'certificates', index], 'not a service or gateway in the mesh file');
     }
     return fakeMaterial(issued);
   }

@@ -85,14 +85,7 @@ describe('the web console', () => {
     const services = await page.$$eval('[data-testid=graph] g[data-service]', (gs) => gs.map((g) => g.getAttribute('data-service')).sort());
     expect(services).toEqual(['catalog', 'db', 'frontend', 'orders', 'payment-provider', 'payments']);
     const edges = await page.$$eval('[data-testid=graph] path[data-edge]', (ps) => ps.map((p) => p.getAttribute('data-edge')).sort());
-    expect(edges).toEqual([
-      'catalog->db',
-      'frontend->catalog',
-      'frontend->orders',
-      'orders->db',
-      'orders->payments',
-      'payments->payment-provider',
-    ]);
+    expect(edges).toEqual(['catalog->db', 'frontend->catalog', 'frontend->orders', 'orders->db', 'orders->payments', 'payments->payment-provider']);
     // frontend's sidecar is synced: its node says so.
     await page.waitForSelector('g[data-service=frontend].synced');
     await page.click('g[data-service=frontend]');

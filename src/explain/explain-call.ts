@@ -60,7 +60,8 @@ export interface ExplainTarget {
 export interface Explanation {
   readonly request: ExplainRequest & { readonly method: string; readonly path: string };
   readonly source: { readonly node: string; readonly service: string; readonly kind: 'envoy' | 'grpc' };
-  readonly decision: 'routed' | 'refused';
+  /** `unexplained`: a kind of source this walk does not cover yet (an ingress gateway). */
+  readonly decision: 'routed' | 'refused' | 'unexplained';
   /** The step that refused the call (listener, virtual-host, route, cluster, rbac). */
   readonly refusedAt?: string;
   /** One sentence: where the call goes, or why it does not. */
@@ -288,6 +289,18 @@ export function explainCall(input: ExplainInput, request: ExplainRequest): Expla
       : 'envoy';
   const base = { request: { ...request, method, path }, source: { node: input.source.nodeId, service: request.from, kind } };
   const refuse = (refusedAt: string, summary: string): Explanation => ({ ...base, decision: 'refused', refusedAt, summary, targets: [], steps });
+  // An ingress gateway routes by host and path on its own listeners; this walk follows sidecars'
+  // and proxyless clients' outbound paths only, so it says so instead of guessing a refusal.
+  if ([...listeners.keys()].some((n) => n.startsWith('gateway|'))) {
+    return {
+      ...base,
+      decision: 'unexplained',
+      refusedAt: 'source',
+      summary: `${input.source.nodeId} is an ingress gateway; explain does not walk a gateway's listeners yet (ask from a sidecar or proxyless client)`,
+      targets: [],
+      steps,
+    };
+  }
 
   const target = places.service(request.to);
   if (!target) {

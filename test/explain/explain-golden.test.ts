@@ -17,6 +17,7 @@ import { meshSecurity } from '../../src/translate/mesh-security';
 import { mayCall, translateForProxy } from '../../src/translate/translate';
 import { destinationClusterName, serviceClusterName } from '../../src/translate/names';
 import type { ResourceSet } from '../../src/xds/resource-set';
+import { TypeUrl } from '../../src/proto/type-urls';
 import { loadSuite, type GoldenCase, type Suite } from '../translate/support/case-files';
 import { encodeResource } from '../translate/support/render';
 
@@ -115,6 +116,15 @@ for (const suite of ['plaintext', 'mtls'] as const) {
         for (const proxy of c.proxies) {
           const translated = translateForProxy(c.state, proxy, suite === 'mtls' ? { security: meshSecurity() } : undefined);
           const source: ProxyHoldings = { nodeId: proxy.nodeId, resources: held(translated.resources) };
+          if (proxy.kind === 'gateway') {
+            // Not walked yet: explain must say so rather than report a refusal it did not find.
+            const e = explainCall({ config, locations: parsed.locations!, source, destinations: [] }, { from: proxy.service, to: config.services[0]!.name });
+            // A gateway that holds no listener (unproved, or unknown) has nothing to call from.
+            const holdsListeners = translated.resources[TypeUrl.Listener].length > 0;
+            expect(e.decision, `${c.name} gateway:${proxy.service}`).toBe(holdsListeners ? 'unexplained' : 'refused');
+            checked++;
+            continue;
+          }
           config.services.forEach((target, k) => {
             if (target.protocol === 'tcp' && proxy.kind === 'grpc') return;
             const routes: Array<Route | undefined> =

@@ -1,6 +1,6 @@
 // switchyard explain against a real serve of the shop: proxies connected as raw ADS streams that
 // subscribe like Envoy, explain walking what they were actually sent. The shop's refusals
-// (frontend → payments, frontend → db, gateway → catalog) must each name the allow list that
+// (frontend → payments, frontend → db, catalog → orders) must each name the allow list that
 // refuses them; frontend → catalog must show the 90/10 split and the canary pin with their lines;
 // a payments sidecar's RBAC must be judged from its own inbound listener; and a NACK must be traced
 // to the refused clusters and their mesh lines.
@@ -58,9 +58,9 @@ beforeAll(async () => {
     expect(r.code, r.stderr).toBe(0);
   }
   proxies.push(envoyLike(serve.xdsAddress, { id: 'frontend-1', cluster: 'frontend' }));
-  proxies.push(envoyLike(serve.xdsAddress, { id: 'gateway-1', cluster: 'gateway' }));
+  proxies.push(envoyLike(serve.xdsAddress, { id: 'catalog-sidecar-1', cluster: 'catalog' }));
   proxies.push(envoyLike(serve.xdsAddress, { id: 'payments-1', cluster: 'payments' }));
-  for (const n of ['frontend-1', 'gateway-1', 'payments-1']) await ready(n);
+  for (const n of ['frontend-1', 'catalog-sidecar-1', 'payments-1']) await ready(n);
 });
 afterAll(async () => {
   if (serve && serve.child.exitCode !== null) console.error(serve.logs.slice(-20).join('\n'));
@@ -101,8 +101,8 @@ describe('switchyard explain', () => {
     for (const [from, to] of [
       ['frontend', 'payments'],
       ['frontend', 'db'],
-      ['gateway', 'catalog'],
-      ['gateway', 'orders'],
+      ['catalog', 'orders'],
+      ['catalog', 'payments'],
     ] as const) {
       const e = explain(['--from', from, '--to', to]);
       expect(e.decision, `${from} → ${to}`).toBe('refused');

@@ -8,7 +8,7 @@ import { aclRoutes } from '../admin/routes/acl';
 import type { AdminSecurity } from '../admin/admin-security';
 import { certificateRoutes, securityRoutes } from '../admin/routes/security';
 import type { SwitchyardMetrics } from '../metrics/metrics';
-import type { Instance, MeshConfig } from '../model';
+import { hasIdentity, type Instance, type MeshConfig } from '../model';
 import type { MeshLocations } from '../config/parse';
 import { explainRoutes } from '../admin/routes/explain';
 import { historyRoutes, type HistoryDeps } from '../admin/routes/history';
@@ -69,7 +69,7 @@ export function startAdmin(w: AdminWiring): Promise<AdminServer> {
       ...caRoutes(ca),
       ...securityRoutes({
         // A gateway proves its name with a token just as a sidecar proves its service.
-        knownService: (name) => w.config().services.some((svc) => svc.name === name) || (w.config().gateways ?? []).some((g) => g.name === name),
+        knownService: (name) => hasIdentity(w.config(), name),
         createToken: (service, ttlMs) => {
           const { token, claims } = tokens.create(service, ttlMs);
           return { token, id: claims.id, expiresAt: claims.expiresAt };

@@ -4,7 +4,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { xdsServerCredentials } from '../ca/xds-tls';
 import type { SwitchyardMetrics } from '../metrics/metrics';
-import type { MeshState } from '../model';
+import { hasIdentity, type MeshState } from '../model';
 import { streamGroupResolver, proxyKindOf } from '../publish/grouping';
 import { MeshPublisher } from '../publish/mesh-publisher';
 import type { MeshStateSource } from '../publish/mesh-state';
@@ -45,7 +45,7 @@ export async function startXds(options: ServeOptions, states: MeshStateSource, c
       tokens: ca.tokens,
       allowAnonymous: xdsSecurity.insecure,
       trustDomain: () => ca.ca.trustDomain,
-      knownService: (service) => states.config.services.some((s) => s.name === service) || (states.config.gateways ?? []).some((g) => g.name === service),
+      knownService: (service) => hasIdentity(states.config, service),
       unknownService: () => metrics.limitHits.inc({ limit: 'unknown_service' }),
       groupFor: (proxy) => publisher.groupFor(proxy),
       maxGroups: {
